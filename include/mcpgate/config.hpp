@@ -1,0 +1,54 @@
+// Command-line flags and environment variables, turned into one immutable Config.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcpgate {
+
+struct Config {
+  // Network
+  std::string host = "127.0.0.1";
+  int port = 8051;                 // 0 = any free port
+  std::string port_file;           // write the bound port here once listening
+
+  // Protocol and transports
+  bool json_response = false;      // answer Streamable HTTP requests with application/json
+  bool conformance_fixtures = false;
+  std::chrono::milliseconds heartbeat{15000};
+  long sse_retry_ms = 3000;        // retry: hint sent to 2025-11-25 clients
+  std::size_t replay_events = 256;
+  std::chrono::milliseconds client_request_timeout{60000};
+
+  // Concurrency and limits
+  std::size_t max_connections = 10000;
+  std::size_t max_sessions = 10000;
+  std::chrono::seconds session_ttl{3600};
+  std::chrono::milliseconds init_timeout{30000};
+  std::chrono::milliseconds init_retry{2000};
+  bool eager_init = false;
+  std::size_t max_body = 4 * 1024 * 1024;
+
+  // Logging
+  std::string log_level = "info";
+
+  // Test hook: the shared context's initialisation sleeps this long / fails this many times.
+  std::chrono::milliseconds test_init_delay{0};
+  int test_init_failures = 0;
+};
+
+// What parsing asked for: run the server, or exit at once (help, version, bad flags).
+struct ParsedConfig {
+  std::optional<Config> config;  // set when the server should run
+  int exit_code = 0;             // when it should not
+};
+
+// Parses argv and the environment (MCPGATE_*; ARCHON_MCP_PORT for the port). Prints --help,
+// --version and errors itself.
+[[nodiscard]] ParsedConfig parse_config(int argc, char** argv);
+
+[[nodiscard]] std::string version_string();
+
+}  // namespace mcpgate

@@ -1,0 +1,105 @@
+// JSON-RPC 2.0 messages: parsing, validation and construction. Pure: no I/O, no state.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace mcpgate::jsonrpc {
+
+using json = nlohmann::json;
+
+// Standard JSON-RPC codes, plus the ones MCP and its HTTP transports use.
+namespace code {
+inline constexpr int parse_error = -32700;
+inline constexpr int invalid_request = -32600;
+inline constexpr int method_not_found = -32601;
+inline constexpr int invalid_params = -32602;
+inline constexpr int internal_error = -32603;
+inline constexpr int transport_error = -32000;     // bad header, bad session (HTTP bodies)
+inline constexpr int session_not_found = -32001;
+inline constexpr int resource_not_found = -32002;
+inline constexpr int request_timeout = -32001;     // server->client request timed out
+}  // namespace code
+
+// A request expects exactly one response with the same id.
+struct Request {
+  json id;  // string or integer, never null
+  std::string method;
+  json params;  // object, array, or null when absent
+};
+
+// A notification never gets a response.
+struct Notification {
+  std::string method;
+  json params;
+};
+
+// A response to a request we sent (server -> client requests).
+struct Response {
+  json id;
+  std::optional<json> result;
+  std::optional<json> error;  // {code, message, data?}
+};
+
+using Message = std::variant<Request, Notification, Response>;
+
+// Why a piece of JSON is not a valid message: the error to send back, with the id when one
+// could be read (else null).
+struct Invalid {
+  json id;
+  int code;
+  std::string message;
+};
+
+using Item = std::variant<Message, Invalid>;
+
+// The result of parsing a POST body: one item, or a batch (array) of items.
+struct Parsed {
+  bool batch = false;
+  std::vector<Item> items;
+};
+
+// Parse a body. Throws ParseError when it is not JSON at all, or is an empty array.
+struct ParseError {
+  int code;
+  std::string message;
+};
+[[nodiscard]] std::variant<Parsed, ParseError> parse(std::string_view body);
+
+// Validate one decoded JSON value as a message.
+[[nodiscard]] Item classify(const json& value);
+
+// True for the id types MCP allows: string or integer.
+[[nodiscard]] bool is_valid_id(const json& id);
+
+// Builders. All return complete JSON-RPC objects.
+[[nodiscard]] json make_result(const json& id, json result);
+[[nodiscard]] json make_error(const json& id, int code, std::string_view message,
+                              const json& data = nullptr);
+[[nodiscard]] json make_request(const json& id, std::string_view method, json params);
+[[nodiscard]] json make_notification(std::string_view method, json params);
+
+// An error raised inside a method handler; the dispatcher turns it into an error response.
+class Error : public std::exception {
+ public:
+  Error(int code, std::string message, json data = nullptr)
+      : code_(code), message_(std::move(message)), data_(std::move(data)) {}
+  [[nodiscard]] int code() const noexcept { return code_; }
+  [[nodiscard]] const json& data() const noexcept { return data_; }
+  [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  int code_;
+  std::string message_;
+  json data_;
+};
+
+// Serialise for the wire. Invalid UTF-8 in strings is replaced, never thrown.
+[[nodiscard]] std::string dump(const json& value);
+
+}  // namespace mcpgate::jsonrpc

@@ -1,0 +1,56 @@
+// MCP methods on top of JSON-RPC: lifecycle and version negotiation, tools, resources, prompts,
+// completion and logging; progress, cancellation and server->client requests for tool handlers.
+// Stateless itself: all state lives in the Session it is handed.
+#pragma once
+
+#include "mcpgate/jsonrpc.hpp"
+#include "mcpgate/sessions/session.hpp"
+#include "mcpgate/transport/event_stream.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+namespace mcpgate::protocol {
+
+struct DispatchOptions {
+  std::size_t page_size = 100;                          // items per tools/list page etc.
+  std::chrono::milliseconds client_request_timeout{60000};  // sampling, elicitation
+};
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(DispatchOptions options) : options_(options) {}
+
+  // Run one request. Messages the handler emits (progress, logs, server->client requests) go to
+  // `out`, or to the session's own stream when `out` is null. Returns the response to send, or
+  // nullopt when the client cancelled the request (no response is sent then).
+  [[nodiscard]] std::optional<nlohmann::json> handle_request(
+      sessions::Session& session, const jsonrpc::Request& request,
+      const std::shared_ptr<transport::EventStream>& out) const;
+
+  void handle_notification(sessions::Session& session,
+                           const jsonrpc::Notification& notification) const;
+
+  // A client's answer to one of our requests. False when nothing waited for it.
+  bool handle_response(sessions::Session& session, const jsonrpc::Response& response) const;
+
+  // Methods cheap enough to run on the connection's thread; others get an executor thread.
+  [[nodiscard]] static bool runs_inline(std::string_view method);
+
+  [[nodiscard]] const DispatchOptions& options() const noexcept { return options_; }
+
+ private:
+  nlohmann::json dispatch(sessions::Session& session, const jsonrpc::Request& request,
+                          const std::shared_ptr<transport::EventStream>& out,
+                          const CancelFlag& cancelled) const;
+  nlohmann::json initialize(sessions::Session& session, const nlohmann::json& params) const;
+  nlohmann::json call_tool(sessions::Session& session, const jsonrpc::Request& request,
+                           const std::shared_ptr<transport::EventStream>& out,
+                           const CancelFlag& cancelled) const;
+
+  DispatchOptions options_;
+};
+
+}  // namespace mcpgate::protocol

@@ -1,0 +1,14 @@
+// RFC 5424 severities as MCP's logging/setLevel and notifications/message use them.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace mcpgate::protocol {
+
+enum class LogLevel { debug, info, notice, warning, error, critical, alert, emergency };
+
+[[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view name);
+[[nodiscard]] std::string_view to_string(LogLevel level);
+
+}  // namespace mcpgate::protocol

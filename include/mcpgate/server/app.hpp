@@ -1,0 +1,65 @@
+// The composition root: builds every component from a Config, wires the routes, and owns the
+// order of start-up and shutdown. main() and the integration tests both run an App.
+#pragma once
+
+#include "mcpgate/config.hpp"
+#include "mcpgate/init_gate.hpp"
+#include "mcpgate/protocol/dispatcher.hpp"
+#include "mcpgate/server/http_server.hpp"
+#include "mcpgate/server/worker_pool.hpp"
+#include "mcpgate/sessions/registry.hpp"
+#include "mcpgate/shared_context.hpp"
+#include "mcpgate/transport/legacy_sse.hpp"
+#include "mcpgate/transport/request_runner.hpp"
+#include "mcpgate/transport/streamable_http.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+namespace mcpgate::server {
+
+class App {
+ public:
+  explicit App(Config config);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Bind the port (throws std::runtime_error with a clear message). Returns the bound port.
+  int bind();
+  // Serve until stop(); returns once every connection has ended.
+  void run();
+  // Begin a graceful shutdown. Safe from any thread (and repeatable).
+  void stop();
+
+  // Initialise the shared context now (for --eager-init), on the calling thread.
+  void warm_up() { gate_.warm_up(); }
+
+  [[nodiscard]] int port() const noexcept { return http_.port(); }
+  [[nodiscard]] sessions::SessionRegistry& sessions() noexcept { return sessions_; }
+  [[nodiscard]] const InitGate<SharedContext>& gate() const noexcept { return gate_; }
+  // "starting", "ready" or "failed"
+  [[nodiscard]] std::string init_state() const;
+  [[nodiscard]] nlohmann::json health() const;
+
+ private:
+  std::shared_ptr<const SharedContext> build_context();
+  void install_routes();
+
+  const Config config_;
+  const std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> init_failures_left_;
+
+  sessions::SessionRegistry sessions_;
+  InitGate<SharedContext> gate_;
+  protocol::Dispatcher dispatcher_;
+  WorkerPool executor_;
+  transport::RequestRunner runner_;
+  HttpServer http_;
+  transport::StreamableHttp streamable_;
+  transport::LegacySse legacy_;
+};
+
+}  // namespace mcpgate::server

@@ -1,0 +1,65 @@
+// cpp-httplib, configured so that no connection can starve another: a thread per connection
+// from an elastic pool (an immediate 503 past the cap, never a queue), TCP_NODELAY, SO_REUSEADDR
+// without SO_REUSEPORT (a second server on the port fails to start), a real listen backlog,
+// bounded bodies and timeouts, and a shutdown that ends idle keep-alive connections at once.
+#pragma once
+
+#include "mcpgate/server/worker_pool.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace mcpgate::server {
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::size_t max_connections = 10000;
+  std::size_t max_body = 4 * 1024 * 1024;
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+  std::chrono::seconds keep_alive_timeout{5};
+  std::size_t keep_alive_requests = 10000;
+  int backlog = 1024;
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Register routes here before bind().
+  [[nodiscard]] httplib::Server& routes() noexcept;
+
+  // Bind and listen. Returns the bound port; throws std::runtime_error with a clear message
+  // (port in use, bad address) on failure.
+  int bind();
+  // Serve until stop(). Returns after every connection thread has been joined.
+  void run();
+  // Stop accepting and end idle keep-alive connections. Safe from any thread; does not wait.
+  void stop();
+
+  [[nodiscard]] bool stopping() const noexcept { return stopping_.load(); }
+  [[nodiscard]] int port() const noexcept { return port_; }
+  [[nodiscard]] WorkerPool::Stats connection_stats() const;
+  [[nodiscard]] std::uint64_t rejected_connections() const noexcept { return rejected_.load(); }
+
+ private:
+  class Listener;
+  class ConnectionQueue;
+
+  HttpOptions options_;
+  std::shared_ptr<WorkerPool> connections_;
+  std::unique_ptr<Listener> listener_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> rejected_{0};
+  int port_ = -1;
+};
+
+}  // namespace mcpgate::server

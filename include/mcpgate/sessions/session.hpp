@@ -1,0 +1,112 @@
+// One MCP session: its negotiated state, its SSE streams, the requests it is running and the
+// requests it is waiting on from the client. Shared by the threads of its connections; every
+// member is safe to call from any thread, and no lock here is held across I/O.
+#pragma once
+
+#include "mcpgate/protocol/inflight.hpp"
+#include "mcpgate/protocol/log_level.hpp"
+#include "mcpgate/protocol/reply_router.hpp"
+#include "mcpgate/shared_context.hpp"
+#include "mcpgate/transport/event_stream.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace mcpgate::sessions {
+
+enum class Transport { streamable_http, legacy_sse };
+
+[[nodiscard]] std::string_view to_string(Transport transport);
+
+struct StreamOptions {
+  std::size_t replay_events = 256;      // events kept per stream for Last-Event-ID
+  std::size_t retained_streams = 32;    // finished POST streams kept for a late resume
+};
+
+class Session {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Session(std::string id, Transport transport, std::shared_ptr<const SharedContext> context,
+          StreamOptions options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  [[nodiscard]] const std::string& id() const noexcept { return id_; }
+  [[nodiscard]] Transport transport() const noexcept { return transport_; }
+  [[nodiscard]] const SharedContext& context() const noexcept { return *context_; }
+
+  // --- lifecycle (initialize, notifications/initialized) ---
+  struct Negotiated {
+    std::string protocol_version;
+    nlohmann::json client_capabilities = nlohmann::json::object();
+    nlohmann::json client_info = nlohmann::json::object();
+  };
+  // False when the session was already initialized.
+  bool initialize(Negotiated negotiated);
+  [[nodiscard]] bool initialized() const;
+  void mark_client_ready();
+  [[nodiscard]] bool client_ready() const;
+  // "" before initialize.
+  [[nodiscard]] std::string protocol_version() const;
+  [[nodiscard]] bool client_supports(std::string_view capability) const;
+
+  void set_log_level(protocol::LogLevel level);
+  [[nodiscard]] protocol::LogLevel log_level() const;
+
+  void subscribe(const std::string& uri);
+  void unsubscribe(const std::string& uri);
+
+  [[nodiscard]] protocol::InFlightRequests& inflight() noexcept { return inflight_; }
+  [[nodiscard]] protocol::ReplyRouter& replies() noexcept { return replies_; }
+
+  // --- streams ---
+  // Streamable HTTP: a new stream for one POST that carries requests.
+  [[nodiscard]] std::shared_ptr<transport::EventStream> open_request_stream();
+  // The stream for messages not tied to a request: the GET stream (Streamable HTTP) or the
+  // one and only stream (legacy SSE).
+  [[nodiscard]] std::shared_ptr<transport::EventStream> session_stream() const { return main_; }
+  [[nodiscard]] std::shared_ptr<transport::EventStream> find_stream(const std::string& id) const;
+  // Forget a POST stream whose every event reached the client.
+  void retire_stream(const std::string& id);
+  // Send a message that belongs to no request (list_changed, resources/updated, logs).
+  void notify(const nlohmann::json& message);
+
+  // --- activity and end ---
+  void touch() noexcept;
+  [[nodiscard]] Clock::time_point last_active() const noexcept;
+  // End the session: close every stream, cancel running requests, wake waiters. Idempotent.
+  void end();
+  [[nodiscard]] bool ended() const noexcept { return ended_.load(); }
+
+ private:
+  const std::string id_;
+  const Transport transport_;
+  const std::shared_ptr<const SharedContext> context_;
+  const StreamOptions options_;
+  const std::shared_ptr<transport::EventStream> main_;
+
+  mutable std::mutex mutex_;
+  bool initialized_ = false;
+  bool client_ready_ = false;
+  Negotiated negotiated_;
+  protocol::LogLevel log_level_ = protocol::LogLevel::debug;
+  std::set<std::string> subscriptions_;
+  std::map<std::string, std::shared_ptr<transport::EventStream>> request_streams_;
+  std::uint64_t next_stream_ = 1;
+
+  protocol::InFlightRequests inflight_;
+  protocol::ReplyRouter replies_;
+  std::atomic<Clock::rep> last_active_;
+  std::atomic<bool> ended_{false};
+};
+
+}  // namespace mcpgate::sessions

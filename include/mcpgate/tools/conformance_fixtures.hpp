@@ -1,0 +1,12 @@
+// The tools, resources, prompts and completion that the official MCP conformance suite calls
+// (@modelcontextprotocol/conformance). Registered only with --conformance-fixtures.
+#pragma once
+
+#include "mcpgate/protocol/catalog.hpp"
+#include "mcpgate/tools/registry.hpp"
+
+namespace mcpgate::tools {
+
+void register_conformance_fixtures(ToolRegistry& tools, protocol::Catalog& catalog);
+
+}  // namespace mcpgate::tools

@@ -1,0 +1,85 @@
+// The tool API: what a tool is, what its handler may do while it runs, and what it returns.
+#pragma once
+
+#include "mcpgate/protocol/log_level.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mcpgate::tools {
+
+using json = nlohmann::json;
+
+// Content blocks as tools/call results carry them.
+namespace content {
+[[nodiscard]] json text(std::string_view text);
+[[nodiscard]] json image(std::string_view base64_data, std::string_view mime_type);
+[[nodiscard]] json audio(std::string_view base64_data, std::string_view mime_type);
+[[nodiscard]] json resource_text(std::string_view uri, std::string_view mime_type,
+                                 std::string_view text);
+[[nodiscard]] json resource_blob(std::string_view uri, std::string_view mime_type,
+                                 std::string_view base64_blob);
+[[nodiscard]] json resource_link(std::string_view uri, std::string_view name,
+                                 std::string_view mime_type = {});
+}  // namespace content
+
+struct ToolResult {
+  json content = json::array();
+  std::optional<json> structured;  // required when the tool declares an output schema
+  bool is_error = false;
+
+  [[nodiscard]] static ToolResult text(std::string_view text);
+  [[nodiscard]] static ToolResult error(std::string_view message);
+  [[nodiscard]] json to_json() const;
+};
+
+// A server->client request failed: the client lacks the capability, answered with an error,
+// timed out, or the session ended.
+class ClientRequestError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a handler can do while it runs. Implemented by the protocol layer for each request.
+class ToolContext {
+ public:
+  virtual ~ToolContext() = default;
+
+  // True once the client cancelled the request; the handler should stop soon.
+  [[nodiscard]] virtual bool cancelled() const = 0;
+  // Report progress; a no-op unless the request carried a progress token.
+  virtual void progress(double progress, std::optional<double> total,
+                        std::string_view message = {}) = 0;
+  // Send notifications/message, filtered by the session's log level.
+  virtual void log(protocol::LogLevel level, json data, std::string_view logger = {}) = 0;
+  // Whether the client declared a capability (e.g. "sampling", "elicitation").
+  [[nodiscard]] virtual bool client_supports(std::string_view capability) const = 0;
+  // Send a request to the client and wait for its result. Throws ClientRequestError.
+  virtual json request_client(std::string_view method, json params,
+                              std::chrono::milliseconds timeout) = 0;
+  // Close the connection carrying this request's stream; the result is kept for the client to
+  // fetch with GET + Last-Event-ID (SSE polling, 2025-11-25).
+  virtual void drop_connection() = 0;
+  [[nodiscard]] virtual const std::string& session_id() const = 0;
+  [[nodiscard]] virtual const std::string& protocol_version() const = 0;
+};
+
+using ToolHandler = std::function<ToolResult(const json& arguments, ToolContext& context)>;
+
+struct Tool {
+  std::string name;   // 1-128 chars of [A-Za-z0-9_.-]
+  std::string title;  // optional
+  std::string description;
+  json input_schema = json{{"type", "object"}};
+  std::optional<json> output_schema;
+  json annotations;  // null when none
+  ToolHandler handler;
+};
+
+}  // namespace mcpgate::tools

@@ -1,0 +1,53 @@
+// What both HTTP transports share: their dependencies, and the small HTTP helpers for headers
+// and JSON error bodies.
+#pragma once
+
+#include "mcpgate/init_gate.hpp"
+#include "mcpgate/jsonrpc.hpp"
+#include "mcpgate/sessions/registry.hpp"
+#include "mcpgate/shared_context.hpp"
+#include "mcpgate/transport/request_runner.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mcpgate::transport {
+
+struct TransportOptions {
+  bool json_response = false;
+  std::chrono::milliseconds heartbeat{15000};
+  long sse_retry_ms = 3000;
+};
+
+struct TransportDeps {
+  sessions::SessionRegistry& sessions;
+  InitGate<SharedContext>& context_gate;
+  const RequestRunner& runner;
+  TransportOptions options;
+};
+
+namespace http {
+
+// A JSON-RPC error as an HTTP response body (no id: it belongs to no request).
+void send_error(httplib::Response& res, int status, int code, std::string_view message,
+                const nlohmann::json& id = nullptr);
+
+// 503 with Retry-After when the shared context cannot be had.
+void send_init_error(httplib::Response& res, const InitError& error);
+
+// Whether an Accept header admits `media_type` (missing header and */* admit everything).
+[[nodiscard]] bool accepts(const httplib::Request& req, std::string_view media_type);
+
+// Content-Type is application/json (parameters allowed).
+[[nodiscard]] bool is_json_body(const httplib::Request& req);
+
+// Standard headers of every SSE response.
+void set_sse_headers(httplib::Response& res);
+
+}  // namespace http
+}  // namespace mcpgate::transport

@@ -1,0 +1,33 @@
+// The HTTP+SSE transport of MCP 2024-11-05, kept for older clients: GET /sse opens the session
+// and its only stream, whose first event names the POST endpoint (a relative URL, so it stays
+// correct behind a path prefix); POSTs there are answered 202 and their responses arrive on the
+// stream. The session ends when the stream closes.
+#pragma once
+
+#include "mcpgate/transport/http_common.hpp"
+
+#include <string>
+
+namespace mcpgate::transport {
+
+class LegacySse {
+ public:
+  explicit LegacySse(TransportDeps deps) : deps_(std::move(deps)) {}
+
+  void install(httplib::Server& server, const std::string& sse_path = "/sse",
+               const std::string& post_path = "/messages");
+
+  void open(const httplib::Request& req, httplib::Response& res) const;
+  void post(const httplib::Request& req, httplib::Response& res) const;
+
+  // The endpoint event's URL for a stream opened at `request_path`.
+  [[nodiscard]] static std::string endpoint_url(std::string_view request_path,
+                                                std::string_view post_path,
+                                                std::string_view session_id);
+
+ private:
+  TransportDeps deps_;
+  std::string post_path_ = "/messages";
+};
+
+}  // namespace mcpgate::transport

@@ -1,0 +1,41 @@
+// Runs the messages of one POST for a session: responses are routed to waiting tool handlers,
+// notifications are handled, and each request is dispatched — on the calling thread when it is
+// cheap, else on an executor thread — with its response pushed to an event stream.
+#pragma once
+
+#include "mcpgate/jsonrpc.hpp"
+#include "mcpgate/protocol/dispatcher.hpp"
+#include "mcpgate/server/worker_pool.hpp"
+#include "mcpgate/sessions/session.hpp"
+#include "mcpgate/transport/event_stream.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace mcpgate::transport {
+
+class RequestRunner {
+ public:
+  RequestRunner(const protocol::Dispatcher& dispatcher, server::WorkerPool& executor)
+      : dispatcher_(dispatcher), executor_(executor) {}
+
+  // Handle `items`; every response (and every error for an invalid item) is pushed to `out`.
+  // With `finish_out`, `out` is finished once the last response is in. Returns how many
+  // responses will be pushed (0: the POST carried no request).
+  std::size_t run_async(const std::shared_ptr<sessions::Session>& session,
+                        std::vector<jsonrpc::Item> items,
+                        const std::shared_ptr<EventStream>& out, bool finish_out) const;
+
+  // Handle `items` on this thread and return the responses (JSON response mode). Messages
+  // tied to a request go to the session's own stream.
+  std::vector<nlohmann::json> run_here(const std::shared_ptr<sessions::Session>& session,
+                                       std::vector<jsonrpc::Item> items) const;
+
+  [[nodiscard]] const protocol::Dispatcher& dispatcher() const noexcept { return dispatcher_; }
+
+ private:
+  const protocol::Dispatcher& dispatcher_;
+  server::WorkerPool& executor_;
+};
+
+}  // namespace mcpgate::transport

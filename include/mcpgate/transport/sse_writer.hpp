@@ -1,0 +1,35 @@
+// Drains one EventStream into one HTTP response, on the connection's own thread: it blocks only
+// on that stream (with a deadline), sends a heartbeat comment when idle, and notices a client
+// that went away within the heartbeat interval.
+#pragma once
+
+#include "mcpgate/transport/event_stream.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace mcpgate::transport {
+
+struct WriterOptions {
+  std::chrono::milliseconds heartbeat{15000};
+  std::string first_frame;                  // written before any event (priming, endpoint)
+  std::function<void()> on_activity;        // called on each wake (keeps the session alive)
+};
+
+enum class WriteOutcome {
+  finished,     // every event delivered and the stream ended normally
+  client_gone,  // a write failed or the socket closed
+  disconnect,   // the server asked to drop the connection (resume later)
+  superseded,   // another connection took over the stream
+  closed,       // the stream or the server ended
+};
+
+// Returns when the stream is over for this connection. Never throws.
+WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint64_t generation,
+                         std::uint64_t after_seq, const WriterOptions& options) noexcept;
+
+}  // namespace mcpgate::transport

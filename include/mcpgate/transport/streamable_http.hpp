@@ -1,0 +1,36 @@
+// The Streamable HTTP transport (MCP 2025-03-26 and later) on one endpoint, /mcp by default:
+// POST carries client messages (answered as an SSE stream or as JSON), GET opens the session's
+// standalone stream or resumes a stream with Last-Event-ID, DELETE ends the session.
+#pragma once
+
+#include "mcpgate/transport/http_common.hpp"
+
+#include <string>
+
+namespace mcpgate::transport {
+
+class StreamableHttp {
+ public:
+  explicit StreamableHttp(TransportDeps deps) : deps_(std::move(deps)) {}
+
+  void install(httplib::Server& server, const std::string& path = "/mcp");
+
+  void post(const httplib::Request& req, httplib::Response& res) const;
+  void get(const httplib::Request& req, httplib::Response& res) const;
+  void remove(const httplib::Request& req, httplib::Response& res) const;
+
+ private:
+  // The session named by Mcp-Session-Id; on failure the error response is already set.
+  std::shared_ptr<sessions::Session> session_for(const httplib::Request& req,
+                                                 httplib::Response& res) const;
+  bool check_version_header(const httplib::Request& req, httplib::Response& res) const;
+  void initialize(const httplib::Request& req, httplib::Response& res,
+                  const jsonrpc::Request& request, bool want_sse) const;
+  void stream_response(httplib::Response& res, const std::shared_ptr<sessions::Session>& session,
+                       const std::shared_ptr<EventStream>& stream, std::uint64_t generation,
+                       std::uint64_t after_seq) const;
+
+  TransportDeps deps_;
+};
+
+}  // namespace mcpgate::transport

@@ -1,0 +1,115 @@
+#include "mcpgate/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace mcpgate {
+
+std::string version_string() { return MCPGATE_VERSION; }
+
+namespace {
+
+template <typename Rep, typename Period>
+void add_duration_ms(CLI::App& app, const std::string& name, std::chrono::duration<Rep, Period>& target,
+                     double& scratch, const std::string& help, const std::string& env) {
+  scratch = std::chrono::duration<double>(target).count();
+  app.add_option(name, scratch, help)->envname(env)->check(CLI::NonNegativeNumber)->capture_default_str();
+}
+
+template <typename Duration>
+Duration seconds_to(double seconds) {
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
+}  // namespace
+
+ParsedConfig parse_config(int argc, char** argv) {
+  Config config;
+  CLI::App app{"mcpgate: a Model Context Protocol server over Streamable HTTP and HTTP+SSE", "mcpgate"};
+  app.set_version_flag("--version", "mcpgate " + version_string());
+  app.get_formatter()->column_width(34);
+
+  app.add_option("--host", config.host, "Address to listen on")
+      ->envname("MCPGATE_HOST")->capture_default_str();
+  // ARCHON_MCP_PORT is honoured for drop-in use by Archon users; MCPGATE_PORT wins.
+  const char* port_env = std::getenv("MCPGATE_PORT") ? "MCPGATE_PORT" : "ARCHON_MCP_PORT";
+  app.add_option("--port", config.port, "TCP port (0 = any free port)")
+      ->envname(port_env)->check(CLI::Range(0, 65535))->capture_default_str();
+  app.add_option("--port-file", config.port_file, "Write the bound port to this file once listening");
+
+  app.add_flag("--json-response", config.json_response,
+               "Answer /mcp requests as application/json instead of an SSE stream")
+      ->envname("MCPGATE_JSON_RESPONSE");
+  app.add_flag("--conformance-fixtures", config.conformance_fixtures,
+               "Register the tools, resources and prompts the MCP conformance suite expects")
+      ->envname("MCPGATE_CONFORMANCE_FIXTURES");
+
+  double heartbeat = 0, session_ttl = 0, init_timeout = 0, init_retry = 0, client_timeout = 0,
+         test_delay = 0;
+  add_duration_ms(app, "--heartbeat", config.heartbeat, heartbeat,
+                  "Seconds between ': ping' comments on idle SSE streams", "MCPGATE_HEARTBEAT");
+  add_duration_ms(app, "--session-ttl", config.session_ttl, session_ttl,
+                  "Seconds of inactivity after which a Streamable HTTP session ends",
+                  "MCPGATE_SESSION_TTL");
+  add_duration_ms(app, "--init-timeout", config.init_timeout, init_timeout,
+                  "Seconds a new session waits for server initialisation", "MCPGATE_INIT_TIMEOUT");
+  add_duration_ms(app, "--init-retry", config.init_retry, init_retry,
+                  "Seconds before a failed initialisation is retried (doubling to 60)",
+                  "MCPGATE_INIT_RETRY");
+  add_duration_ms(app, "--client-request-timeout", config.client_request_timeout, client_timeout,
+                  "Seconds to wait for a client's answer to sampling or elicitation",
+                  "MCPGATE_CLIENT_REQUEST_TIMEOUT");
+  app.add_flag("--eager-init", config.eager_init,
+               "Initialise the shared context at start-up instead of on the first session")
+      ->envname("MCPGATE_EAGER_INIT");
+  app.add_option("--sse-retry-ms", config.sse_retry_ms,
+                 "Reconnection delay suggested to 2025-11-25 clients (retry: field)")
+      ->envname("MCPGATE_SSE_RETRY_MS")->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--replay-events", config.replay_events,
+                 "Events kept per SSE stream for resumption with Last-Event-ID")
+      ->envname("MCPGATE_REPLAY_EVENTS")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--max-connections", config.max_connections,
+                 "Connections served at once; more get an immediate 503")
+      ->envname("MCPGATE_MAX_CONNECTIONS")->check(CLI::Range(1, 30000))->capture_default_str();
+  app.add_option("--max-sessions", config.max_sessions, "Sessions open at once; more get 503")
+      ->envname("MCPGATE_MAX_SESSIONS")->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--max-body", config.max_body, "Largest accepted request body in bytes")
+      ->envname("MCPGATE_MAX_BODY")->check(CLI::Range(1024, 1 << 30))->capture_default_str();
+  app.add_option("--log-level", config.log_level,
+                 "trace, debug, info, warn, error, critical or off")
+      ->envname("MCPGATE_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+
+  auto* hidden = app.add_option_group("");  // test hooks, not shown in --help
+  hidden->add_option("--test-init-delay", test_delay)->envname("MCPGATE_TEST_INIT_DELAY");
+  hidden->add_option("--test-init-failures", config.test_init_failures)
+      ->envname("MCPGATE_TEST_INIT_FAILURES");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, version or the error
+    return ParsedConfig{std::nullopt, code == 0 ? 0 : 2};
+  }
+
+  config.heartbeat = seconds_to<std::chrono::milliseconds>(heartbeat);
+  config.session_ttl = seconds_to<std::chrono::seconds>(session_ttl);
+  config.init_timeout = seconds_to<std::chrono::milliseconds>(init_timeout);
+  config.init_retry = seconds_to<std::chrono::milliseconds>(init_retry);
+  config.client_request_timeout = seconds_to<std::chrono::milliseconds>(client_timeout);
+  config.test_init_delay = seconds_to<std::chrono::milliseconds>(test_delay);
+  if (config.heartbeat.count() < 100) {
+    std::cerr << "mcpgate: --heartbeat must be at least 0.1 seconds\n";
+    return ParsedConfig{std::nullopt, 2};
+  }
+  if (config.session_ttl.count() < 1) {
+    std::cerr << "mcpgate: --session-ttl must be at least 1 second\n";
+    return ParsedConfig{std::nullopt, 2};
+  }
+  return ParsedConfig{config, 0};
+}
+
+}  // namespace mcpgate

@@ -1,0 +1,62 @@
+// mcpgate: parse the configuration, run the App, turn signals into a graceful shutdown.
+#include "mcpgate/config.hpp"
+#include "mcpgate/server/app.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <pthread.h>
+#include <thread>
+
+int main(int argc, char** argv) {
+  auto parsed = mcpgate::parse_config(argc, argv);
+  if (!parsed.config) return parsed.exit_code;
+  const mcpgate::Config& config = *parsed.config;
+
+  auto logger = spdlog::stderr_color_mt("mcpgate");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Signals are taken by one thread with sigwait(); every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    mcpgate::server::App app(config);
+    const int port = app.bind();
+    if (!config.port_file.empty()) {
+      std::ofstream(config.port_file) << port << '\n';
+    }
+    spdlog::info("mcpgate {} listening on http://{}:{}/mcp (legacy SSE at /sse, health at /health)",
+                 mcpgate::version_string(), config.host, port);
+
+    std::thread signal_thread([&app, signals] {
+      int signal = 0;
+      sigwait(&signals, &signal);
+      if (signal == SIGINT || signal == SIGTERM) {
+        spdlog::info("received {}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        app.stop();
+      }
+    });
+    std::thread warm_up;
+    if (config.eager_init) warm_up = std::thread([&app] { app.warm_up(); });
+
+    app.run();
+    app.stop();
+    pthread_kill(signal_thread.native_handle(), SIGTERM);  // wake sigwait if no signal came
+    signal_thread.join();
+    if (warm_up.joinable()) warm_up.join();
+    spdlog::info("mcpgate stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

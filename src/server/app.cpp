@@ -1,0 +1,158 @@
+#include "mcpgate/server/app.hpp"
+
+#include "mcpgate/tools/conformance_fixtures.hpp"
+#include "mcpgate/tools/local_tools.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace mcpgate::server {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::chrono::milliseconds drain_limit{1500};
+
+sessions::RegistryOptions registry_options(const Config& config) {
+  sessions::RegistryOptions options;
+  options.max_sessions = config.max_sessions;
+  options.idle_ttl = config.session_ttl;
+  options.streams.replay_events = config.replay_events;
+  return options;
+}
+
+HttpOptions http_options(const Config& config) {
+  HttpOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.max_connections = config.max_connections;
+  options.max_body = config.max_body;
+  return options;
+}
+
+transport::TransportOptions transport_options(const Config& config) {
+  return transport::TransportOptions{config.json_response, config.heartbeat, config.sse_retry_ms};
+}
+
+}  // namespace
+
+App::App(Config config)
+    : config_(std::move(config)),
+      started_(std::chrono::steady_clock::now()),
+      init_failures_left_(config_.test_init_failures),
+      sessions_(registry_options(config_)),
+      gate_([this] { return build_context(); },
+            InitGate<SharedContext>::Options{config_.init_timeout, config_.init_retry,
+                                             std::chrono::milliseconds(60000)}),
+      dispatcher_(protocol::DispatchOptions{100, config_.client_request_timeout}),
+      executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
+                                    std::chrono::milliseconds(30000), 2, "executor"}),
+      runner_(dispatcher_, executor_),
+      http_(http_options(config_)),
+      streamable_(transport::TransportDeps{sessions_, gate_, runner_,
+                                           transport_options(config_)}),
+      legacy_(transport::TransportDeps{sessions_, gate_, runner_,
+                                       transport_options(config_)}) {
+  install_routes();
+  // Check for idle sessions a few times per TTL, at most every 30 s.
+  sessions_.start_reaper(std::min<std::chrono::milliseconds>(
+      std::chrono::milliseconds(30000),
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.session_ttl) / 4 +
+          std::chrono::milliseconds(1)));
+}
+
+App::~App() {
+  stop();
+  executor_.shutdown();  // its jobs refer to the runner and the sessions
+}
+
+std::shared_ptr<const SharedContext> App::build_context() {
+  spdlog::info("initialising the shared context");
+  const auto began = std::chrono::steady_clock::now();
+  if (config_.test_init_delay.count() > 0) std::this_thread::sleep_for(config_.test_init_delay);
+  if (init_failures_left_.fetch_sub(1) > 0) {
+    spdlog::warn("shared context initialisation failed (test hook)");
+    throw std::runtime_error("simulated initialisation failure (--test-init-failures)");
+  }
+
+  auto context = std::make_shared<SharedContext>();
+  context->info.version = version_string();
+  context->info.title = "mcpgate";
+  context->info.description =
+      "MCP server with a project, task and knowledge-base toolset for coding assistants";
+  tools::register_local_tools(
+      context->tools,
+      tools::ServerStatusSource{[this] { return sessions_.counts(); },
+                                [this] { return init_state(); }, started_, config_.session_ttl});
+  if (config_.conformance_fixtures)
+    tools::register_conformance_fixtures(context->tools, context->catalog);
+
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - began);
+  spdlog::info("shared context ready in {} ms: {} tools", took.count(), context->tools.size());
+  return context;
+}
+
+std::string App::init_state() const {
+  switch (gate_.status().state) {
+    case InitGate<SharedContext>::State::ready:
+      return "ready";
+    case InitGate<SharedContext>::State::failed:
+      return "failed";
+    default:
+      return "starting";
+  }
+}
+
+json App::health() const {
+  const auto status = gate_.status();
+  const auto counts = sessions_.counts();
+  const auto threads = http_.connection_stats();
+  json body{
+      {"status", init_state()},
+      {"version", version_string()},
+      {"uptime_seconds",
+       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
+      {"sessions",
+       {{"total", counts.total()},
+        {"streamable_http", counts.streamable_http},
+        {"legacy_sse", counts.legacy_sse}}},
+      {"connections", {{"threads", threads.threads}, {"busy", threads.busy}}},
+      {"initialization",
+       {{"runs", status.runs}, {"last_duration_ms", status.last_duration.count()}}}};
+  if (!status.last_error.empty()) body["initialization"]["last_error"] = status.last_error;
+  return body;
+}
+
+void App::install_routes() {
+  auto& routes = http_.routes();
+  streamable_.install(routes, "/mcp");
+  legacy_.install(routes, "/sse", "/messages");
+  routes.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    const json body = health();
+    res.status = body["status"] == "failed" ? 503 : 200;
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(body.dump(), "application/json");
+  });
+}
+
+int App::bind() { return http_.bind(); }
+
+void App::run() {
+  http_.run();
+}
+
+void App::stop() {
+  if (stopping_.exchange(true)) return;
+  spdlog::info("shutting down: {} sessions open", sessions_.counts().total());
+  http_.stop();  // no new connections; idle keep-alive connections end
+  // Let running requests finish and deliver their responses, for a bounded time.
+  if (!executor_.wait_idle(drain_limit))
+    spdlog::warn("shutdown: requests still running after {} ms; cancelling them",
+                 drain_limit.count());
+  sessions_.end_all();  // ends every stream, cancels what is left
+}
+
+}  // namespace mcpgate::server

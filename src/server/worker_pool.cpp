@@ -1,0 +1,129 @@
+#include "mcpgate/server/worker_pool.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+namespace mcpgate::server {
+
+struct WorkerPool::Worker {
+  WorkerPool* pool;
+  std::function<void()> first_job;
+};
+
+WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {}
+
+WorkerPool::~WorkerPool() { shutdown(); }
+
+void WorkerPool::reap_finished_locked(std::vector<pthread_t>& to_join) {
+  to_join.insert(to_join.end(), finished_.begin(), finished_.end());
+  finished_.clear();
+}
+
+bool WorkerPool::try_submit(std::function<void()> job) {
+  std::vector<pthread_t> to_join;
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_) return false;
+    reap_finished_locked(to_join);
+    if (idle_ > handoff_.size()) {
+      handoff_.push_back(std::move(job));
+      lock.unlock();
+      work_available_.notify_one();
+      for (auto t : to_join) pthread_join(t, nullptr);
+      return true;
+    }
+    if (threads_ >= options_.max_threads) {
+      lock.unlock();
+      for (auto t : to_join) pthread_join(t, nullptr);
+      return false;
+    }
+    ++threads_;
+  }
+  for (auto t : to_join) pthread_join(t, nullptr);
+
+  auto* worker = new Worker{this, std::move(job)};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, options_.stack_bytes);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, &attr, &WorkerPool::thread_main, worker);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    delete worker;
+    {
+      std::lock_guard lock(mutex_);
+      --threads_;
+    }
+    all_exited_.notify_all();
+    spdlog::warn("{} pool: cannot start a thread (error {})", options_.name, rc);
+    return false;
+  }
+  return true;
+}
+
+void* WorkerPool::thread_main(void* arg) {
+  auto* worker = static_cast<Worker*>(arg);
+  worker->pool->run(worker);
+  return nullptr;
+}
+
+void WorkerPool::run(Worker* self) {
+  std::function<void()> job = std::move(self->first_job);
+  delete self;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    lock.unlock();
+    try {
+      job();
+    } catch (const std::exception& e) {
+      spdlog::error("{} pool: a job threw: {}", options_.name, e.what());
+    } catch (...) {
+      spdlog::error("{} pool: a job threw an unknown exception", options_.name);
+    }
+    job = nullptr;  // release captures before idling
+    lock.lock();
+    ++idle_;
+    if (idle_ == threads_) became_idle_.notify_all();
+    const bool got = work_available_.wait_for(lock, options_.idle_retire, [&] {
+      return !handoff_.empty() || stopping_;
+    });
+    --idle_;
+    if (!handoff_.empty()) {
+      job = std::move(handoff_.front());
+      handoff_.pop_front();
+      continue;
+    }
+    // Retire: on shutdown, or idle for too long while more than the floor are idle.
+    if (stopping_ || (!got && idle_ >= options_.idle_floor)) break;
+  }
+  --threads_;
+  finished_.push_back(pthread_self());
+  lock.unlock();
+  all_exited_.notify_all();
+  became_idle_.notify_all();
+}
+
+bool WorkerPool::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return became_idle_.wait_for(lock, timeout, [&] { return idle_ == threads_; });
+}
+
+void WorkerPool::shutdown() {
+  std::vector<pthread_t> to_join;
+  {
+    std::unique_lock lock(mutex_);
+    stopping_ = true;
+    work_available_.notify_all();
+    all_exited_.wait(lock, [&] { return threads_ == 0; });
+    reap_finished_locked(to_join);
+  }
+  for (auto t : to_join) pthread_join(t, nullptr);
+}
+
+WorkerPool::Stats WorkerPool::stats() const {
+  std::lock_guard lock(mutex_);
+  return Stats{threads_, threads_ - idle_, idle_};
+}
+
+}  // namespace mcpgate::server

@@ -1,0 +1,158 @@
+#include "mcpgate/sessions/registry.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <sys/random.h>
+
+#include <array>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+namespace mcpgate::sessions {
+
+namespace {
+
+std::size_t& count_for(SessionCounts& counts, Transport transport) {
+  return transport == Transport::streamable_http ? counts.streamable_http : counts.legacy_sse;
+}
+
+bool has_open_stream(const Session& session) {
+  auto main = session.session_stream();
+  return main && main->has_writer();
+}
+
+}  // namespace
+
+std::string SessionRegistry::random_id(std::string_view prefix) {
+  std::array<unsigned char, 16> bytes{};
+  std::size_t filled = 0;
+  while (filled < bytes.size()) {
+    const ssize_t n = ::getrandom(bytes.data() + filled, bytes.size() - filled, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "getrandom");
+    }
+    filled += static_cast<std::size_t>(n);
+  }
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string id(prefix);
+  // 128 bits as base64url without padding: 22 characters.
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char b : bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      id.push_back(alphabet[(acc >> bits) & 0x3F]);
+    }
+  }
+  if (bits > 0) id.push_back(alphabet[(acc << (6 - bits)) & 0x3F]);
+  return id;
+}
+
+SessionRegistry::SessionRegistry(RegistryOptions options) : options_(std::move(options)) {}
+
+SessionRegistry::~SessionRegistry() {
+  {
+    std::lock_guard lock(reaper_mutex_);
+    stopping_ = true;
+  }
+  reaper_wake_.notify_all();
+  if (reaper_.joinable()) reaper_.join();
+  end_all();
+}
+
+std::shared_ptr<Session> SessionRegistry::create(Transport transport,
+                                                 std::shared_ptr<const SharedContext> context) {
+  auto session = std::make_shared<Session>(random_id(options_.id_prefix), transport,
+                                           std::move(context), options_.streams);
+  {
+    std::lock_guard lock(mutex_);
+    if (sessions_.size() >= options_.max_sessions) return nullptr;
+    sessions_.emplace(session->id(), session);
+    ++count_for(counts_, transport);
+  }
+  spdlog::info("session {} opened ({})", session->id(), to_string(transport));
+  return session;
+}
+
+std::shared_ptr<Session> SessionRegistry::find(const std::string& id) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return nullptr;
+    session = it->second;
+  }
+  if (session->ended()) return nullptr;
+  session->touch();
+  return session;
+}
+
+bool SessionRegistry::remove(const std::string& id) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    session = std::move(it->second);
+    sessions_.erase(it);
+    --count_for(counts_, session->transport());
+  }
+  session->end();  // outside the lock: wakes writers and waiters
+  spdlog::info("session {} closed ({})", id, to_string(session->transport()));
+  return true;
+}
+
+SessionCounts SessionRegistry::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+std::size_t SessionRegistry::expire_idle(Session::Clock::time_point now) {
+  std::vector<std::string> idle;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, session] : sessions_) {
+      if (session->transport() != Transport::streamable_http) continue;  // ends with its stream
+      if (now - session->last_active() < options_.idle_ttl) continue;
+      if (has_open_stream(*session)) continue;
+      idle.push_back(id);
+    }
+  }
+  for (const auto& id : idle) {
+    spdlog::info("session {} expired after {} s idle", id, options_.idle_ttl.count());
+    remove(id);
+  }
+  return idle.size();
+}
+
+void SessionRegistry::end_all() {
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(mutex_);
+    sessions.swap(sessions_);
+    counts_ = {};
+  }
+  for (auto& [id, session] : sessions) session->end();
+}
+
+void SessionRegistry::start_reaper(std::chrono::milliseconds interval) {
+  if (reaper_.joinable()) return;
+  reaper_ = std::thread([this, interval] {
+    std::unique_lock lock(reaper_mutex_);
+    while (!stopping_) {
+      reaper_wake_.wait_for(lock, interval, [&] { return stopping_; });
+      if (stopping_) break;
+      lock.unlock();
+      expire_idle(Session::Clock::now());
+      lock.lock();
+    }
+  });
+}
+
+}  // namespace mcpgate::sessions

@@ -1,0 +1,135 @@
+#include "mcpgate/sessions/session.hpp"
+
+#include "mcpgate/jsonrpc.hpp"
+
+namespace mcpgate::sessions {
+
+std::string_view to_string(Transport transport) {
+  return transport == Transport::streamable_http ? "streamable_http" : "legacy_sse";
+}
+
+Session::Session(std::string id, Transport transport, std::shared_ptr<const SharedContext> context,
+                 StreamOptions options)
+    : id_(std::move(id)), transport_(transport), context_(std::move(context)), options_(options),
+      // Legacy SSE has no resumability, so its events carry no ids.
+      main_(std::make_shared<transport::EventStream>(
+          transport == Transport::streamable_http ? "g" : "l", options.replay_events,
+          transport == Transport::streamable_http)),
+      last_active_(Clock::now().time_since_epoch().count()) {}
+
+Session::~Session() { end(); }
+
+bool Session::initialize(Negotiated negotiated) {
+  std::lock_guard lock(mutex_);
+  if (initialized_) return false;
+  initialized_ = true;
+  negotiated_ = std::move(negotiated);
+  return true;
+}
+
+bool Session::initialized() const {
+  std::lock_guard lock(mutex_);
+  return initialized_;
+}
+
+void Session::mark_client_ready() {
+  std::lock_guard lock(mutex_);
+  client_ready_ = true;
+}
+
+bool Session::client_ready() const {
+  std::lock_guard lock(mutex_);
+  return client_ready_;
+}
+
+std::string Session::protocol_version() const {
+  std::lock_guard lock(mutex_);
+  return negotiated_.protocol_version;
+}
+
+bool Session::client_supports(std::string_view capability) const {
+  std::lock_guard lock(mutex_);
+  const auto& caps = negotiated_.client_capabilities;
+  auto it = caps.find(std::string(capability));
+  return it != caps.end() && !it->is_null() && *it != false;
+}
+
+void Session::set_log_level(protocol::LogLevel level) {
+  std::lock_guard lock(mutex_);
+  log_level_ = level;
+}
+
+protocol::LogLevel Session::log_level() const {
+  std::lock_guard lock(mutex_);
+  return log_level_;
+}
+
+void Session::subscribe(const std::string& uri) {
+  std::lock_guard lock(mutex_);
+  subscriptions_.insert(uri);
+}
+
+void Session::unsubscribe(const std::string& uri) {
+  std::lock_guard lock(mutex_);
+  subscriptions_.erase(uri);
+}
+
+std::shared_ptr<transport::EventStream> Session::open_request_stream() {
+  std::lock_guard lock(mutex_);
+  auto stream = std::make_shared<transport::EventStream>(
+      "p" + std::to_string(next_stream_++), options_.replay_events, true);
+  if (ended_) {
+    stream->close();
+    return stream;
+  }
+  // Keep the stream count bounded: drop the oldest finished ones first.
+  while (request_streams_.size() >= options_.retained_streams) {
+    auto victim = request_streams_.end();
+    for (auto it = request_streams_.begin(); it != request_streams_.end(); ++it)
+      if (it->second->finished() && !it->second->has_writer()) {
+        victim = it;
+        break;
+      }
+    if (victim == request_streams_.end()) break;
+    request_streams_.erase(victim);
+  }
+  request_streams_[stream->id()] = stream;
+  return stream;
+}
+
+std::shared_ptr<transport::EventStream> Session::find_stream(const std::string& id) const {
+  if (id == main_->id()) return main_;
+  std::lock_guard lock(mutex_);
+  auto it = request_streams_.find(id);
+  return it == request_streams_.end() ? nullptr : it->second;
+}
+
+void Session::retire_stream(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  request_streams_.erase(id);
+}
+
+void Session::notify(const nlohmann::json& message) {
+  main_->push("message", jsonrpc::dump(message));
+}
+
+void Session::touch() noexcept { last_active_.store(Clock::now().time_since_epoch().count()); }
+
+Session::Clock::time_point Session::last_active() const noexcept {
+  return Clock::time_point(Clock::duration(last_active_.load()));
+}
+
+void Session::end() {
+  if (ended_.exchange(true)) return;
+  std::map<std::string, std::shared_ptr<transport::EventStream>> streams;
+  {
+    std::lock_guard lock(mutex_);
+    streams.swap(request_streams_);
+  }
+  main_->close();
+  for (auto& [id, stream] : streams) stream->close();
+  inflight_.cancel_all();
+  replies_.abort_all();
+}
+
+}  // namespace mcpgate::sessions

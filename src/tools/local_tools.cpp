@@ -1,0 +1,62 @@
+#include "mcpgate/tools/local_tools.hpp"
+
+#include "mcpgate/tools/json_result.hpp"
+
+namespace mcpgate::tools {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+const json no_arguments = json{{"type", "object"}, {"properties", json::object()}};
+
+}  // namespace
+
+void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
+  registry.add(Tool{
+      "health_check",
+      "Health check",
+      "Report whether the server is up and ready: its status, how long it has been running and "
+      "the state of its start-up. Call it first when other tools fail unexpectedly.",
+      no_arguments,
+      string_result_schema("health_check"),
+      json{{"readOnlyHint", true}, {"openWorldHint", false}},
+      [status](const json&, ToolContext&) {
+        const std::string state = status.init_state ? status.init_state() : "ready";
+        json payload{{"success", true},
+                     {"health",
+                      {{"status", state == "ready" ? "healthy" : state},
+                       {"initialization", state}}},
+                     {"uptime_seconds", seconds_since(status.started)},
+                     {"timestamp", utc_timestamp()}};
+        return json_string_result(payload);
+      }});
+
+  registry.add(Tool{
+      "session_info",
+      "Session info",
+      "Show how many MCP sessions are open on this server, by transport, with the idle timeout "
+      "after which an abandoned session is closed and the server's uptime.",
+      no_arguments,
+      string_result_schema("session_info"),
+      json{{"readOnlyHint", true}, {"openWorldHint", false}},
+      [status](const json&, ToolContext& context) {
+        const auto counts = status.session_counts();
+        json payload{
+            {"success", true},
+            {"session_management",
+             {{"active_sessions", counts.total()},
+              {"sessions_by_transport",
+               {{"streamable_http", counts.streamable_http}, {"legacy_sse", counts.legacy_sse}}},
+              {"session_timeout", status.session_ttl.count()},
+              {"server_uptime_seconds", seconds_since(status.started)},
+              {"current_session", context.session_id()},
+              {"protocol_version", context.protocol_version()}}},
+            {"timestamp", utc_timestamp()}};
+        return json_string_result(payload);
+      }});
+}
+
+}  // namespace mcpgate::tools

@@ -1,0 +1,98 @@
+#include "mcpgate/transport/request_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+namespace mcpgate::transport {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Counts the responses still owed to one POST stream and finishes it after the last.
+struct Completion {
+  std::shared_ptr<EventStream> out;
+  std::atomic<std::size_t> remaining;
+  bool finish_out;
+
+  void deliver(const std::optional<json>& response) {
+    if (response) out->push("message", jsonrpc::dump(*response));
+    if (remaining.fetch_sub(1) == 1 && finish_out) out->finish();
+  }
+};
+
+json error_for(const jsonrpc::Invalid& invalid) {
+  return jsonrpc::make_error(invalid.id, invalid.code, invalid.message);
+}
+
+}  // namespace
+
+std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& session,
+                                     std::vector<jsonrpc::Item> items,
+                                     const std::shared_ptr<EventStream>& out,
+                                     bool finish_out) const {
+  std::vector<jsonrpc::Request> requests;
+  std::vector<json> immediate;  // errors for invalid items
+  for (auto& item : items) {
+    if (auto* invalid = std::get_if<jsonrpc::Invalid>(&item)) {
+      immediate.push_back(error_for(*invalid));
+      continue;
+    }
+    auto& message = std::get<jsonrpc::Message>(item);
+    if (auto* request = std::get_if<jsonrpc::Request>(&message))
+      requests.push_back(std::move(*request));
+    else if (auto* notification = std::get_if<jsonrpc::Notification>(&message))
+      dispatcher_.handle_notification(*session, *notification);
+    else
+      dispatcher_.handle_response(*session, std::get<jsonrpc::Response>(message));
+  }
+  const std::size_t total = requests.size() + immediate.size();
+  if (total == 0) return 0;
+
+  auto completion = std::make_shared<Completion>();
+  completion->out = out;
+  completion->remaining = total;
+  completion->finish_out = finish_out;
+  for (const auto& error : immediate) completion->deliver(error);
+
+  for (auto& request : requests) {
+    if (protocol::Dispatcher::runs_inline(request.method)) {
+      completion->deliver(dispatcher_.handle_request(*session, request, out));
+      continue;
+    }
+    const std::string method = request.method;
+    auto job = [this, session, completion, request = std::move(request)] {
+      completion->deliver(dispatcher_.handle_request(*session, request, completion->out));
+    };
+    if (!executor_.try_submit(job)) {
+      spdlog::warn("session {}: executor full; running {} on the connection thread",
+                   session->id(), method);
+      job();
+    }
+  }
+  return total;
+}
+
+std::vector<json> RequestRunner::run_here(const std::shared_ptr<sessions::Session>& session,
+                                          std::vector<jsonrpc::Item> items) const {
+  std::vector<json> responses;
+  for (auto& item : items) {
+    if (auto* invalid = std::get_if<jsonrpc::Invalid>(&item)) {
+      responses.push_back(error_for(*invalid));
+      continue;
+    }
+    auto& message = std::get<jsonrpc::Message>(item);
+    if (auto* request = std::get_if<jsonrpc::Request>(&message)) {
+      if (auto response = dispatcher_.handle_request(*session, *request, nullptr))
+        responses.push_back(std::move(*response));
+    } else if (auto* notification = std::get_if<jsonrpc::Notification>(&message)) {
+      dispatcher_.handle_notification(*session, *notification);
+    } else {
+      dispatcher_.handle_response(*session, std::get<jsonrpc::Response>(message));
+    }
+  }
+  return responses;
+}
+
+}  // namespace mcpgate::transport

@@ -1,0 +1,282 @@
+#include "mcpgate/transport/streamable_http.hpp"
+
+#include "mcpgate/protocol/versions.hpp"
+#include "mcpgate/transport/sse.hpp"
+#include "mcpgate/transport/sse_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace mcpgate::transport {
+
+using json = nlohmann::json;
+namespace code = jsonrpc::code;
+
+namespace {
+
+constexpr const char* session_header = "Mcp-Session-Id";
+constexpr const char* version_header = "MCP-Protocol-Version";
+
+const jsonrpc::Request* as_request(const jsonrpc::Item& item) {
+  if (const auto* message = std::get_if<jsonrpc::Message>(&item))
+    return std::get_if<jsonrpc::Request>(message);
+  return nullptr;
+}
+
+}  // namespace
+
+void StreamableHttp::install(httplib::Server& server, const std::string& path) {
+  server.Post(path, [this](const httplib::Request& req, httplib::Response& res) { post(req, res); });
+  server.Get(path, [this](const httplib::Request& req, httplib::Response& res) { get(req, res); });
+  server.Delete(path,
+                [this](const httplib::Request& req, httplib::Response& res) { remove(req, res); });
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "GET, POST, DELETE");
+    http::send_error(res, 405, code::transport_error, "Method Not Allowed");
+  };
+  server.Put(path, not_allowed);
+  server.Patch(path, not_allowed);
+}
+
+bool StreamableHttp::check_version_header(const httplib::Request& req,
+                                          httplib::Response& res) const {
+  if (!req.has_header(version_header)) return true;  // assume 2025-03-26
+  const std::string version = req.get_header_value(version_header);
+  if (protocol::is_supported(version)) return true;
+  http::send_error(res, 400, code::transport_error,
+                   "Bad Request: Unsupported protocol version: " + sse::single_line(version) +
+                       " (supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
+  return false;
+}
+
+std::shared_ptr<sessions::Session> StreamableHttp::session_for(const httplib::Request& req,
+                                                               httplib::Response& res) const {
+  if (req.get_header_value_count(session_header) > 1) {
+    http::send_error(res, 400, code::transport_error,
+                     "Bad Request: more than one Mcp-Session-Id header");
+    return nullptr;
+  }
+  const std::string id = req.get_header_value(session_header);
+  if (id.empty()) {
+    http::send_error(res, 400, code::transport_error,
+                     "Bad Request: Mcp-Session-Id header is required");
+    return nullptr;
+  }
+  auto session = deps_.sessions.find(id);
+  if (!session || session->transport() != sessions::Transport::streamable_http) {
+    http::send_error(res, 404, code::session_not_found,
+                     "Session not found: it has ended or expired; initialize a new one");
+    return nullptr;
+  }
+  return session;
+}
+
+void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) const {
+  if (!http::is_json_body(req)) {
+    http::send_error(res, 415, code::transport_error,
+                     "Unsupported Media Type: Content-Type must be application/json");
+    return;
+  }
+  const bool sse_ok = http::accepts(req, sse::content_type);
+  const bool json_ok = http::accepts(req, "application/json");
+  if (!sse_ok && !json_ok) {
+    http::send_error(res, 406, code::transport_error,
+                     "Not Acceptable: Accept must include application/json and text/event-stream");
+    return;
+  }
+  if (!check_version_header(req, res)) return;
+
+  auto parsed_or_error = jsonrpc::parse(req.body);
+  if (auto* error = std::get_if<jsonrpc::ParseError>(&parsed_or_error)) {
+    http::send_error(res, 400, error->code, error->message);
+    return;
+  }
+  auto& parsed = std::get<jsonrpc::Parsed>(parsed_or_error);
+  const bool want_sse = sse_ok && (!deps_.options.json_response || !json_ok);
+
+  // initialize opens a session, so it comes without one and alone.
+  for (const auto& item : parsed.items) {
+    const auto* request = as_request(item);
+    if (!request || request->method != "initialize") continue;
+    if (parsed.batch) {
+      http::send_error(res, 400, code::invalid_request,
+                       "Invalid Request: initialize must not be part of a batch", request->id);
+      return;
+    }
+    if (req.has_header(session_header)) {
+      http::send_error(res, 400, code::invalid_request,
+                       "Invalid Request: initialize must be sent without Mcp-Session-Id",
+                       request->id);
+      return;
+    }
+    initialize(req, res, *request, want_sse);
+    return;
+  }
+
+  auto session = session_for(req, res);
+  if (!session) return;
+  if (parsed.batch && !protocol::allows_batches(session->protocol_version())) {
+    http::send_error(res, 400, code::invalid_request,
+                     "Invalid Request: JSON-RPC batches are not supported on protocol " +
+                         session->protocol_version());
+    return;
+  }
+  if (!parsed.batch) {
+    if (const auto* invalid = std::get_if<jsonrpc::Invalid>(&parsed.items.front())) {
+      http::send_error(res, 400, invalid->code, invalid->message, invalid->id);
+      return;
+    }
+  }
+
+  const bool carries_requests =
+      std::any_of(parsed.items.begin(), parsed.items.end(), [](const jsonrpc::Item& item) {
+        return as_request(item) || std::holds_alternative<jsonrpc::Invalid>(item);
+      });
+  if (!carries_requests) {
+    deps_.runner.run_async(session, std::move(parsed.items), nullptr, false);
+    res.status = 202;
+    return;
+  }
+
+  if (!want_sse) {
+    auto responses = deps_.runner.run_here(session, std::move(parsed.items));
+    if (responses.empty()) {
+      res.status = 202;  // every request was cancelled
+      return;
+    }
+    const json body = parsed.batch ? json(responses) : responses.front();
+    res.set_content(jsonrpc::dump(body), "application/json");
+    return;
+  }
+
+  auto stream = session->open_request_stream();
+  const auto generation = stream->attach();
+  deps_.runner.run_async(session, std::move(parsed.items), stream, true);
+  stream_response(res, session, stream, generation, 0);
+}
+
+void StreamableHttp::initialize(const httplib::Request& req, httplib::Response& res,
+                                const jsonrpc::Request& request, bool want_sse) const {
+  (void)req;
+  std::shared_ptr<const SharedContext> context;
+  try {
+    context = deps_.context_gate.get();
+  } catch (const InitError& e) {
+    http::send_init_error(res, e);
+    return;
+  }
+  auto session = deps_.sessions.create(sessions::Transport::streamable_http, context);
+  if (!session) {
+    res.set_header("Retry-After", "5");
+    http::send_error(res, 503, code::transport_error,
+                     "Service unavailable: the server has reached its session limit", request.id);
+    return;
+  }
+  auto response = deps_.runner.dispatcher().handle_request(*session, request, nullptr);
+  if (!response || response->contains("error")) {
+    deps_.sessions.remove(session->id());
+    res.status = 400;
+    res.set_content(jsonrpc::dump(response ? *response
+                                           : jsonrpc::make_error(request.id, code::internal_error,
+                                                                 "initialize did not complete")),
+                    "application/json");
+    return;
+  }
+  res.set_header(session_header, session->id());
+  if (!want_sse) {
+    res.set_content(jsonrpc::dump(*response), "application/json");
+    return;
+  }
+  auto stream = session->open_request_stream();
+  const auto generation = stream->attach();
+  stream->push("message", jsonrpc::dump(*response));
+  stream->finish();
+  stream_response(res, session, stream, generation, 0);
+}
+
+void StreamableHttp::get(const httplib::Request& req, httplib::Response& res) const {
+  if (!http::accepts(req, sse::content_type)) {
+    http::send_error(res, 406, code::transport_error,
+                     "Not Acceptable: GET requires Accept: text/event-stream");
+    return;
+  }
+  if (!check_version_header(req, res)) return;
+  auto session = session_for(req, res);
+  if (!session) return;
+
+  std::shared_ptr<EventStream> stream;
+  std::uint64_t after = 0;
+  std::uint64_t generation = 0;
+  const std::string last_event_id = req.get_header_value("Last-Event-ID");
+  if (!last_event_id.empty()) {
+    auto position = EventStream::parse_event_id(last_event_id);
+    if (!position) {
+      http::send_error(res, 400, code::transport_error, "Bad Request: malformed Last-Event-ID");
+      return;
+    }
+    stream = session->find_stream(position->stream_id);
+    if (!stream) {
+      http::send_error(res, 400, code::transport_error,
+                       "Bad Request: stream " + position->stream_id +
+                           " can no longer be resumed");
+      return;
+    }
+    after = position->seq;
+    generation = stream->attach();  // a resume takes over from a stale connection
+  } else {
+    stream = session->session_stream();
+    auto attached = stream->try_attach_exclusive();
+    if (!attached) {
+      http::send_error(res, 409, code::transport_error,
+                       "Conflict: this session already has an open GET stream");
+      return;
+    }
+    generation = *attached;
+    after = stream->delivered();
+  }
+  stream_response(res, session, stream, generation, after);
+}
+
+void StreamableHttp::remove(const httplib::Request& req, httplib::Response& res) const {
+  if (!check_version_header(req, res)) return;
+  auto session = session_for(req, res);
+  if (!session) return;
+  deps_.sessions.remove(session->id());
+  res.status = 200;
+}
+
+void StreamableHttp::stream_response(httplib::Response& res,
+                                     const std::shared_ptr<sessions::Session>& session,
+                                     const std::shared_ptr<EventStream>& stream,
+                                     std::uint64_t generation, std::uint64_t after_seq) const {
+  http::set_sse_headers(res);
+  WriterOptions options;
+  options.heartbeat = deps_.options.heartbeat;
+  if (protocol::wants_priming(session->protocol_version()))
+    options.first_frame = sse::priming(stream->id() + "." + std::to_string(after_seq),
+                                       deps_.options.sse_retry_ms);
+  std::weak_ptr<sessions::Session> weak = session;
+  options.on_activity = [weak] {
+    if (auto s = weak.lock()) s->touch();
+  };
+  const bool is_session_stream = stream == session->session_stream();
+  res.set_chunked_content_provider(
+      sse::content_type,
+      [stream, generation, after_seq, options, weak, is_session_stream](std::size_t,
+                                                                         httplib::DataSink& sink) {
+        const auto outcome = pump_stream(sink, *stream, generation, after_seq, options);
+        if (outcome == WriteOutcome::finished) {
+          if (!is_session_stream)
+            if (auto s = weak.lock()) s->retire_stream(stream->id());
+          sink.done();
+          return true;
+        }
+        if (outcome == WriteOutcome::closed) {
+          sink.done();
+          return true;
+        }
+        return false;  // drop the connection; events stay buffered for a resume
+      },
+      [stream, generation](bool) { stream->detach(generation); });
+}
+
+}  // namespace mcpgate::transport
