@@ -77,6 +77,14 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_MAX_SESSIONS")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--max-body", config.max_body, "Largest accepted request body in bytes")
       ->envname("MCPGATE_MAX_BODY")->check(CLI::Range(1024, 1 << 30))->capture_default_str();
+  app.add_option("--allowed-hosts", config.allowed_hosts,
+                 "Host header values accepted on MCP endpoints (default: loopback names when "
+                 "bound to loopback, any otherwise; * for any)")
+      ->envname("MCPGATE_ALLOWED_HOSTS")->delimiter(',');
+  app.add_option("--allowed-origins", config.allowed_origins,
+                 "Browser Origins accepted (default: loopback origins when bound to loopback, "
+                 "the request's own host otherwise; * for any)")
+      ->envname("MCPGATE_ALLOWED_ORIGINS")->delimiter(',');
   app.add_option("--log-level", config.log_level,
                  "trace, debug, info, warn, error, critical or off")
       ->envname("MCPGATE_LOG_LEVEL")

@@ -31,6 +31,10 @@ struct Config {
   bool eager_init = false;
   std::size_t max_body = 4 * 1024 * 1024;
 
+  // DNS-rebinding protection (see server/origin_guard.hpp)
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> allowed_origins;
+
   // Logging
   std::string log_level = "info";
 

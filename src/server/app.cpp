@@ -50,6 +50,8 @@ App::App(Config config)
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     std::chrono::milliseconds(30000), 2, "executor"}),
       runner_(dispatcher_, executor_),
+      origin_guard_(OriginGuard::is_loopback_address(config_.host), config_.allowed_hosts,
+                    config_.allowed_origins),
       http_(http_options(config_)),
       streamable_(transport::TransportDeps{sessions_, gate_, runner_,
                                            transport_options(config_)}),
@@ -128,6 +130,15 @@ json App::health() const {
 
 void App::install_routes() {
   auto& routes = http_.routes();
+  // Host/Origin checks guard the MCP endpoints; /health stays open to probes.
+  http_.set_request_filter([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/health") return false;
+    auto refusal = origin_guard_.check(req.get_header_value("Host"), req.get_header_value("Origin"));
+    if (!refusal) return false;
+    spdlog::warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr, *refusal);
+    transport::http::send_error(res, 403, jsonrpc::code::transport_error, "Forbidden: " + *refusal);
+    return true;
+  });
   streamable_.install(routes, "/mcp");
   legacy_.install(routes, "/sse", "/messages");
   routes.Get("/health", [this](const httplib::Request&, httplib::Response& res) {

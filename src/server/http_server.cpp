@@ -122,8 +122,11 @@ HttpServer::HttpServer(HttpOptions options)
   svr.set_read_timeout(options_.read_timeout.count(), 0);
   svr.set_write_timeout(options_.write_timeout.count(), 0);
   svr.set_payload_max_length(options_.max_body);
-  svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!serving_overflow) return httplib::Server::HandlerResponse::Unhandled;
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!serving_overflow) {
+      return filter_ && filter_(req, res) ? httplib::Server::HandlerResponse::Handled
+                                          : httplib::Server::HandlerResponse::Unhandled;
+    }
     res.status = 503;
     res.set_header("Retry-After", "1");
     res.set_header("Connection", "close");

@@ -74,11 +74,9 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
       sse::content_type,
       [stream, generation, options](std::size_t, httplib::DataSink& sink) {
         const auto outcome = pump_stream(sink, *stream, generation, 0, options);
-        if (outcome == WriteOutcome::closed || outcome == WriteOutcome::finished) {
-          sink.done();
-          return true;
-        }
-        return false;
+        if (outcome == WriteOutcome::client_gone) return false;
+        sink.done();
+        return true;
       },
       // The stream is the session: when it ends, for whatever reason, so does the session.
       [&registry, id, stream, generation](bool) {

@@ -270,11 +270,11 @@ void StreamableHttp::stream_response(httplib::Response& res,
           sink.done();
           return true;
         }
-        if (outcome == WriteOutcome::closed) {
-          sink.done();
-          return true;
-        }
-        return false;  // drop the connection; events stay buffered for a resume
+        if (outcome == WriteOutcome::client_gone) return false;
+        // End the response cleanly (closed, superseded, or asked to let the client poll):
+        // undelivered events stay buffered for a GET with Last-Event-ID.
+        sink.done();
+        return true;
       },
       [stream, generation](bool) { stream->detach(generation); });
 }

@@ -6,6 +6,7 @@
 #include "mcpgate/init_gate.hpp"
 #include "mcpgate/protocol/dispatcher.hpp"
 #include "mcpgate/server/http_server.hpp"
+#include "mcpgate/server/origin_guard.hpp"
 #include "mcpgate/server/worker_pool.hpp"
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/shared_context.hpp"
@@ -57,6 +58,7 @@ class App {
   protocol::Dispatcher dispatcher_;
   WorkerPool executor_;
   transport::RequestRunner runner_;
+  OriginGuard origin_guard_;
   HttpServer http_;
   transport::StreamableHttp streamable_;
   transport::LegacySse legacy_;

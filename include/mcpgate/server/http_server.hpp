@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,10 @@ class HttpServer {
   // Register routes here before bind().
   [[nodiscard]] httplib::Server& routes() noexcept;
 
+  // Runs before routing; returns true when it has answered the request itself (a refusal).
+  using RequestFilter = std::function<bool(const httplib::Request&, httplib::Response&)>;
+  void set_request_filter(RequestFilter filter) { filter_ = std::move(filter); }
+
   // Bind and listen. Returns the bound port; throws std::runtime_error with a clear message
   // (port in use, bad address) on failure.
   int bind();
@@ -55,6 +60,7 @@ class HttpServer {
   class ConnectionQueue;
 
   HttpOptions options_;
+  RequestFilter filter_;
   std::shared_ptr<WorkerPool> connections_;
   std::unique_ptr<Listener> listener_;
   std::atomic<bool> stopping_{false};

@@ -1,0 +1,324 @@
+// Interoperability test: the official MCP TypeScript SDK client against a running mcpgate.
+//
+//   node client_test.mjs http://127.0.0.1:PORT
+//
+// For each transport (Streamable HTTP at /mcp, legacy HTTP+SSE at /sse) it connects an SDK
+// Client that declares sampling and elicitation, lists the tools, calls a few of them and
+// closes. Every check is reported on its own line; the last line is machine-readable:
+//
+//   RESULT passed=N failed=M
+//
+// The server must run with --conformance-fixtures. Exit code: 0 when every check passed.
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  LATEST_PROTOCOL_VERSION,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import { createRequire } from 'node:module';
+import { inspect } from 'node:util';
+
+const baseUrl = (process.argv[2] ?? process.env.MCPGATE_URL ?? '').replace(/\/+$/, '');
+if (!/^http:\/\/(127\.0\.0\.1|\[::1\]|localhost):\d+$/.test(baseUrl)) {
+  console.error(`usage: node client_test.mjs http://127.0.0.1:PORT (loopback only); got "${baseUrl}"`);
+  process.exit(2);
+}
+
+const REQUEST_TIMEOUT_MS = 15000;  // per SDK request
+const STEP_TIMEOUT_MS = 20000;     // per check, whatever it does
+const SAMPLING_ANSWER = 'mcpgate-sdk-test sampling answer #42';
+const ELICITATION_CONTENT = { username: 'sdk-tester', email: 'sdk-tester@example.invalid' };
+
+const sdkVersion = createRequire(import.meta.url)('@modelcontextprotocol/sdk/package.json').version;
+
+// --- a minimal harness ---------------------------------------------------------------------
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+const show = (value) => inspect(value, { depth: 6, breakLength: Infinity, maxStringLength: 400 });
+
+class CheckFailed extends Error {}
+
+function expect(condition, what, expected, actual) {
+  if (!condition)
+    throw new CheckFailed(`${what}: expected ${expected}, got ${show(actual)}`);
+}
+
+function expectEqual(actual, expected, what) {
+  expect(Object.is(actual, expected) || show(actual) === show(expected), what, show(expected), actual);
+}
+
+function describeError(error) {
+  if (error instanceof CheckFailed) return error.message;
+  const parts = [`${error?.constructor?.name ?? typeof error}: ${error?.message ?? show(error)}`];
+  if (error && typeof error === 'object') {
+    if ('code' in error) parts.push(`code=${show(error.code)}`);
+    if ('data' in error && error.data !== undefined) parts.push(`data=${show(error.data)}`);
+  }
+  return `unexpected error: ${parts.join(' ')}`;
+}
+
+function withTimeout(promise, ms, label) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new CheckFailed(`${label}: expected to finish within ${ms} ms, got no result`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// Runs one check; returns whether it passed.
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await withTimeout(Promise.resolve().then(body), STEP_TIMEOUT_MS, name);
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+    return true;
+  } catch (error) {
+    failed += 1;
+    const message = describeError(error);
+    failures.push(`${name}: ${message}`);
+    console.log(`FAIL ${name} (${Date.now() - started} ms)\n     ${message}`);
+    return false;
+  }
+}
+
+function skip(name, reason) {
+  failed += 1;
+  failures.push(`${name}: not run (${reason})`);
+  console.log(`FAIL ${name}\n     not run: ${reason}`);
+}
+
+// --- the client under test -----------------------------------------------------------------
+
+function makeClient(label, seen) {
+  const client = new Client(
+    { name: `mcpgate-sdk-test-${label}`, version: '1.0.0' },
+    { capabilities: { sampling: {}, elicitation: {} } },
+  );
+  client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+    seen.sampling.push(request.params);
+    const first = request.params.messages?.[0]?.content;
+    const prompt = first && first.type === 'text' ? first.text : '';
+    return {
+      role: 'assistant',
+      content: { type: 'text', text: `${SAMPLING_ANSWER} (prompt was "${prompt}")` },
+      model: 'mcpgate-sdk-test-model',
+      stopReason: 'endTurn',
+    };
+  });
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    seen.elicitation.push(request.params);
+    return { action: 'accept', content: { ...ELICITATION_CONTENT } };
+  });
+  client.onerror = (error) => seen.errors.push(error);
+  return client;
+}
+
+function textOf(result) {
+  return (result?.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+}
+
+const opts = { timeout: REQUEST_TIMEOUT_MS };
+
+// The steps shared by both transports. `t` is the transport label used in check names.
+function sharedSteps(t, client, seen, transportName) {
+  return [
+    [`${t}: tools/list has health_check, session_info, test_simple_text`, async () => {
+      const { tools } = await client.listTools(undefined, opts);
+      expect(Array.isArray(tools), 'tools/list result.tools', 'an array', tools);
+      const names = tools.map((tool) => tool.name);
+      for (const wanted of ['health_check', 'session_info', 'test_simple_text'])
+        expect(names.includes(wanted), `tools/list names`, `to include "${wanted}"`, names);
+    }],
+
+    [`${t}: session_info reports success and an active session`, async () => {
+      const result = await client.callTool({ name: 'session_info', arguments: {} }, undefined, opts);
+      expect(result.isError !== true, 'session_info isError', 'not true', result);
+      const raw = result.structuredContent?.result;
+      expectEqual(typeof raw, 'string', 'typeof structuredContent.result');
+      let info;
+      try {
+        info = JSON.parse(raw);
+      } catch (error) {
+        throw new CheckFailed(`structuredContent.result: expected a JSON string, got ${show(raw)} (${error.message})`);
+      }
+      expectEqual(info.success, true, 'session_info success');
+      const active = info.session_management?.active_sessions;
+      expect(typeof active === 'number' && active >= 1, 'session_management.active_sessions', 'a number >= 1', active);
+      const byTransport = info.session_management?.sessions_by_transport?.[transportName];
+      expect(typeof byTransport === 'number' && byTransport >= 1,
+        `session_management.sessions_by_transport.${transportName}`, 'a number >= 1', byTransport);
+    }],
+
+    [`${t}: test_simple_text returns its text`, async () => {
+      const result = await client.callTool({ name: 'test_simple_text', arguments: {} }, undefined, opts);
+      expect(result.isError !== true, 'test_simple_text isError', 'not true', result);
+      expectEqual(textOf(result), 'This is a simple text response for testing.', 'test_simple_text text');
+    }],
+
+    [`${t}: test_tool_with_progress sends 3 progress notifications`, async () => {
+      const progress = [];
+      const result = await client.callTool(
+        { name: 'test_tool_with_progress', arguments: {} }, undefined,
+        { ...opts, onprogress: (p) => progress.push(p) });
+      expect(result.isError !== true, 'test_tool_with_progress isError', 'not true', result);
+      expectEqual(progress.length, 3, 'number of progress notifications');
+      expectEqual(progress.map((p) => p.progress), [0, 50, 100], 'progress values');
+      expectEqual(progress.map((p) => p.total), [100, 100, 100], 'progress totals');
+      expectEqual(textOf(result), 'Tool with progress executed successfully', 'test_tool_with_progress text');
+    }],
+
+    [`${t}: test_sampling round-trips through the client's sampling handler`, async () => {
+      const before = seen.sampling.length;
+      const result = await client.callTool({ name: 'test_sampling', arguments: { prompt: 'hi' } }, undefined, opts);
+      expect(result.isError !== true, 'test_sampling isError', 'not true', result);
+      expectEqual(seen.sampling.length - before, 1, 'sampling/createMessage requests received by the client');
+      const text = textOf(result);
+      expect(text.includes(SAMPLING_ANSWER) && text.includes('"hi"'), 'test_sampling text',
+        `to contain "${SAMPLING_ANSWER}" and the prompt "hi"`, text);
+    }],
+
+    [`${t}: test_elicitation round-trips through the client's elicitation handler`, async () => {
+      const before = seen.elicitation.length;
+      const result = await client.callTool(
+        { name: 'test_elicitation', arguments: { message: 'Who are you?' } }, undefined, opts);
+      expect(result.isError !== true, 'test_elicitation isError', 'not true', result);
+      expectEqual(seen.elicitation.length - before, 1, 'elicitation/create requests received by the client');
+      expectEqual(seen.elicitation.at(-1)?.message, 'Who are you?', 'elicitation/create params.message');
+      const text = textOf(result);
+      expect(text.includes('action=accept') && text.includes(ELICITATION_CONTENT.username),
+        'test_elicitation text', `to contain "action=accept" and "${ELICITATION_CONTENT.username}"`, text);
+    }],
+
+    [`${t}: an unknown tool raises McpError -32602`, async () => {
+      let caught;
+      let result;
+      try {
+        result = await client.callTool({ name: 'no_such_tool_sdk_test', arguments: {} }, undefined, opts);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught !== undefined, 'tools/call of an unknown tool', 'the SDK to throw McpError', result);
+      expect(caught instanceof McpError, 'error class', 'McpError',
+        `${caught?.constructor?.name}: ${caught?.message}`);
+      expectEqual(caught.code, -32602, 'McpError.code');
+    }],
+  ];
+}
+
+async function runSteps(steps) {
+  for (const [name, body] of steps) await check(name, body);
+}
+
+function newSeen() {
+  return { sampling: [], elicitation: [], errors: [] };
+}
+
+async function streamableHttp() {
+  const t = 'streamable-http';
+  const url = new URL(`${baseUrl}/mcp`);
+  const seen = newSeen();
+  const client = makeClient(t, seen);
+  const transport = new StreamableHTTPClientTransport(url);
+  const closing = [];
+
+  const connected = await check(`${t}: connect (initialize) to ${url}`, async () => {
+    await client.connect(transport, opts);
+    expect(typeof transport.sessionId === 'string' && transport.sessionId.length > 0,
+      'transport.sessionId after initialize', 'a non-empty Mcp-Session-Id', transport.sessionId);
+    expect(client.getServerCapabilities()?.tools !== undefined, 'server capabilities.tools', 'present',
+      client.getServerCapabilities());
+  });
+  const rest = sharedSteps(t, client, seen, 'streamable_http');
+  if (!connected) {
+    for (const [name] of rest) skip(name, 'connect failed');
+    skip(`${t}: terminateSession, then the old session id gets 404`, 'connect failed');
+    await client.close().catch(() => {});
+    return;
+  }
+  console.log(`     negotiated protocol version ${transport.protocolVersion ?? '(none)'}, session ${transport.sessionId}`);
+  await runSteps(rest);
+
+  await check(`${t}: terminateSession, then the old session id gets 404`, async () => {
+    const oldId = transport.sessionId;
+    const protocolVersion = transport.protocolVersion ?? LATEST_PROTOCOL_VERSION;
+    await transport.terminateSession();
+    expectEqual(transport.sessionId, undefined, 'transport.sessionId after terminateSession');
+    await client.close();
+    closing.push('closed');
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'Mcp-Session-Id': oldId,
+        'MCP-Protocol-Version': protocolVersion,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/list', params: {} }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const body = await response.text();
+    expect(response.status === 404, `POST with the terminated Mcp-Session-Id ${oldId}`, 'HTTP 404',
+      `HTTP ${response.status} ${body.slice(0, 300)}`);
+  });
+
+  await check(`${t}: close`, async () => {
+    if (closing.length === 0) await client.close();
+    const unexpected = seen.errors.filter((e) => !/abort/i.test(String(e?.message ?? e)));
+    expectEqual(unexpected.map((e) => String(e?.message ?? e)), [], 'transport errors reported via onerror');
+  });
+}
+
+async function legacySse() {
+  const t = 'sse';
+  const url = new URL(`${baseUrl}/sse`);
+  const seen = newSeen();
+  const client = makeClient(t, seen);
+  const transport = new SSEClientTransport(url);
+
+  const connected = await check(`${t}: connect (GET /sse, endpoint event, initialize) to ${url}`, async () => {
+    await client.connect(transport, opts);
+    expect(client.getServerCapabilities()?.tools !== undefined, 'server capabilities.tools', 'present',
+      client.getServerCapabilities());
+  });
+  const rest = sharedSteps(t, client, seen, 'legacy_sse');
+  if (!connected) {
+    for (const [name] of rest) skip(name, 'connect failed');
+    await client.close().catch(() => {});
+    return;
+  }
+  console.log(`     server ${show(client.getServerVersion())}; POST endpoint ${transport._endpoint ?? '(unknown)'}`);
+  await runSteps(rest);
+
+  await check(`${t}: close`, async () => {
+    await client.close();
+    const unexpected = seen.errors.filter((e) => !/abort/i.test(String(e?.message ?? e)));
+    expectEqual(unexpected.map((e) => String(e?.message ?? e)), [], 'transport errors reported via onerror');
+  });
+}
+
+console.log(`@modelcontextprotocol/sdk ${sdkVersion} (Node ${process.version}) against ${baseUrl}`);
+try {
+  await streamableHttp();
+  await legacySse();
+} catch (error) {
+  failed += 1;
+  failures.push(`harness: ${describeError(error)}`);
+  console.log(`FAIL harness\n     ${describeError(error)}`);
+}
+
+if (failures.length > 0) {
+  console.log('\nfailures:');
+  for (const f of failures) console.log(`  - ${f}`);
+}
+console.log(`RESULT passed=${passed} failed=${failed}`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Interoperability test: the official MCP TypeScript SDK client (@modelcontextprotocol/sdk)
+# against mcpgate, over Streamable HTTP (/mcp) and legacy HTTP+SSE (/sse).
+#
+#   tests/sdk/run.sh [--binary PATH]      (default binary: build/mcpgate in the repository)
+#
+# Installs the pinned npm dependencies into tests/sdk/node_modules (npm ci, only when they are
+# missing or stale), starts mcpgate on a free loopback port with --conformance-fixtures, runs
+# client_test.mjs against it and always stops the server. The last line is
+#
+#   sdk: N passed, M failed
+#
+# and the exit status is non-zero when anything failed.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+binary=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
+              binary="$2"; shift 2 ;;
+    --binary=*) binary="${1#--binary=}"; shift ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
+  esac
+done
+
+# Bounds for every wait.
+readonly NPM_TIMEOUT_S=600       # npm ci
+readonly PORT_WAIT_S=20          # server start-up, until the port file appears
+readonly CLIENT_TIMEOUT_S=240    # the whole client test
+readonly STOP_WAIT_S=5           # SIGTERM, then SIGKILL
+
+passed=0
+failed=0
+server_pid=""
+server_log=""
+work=""
+show_log=0
+
+summary() { echo "sdk: ${passed} passed, ${failed} failed"; }
+
+# Stops the server this script started (SIGTERM, then SIGKILL after a bounded wait) and, when
+# something failed, prints the tail of its log. Safe to call more than once.
+stop_server() {
+  if [[ -n "$server_pid" ]]; then
+    if kill -0 "$server_pid" 2>/dev/null; then
+      kill -TERM "$server_pid" 2>/dev/null || true
+      for ((i = 0; i < STOP_WAIT_S * 10; i++)); do
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+      done
+      if kill -0 "$server_pid" 2>/dev/null; then
+        echo "run.sh: mcpgate did not stop within ${STOP_WAIT_S} s of SIGTERM; killing it" >&2
+        kill -KILL "$server_pid" 2>/dev/null || true
+      fi
+    fi
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+  if [[ "$show_log" -eq 1 && -n "$server_log" && -s "$server_log" ]]; then
+    echo "---- mcpgate log (last 60 of $(wc -l < "$server_log") lines) ----" >&2
+    tail -n 60 "$server_log" >&2
+    echo "---- end of mcpgate log ----" >&2
+    show_log=0
+  fi
+}
+
+cleanup() {
+  stop_server
+  [[ -n "$work" ]] && rm -rf "$work"
+  return 0
+}
+
+# A failure that stops the run: count it, stop the server, print the summary last.
+fail_setup() {
+  echo "run.sh: $*" >&2
+  failed=$((failed + 1))
+  show_log=1
+  stop_server
+  summary
+  exit 1
+}
+
+# --- the binary --------------------------------------------------------------------------
+if [[ -z "$binary" ]]; then
+  binary="$repo/build/mcpgate"
+elif [[ "$binary" != /* ]]; then
+  if [[ -e "$PWD/$binary" ]]; then binary="$PWD/$binary"; else binary="$repo/$binary"; fi
+fi
+[[ -x "$binary" ]] || fail_setup "mcpgate binary not found or not executable: $binary (build it, or pass --binary PATH)"
+
+# --- node and the npm dependencies ------------------------------------------------------
+command -v node >/dev/null || fail_setup "node is not installed"
+command -v npm >/dev/null || fail_setup "npm is not installed"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[[ "$node_major" -ge 20 ]] || fail_setup "node >= 20 is required, found $(node --version)"
+
+# node_modules is stale when package.json, package-lock.json or the node version changed
+# since the last npm ci (recorded in a stamp file inside node_modules).
+stamp_file="$here/node_modules/.mcpgate-sdk-stamp"
+want_stamp="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1) node-$(node --version)"
+if [[ ! -f "$stamp_file" || "$(cat "$stamp_file")" != "$want_stamp" \
+      || ! -f "$here/node_modules/@modelcontextprotocol/sdk/package.json" ]]; then
+  echo "run.sh: installing npm dependencies (npm ci) into $here/node_modules"
+  if ! (cd "$here" && timeout "$NPM_TIMEOUT_S" npm ci --no-audit --no-fund); then
+    fail_setup "npm ci failed (or took more than ${NPM_TIMEOUT_S} s)"
+  fi
+  printf '%s\n' "$want_stamp" > "$stamp_file"
+fi
+
+# --- the server --------------------------------------------------------------------------
+work="$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-sdk.XXXXXX")"
+port_file="$work/port"
+server_log="$work/server.log"
+client_log="$work/client.log"
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$binary" --host 127.0.0.1 --port 0 --port-file "$port_file" --conformance-fixtures \
+  >"$server_log" 2>&1 &
+server_pid=$!
+
+port=""
+for ((i = 0; i < PORT_WAIT_S * 10; i++)); do
+  # The port file is complete once it holds digits and a newline.
+  if [[ -s "$port_file" && "$(tail -c1 "$port_file" | od -An -c | tr -d ' ')" == '\n' ]]; then
+    port="$(tr -d '[:space:]' < "$port_file")"
+    break
+  fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    fail_setup "mcpgate exited during start-up"
+  fi
+  sleep 0.1
+done
+if [[ ! "$port" =~ ^[0-9]+$ ]]; then
+  fail_setup "mcpgate wrote no usable port to $port_file within ${PORT_WAIT_S} s (got '${port}')"
+fi
+url="http://127.0.0.1:${port}"
+echo "run.sh: mcpgate ($binary) listening at $url"
+
+# --- the client test ---------------------------------------------------------------------
+client_status=0
+NO_PROXY="127.0.0.1,localhost,::1" no_proxy="127.0.0.1,localhost,::1" \
+  timeout --kill-after=5 "$CLIENT_TIMEOUT_S" node "$here/client_test.mjs" "$url" 2>&1 \
+  | tee "$client_log" || client_status=$?
+# With pipefail, client_status is node's status (124 on timeout), or tee's.
+
+result_line="$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+$' "$client_log" | tail -n1 || true)"
+if [[ -n "$result_line" ]]; then
+  passed="$(sed -E 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\1/' <<<"$result_line")"
+  failed="$(sed -E 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\2/' <<<"$result_line")"
+fi
+if [[ "$client_status" -ne 0 && "$failed" -eq 0 ]]; then
+  # The client died (or timed out) before it could report its failures.
+  failed=1
+  if [[ "$client_status" -eq 124 ]]; then
+    echo "run.sh: the client test did not finish within ${CLIENT_TIMEOUT_S} s" >&2
+  else
+    echo "run.sh: the client test exited with status $client_status without a result" >&2
+  fi
+fi
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  echo "run.sh: mcpgate is no longer running (it exited during the test)" >&2
+  failed=$((failed + 1))
+fi
+
+if [[ "$failed" -ne 0 ]]; then
+  show_log=1
+  stop_server
+  summary
+  exit 1
+fi
+stop_server
+summary
