@@ -13,6 +13,29 @@ json readable_id(const json& value) {
   return nullptr;
 }
 
+// Deeper documents are refused before parsing: validation and serialisation recurse, and
+// connection threads have small stacks.
+constexpr int max_nesting = 100;
+
+bool nesting_within_limit(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > max_nesting) return false;
+    } else if (c == ']' || c == '}') --depth;
+  }
+  return true;
+}
+
 Invalid invalid(const json& value, std::string message) {
   return Invalid{readable_id(value), code::invalid_request, std::move(message)};
 }
@@ -74,6 +97,8 @@ Item classify(const json& value) {
 }
 
 std::variant<Parsed, ParseError> parse(std::string_view body) {
+  if (!nesting_within_limit(body))
+    return ParseError{code::parse_error, "Parse error: JSON nested deeper than 100 levels"};
   json value = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return ParseError{code::parse_error, "Parse error: the body is not valid JSON"};
   Parsed parsed;

@@ -158,12 +158,16 @@ void App::run() {
 void App::stop() {
   if (stopping_.exchange(true)) return;
   spdlog::info("shutting down: {} sessions open", sessions_.counts().total());
-  http_.stop();  // no new connections; idle keep-alive connections end
+  http_.stop();  // no new connections
   // Let running requests finish and deliver their responses, for a bounded time.
   if (!executor_.wait_idle(drain_limit))
     spdlog::warn("shutdown: requests still running after {} ms; cancelling them",
                  drain_limit.count());
-  sessions_.end_all();  // ends every stream, cancels what is left
+  sessions_.end_all();  // every stream writes its last chunk and ends; the rest is cancelled
+  // A moment for those last chunks, then end the connections idling in keep-alive.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  http_.disconnect_idle();
+  spdlog::debug("shutdown: sessions ended, idle connections closed");
 }
 
 }  // namespace mcpgate::server

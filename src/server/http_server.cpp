@@ -182,6 +182,9 @@ void HttpServer::run() { listener_->listen_after_bind(); }
 void HttpServer::stop() {
   if (stopping_.exchange(true)) return;
   listener_->stop();
+}
+
+void HttpServer::disconnect_idle() {
   if (port_ > 0) shutdown_accepted_sockets(port_);
 }
 

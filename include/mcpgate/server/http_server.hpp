@@ -47,8 +47,11 @@ class HttpServer {
   int bind();
   // Serve until stop(). Returns after every connection thread has been joined.
   void run();
-  // Stop accepting and end idle keep-alive connections. Safe from any thread; does not wait.
+  // Stop accepting connections. Safe from any thread; does not wait.
   void stop();
+  // End connections idle in keep-alive at once (shutdown would otherwise wait out their
+  // keep-alive timeout). Streams still writing should be ended first: their writes fail after.
+  void disconnect_idle();
 
   [[nodiscard]] bool stopping() const noexcept { return stopping_.load(); }
   [[nodiscard]] int port() const noexcept { return port_; }

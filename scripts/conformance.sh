@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs the official MCP conformance suite (@modelcontextprotocol/conformance, from npm) against a
+# freshly started mcpgate with --conformance-fixtures, on a loopback port.
+#
+#   scripts/conformance.sh [--binary PATH] [--version V] [suite args...]
+#
+# Defaults: suite 0.1.16 with `--suite all`. With `--version 0.2.0-alpha.12` the default args
+# become `--requirements 2025-11-25`. The suite needs Node >= 22; when the system node is older,
+# node@22 is installed from the npm registry into the cache (MCPGATE_CACHE, default
+# ~/.cache/mcpgate). Prints the suite's summary and ends with `conformance: N passed, M failed`;
+# exits non-zero when any check failed or the suite could not run.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+binary="$root/build/mcpgate"
+version=0.1.16
+args=()
+while (($#)); do
+  case "$1" in
+    --binary) binary=$2; shift 2 ;;
+    --version) version=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+if ((${#args[@]} == 0)); then
+  if [[ $version == 0.1.* ]]; then args=(--suite all); else args=(--requirements 2025-11-25); fi
+fi
+
+fail() { echo "conformance.sh: $*" >&2; echo "conformance: 0 passed, 1 failed"; exit 1; }
+[[ -x $binary ]] || fail "no server binary at $binary (build first: scripts/run.sh or ninja -C build)"
+
+cache="${MCPGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgate}"
+mkdir -p "$cache"
+# One installer at a time: test runs may start in parallel.
+exec 8>"$cache/.conformance.lock"
+flock 8
+
+node_major() { "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+node=$(command -v node || true)
+if [[ -z $node || $(node_major "$node") -lt 22 ]]; then
+  node="$cache/node22/node_modules/node/bin/node"
+  if [[ ! -x $node || $(node_major "$node") -lt 22 ]]; then
+    echo "conformance.sh: installing node@22 from npm into $cache/node22" >&2
+    mkdir -p "$cache/node22"
+    (cd "$cache/node22" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
+      npm install --no-audit --no-fund --loglevel=error node@22 >&2) || fail "npm install node@22 failed"
+  fi
+fi
+
+suite_dir="$cache/conformance-$version"
+entry="$suite_dir/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+if [[ ! -f $entry ]]; then
+  echo "conformance.sh: installing @modelcontextprotocol/conformance@$version" >&2
+  mkdir -p "$suite_dir"
+  (cd "$suite_dir" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
+    npm install --no-audit --no-fund --loglevel=error "@modelcontextprotocol/conformance@$version" >&2) ||
+    fail "npm install @modelcontextprotocol/conformance@$version failed"
+fi
+flock -u 8
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$binary" --host 127.0.0.1 --port 0 --port-file "$work/port" --conformance-fixtures \
+  --log-level warn >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.05; done
+[[ -s $work/port ]] || { cat "$work/server.log" >&2; fail "the server did not start"; }
+url="http://127.0.0.1:$(cat "$work/port")/mcp"
+
+set +e
+timeout --kill-after=10 600 "$node" "$entry" server --url "$url" -o "$work/results" "${args[@]}" \
+  >"$work/suite.log" 2>&1
+rc=$?
+set -e
+sed 's/\x1b\[[0-9;]*m//g' "$work/suite.log" | grep -vE '^(Running client scenario|=== Running scenario|Results saved to)|^$' || true
+
+# Name every failed or warning check with its message (the summary only counts them).
+"$node" - "$work/results" <<'JS'
+const fs = require('fs'), path = require('path');
+let dirs = [];
+try { dirs = fs.readdirSync(process.argv[2]); } catch { process.exit(0); }
+for (const d of dirs.sort()) {
+  const file = path.join(process.argv[2], d, 'checks.json');
+  if (!fs.existsSync(file)) continue;
+  for (const c of JSON.parse(fs.readFileSync(file, 'utf8')))
+    if (c.status === 'FAILURE' || c.status === 'WARNING')
+      console.log(`  ${c.status} ${d}: ${c.id}: ${(c.errorMessage || c.description || '').slice(0, 300)}`);
+}
+JS
+
+total=$(sed 's/\x1b\[[0-9;]*m//g' "$work/suite.log" | grep -E '^Total: [0-9]+ passed, [0-9]+ failed' | tail -1 || true)
+if [[ -z $total ]]; then
+  tail -20 "$work/server.log" >&2
+  fail "the suite printed no summary (exit status $rc)"
+fi
+passed=$(sed -E 's/^Total: ([0-9]+) passed.*/\1/' <<<"$total")
+failed=$(sed -E 's/^Total: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$total")
+if ((rc != 0)) && ((failed == 0)); then failed=1; fi
+echo "conformance $version: $passed passed, $failed failed"
+echo "conformance: $passed passed, $failed failed"
+((rc == 0 && failed == 0))
