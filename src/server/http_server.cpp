@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
+#include <utility>
 
 namespace mcpgate::server {
 
@@ -63,45 +65,66 @@ class HttpServer::Listener : public httplib::Server {
 // short-lived thread, flagged so that it is answered 503 and closed; if even that is impossible,
 // it is served on the accepting thread.
 class HttpServer::ConnectionQueue : public httplib::TaskQueue {
+  // cpp-httplib 0.15 made enqueue() return bool (false: refuse the connection); 0.11 returns
+  // void. Follow whichever the library declares.
+  using EnqueueResult =
+      decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
+
  public:
   ConnectionQueue(std::shared_ptr<WorkerPool> pool, std::atomic<std::uint64_t>& rejected)
       : pool_(std::move(pool)), rejected_(rejected) {}
 
-  void enqueue(std::function<void()> fn) override {
-    if (pool_->try_submit(fn)) return;
-    rejected_.fetch_add(1);
-    auto reject = [fn] {
-      serving_overflow = true;
-      fn();
-      serving_overflow = false;
-    };
-    if (overflow_.load() < max_overflow) {
-      ++overflow_;
-      try {
-        std::thread([this, reject] {
-          reject();
-          --overflow_;
-        }).detach();
-        return;
-      } catch (const std::system_error&) {
-        --overflow_;
-      }
-    }
-    reject();
+  EnqueueResult enqueue(std::function<void()> fn) override {
+    if (!pool_->try_submit(fn)) reject(std::move(fn));
+    if constexpr (std::is_same_v<EnqueueResult, bool>) return true;
   }
 
   void shutdown() override {
     pool_->shutdown();
-    // Overflow threads only ever answer one 503; wait for them briefly.
-    for (int i = 0; i < 200 && overflow_.load() > 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Overflow threads answer one 503 each and are bounded by the socket timeouts.
+    std::unique_lock lock(overflow_->mutex);
+    overflow_->done.wait(lock, [&] { return overflow_->running == 0; });
   }
 
  private:
+  struct Overflow {
+    std::mutex mutex;
+    std::condition_variable done;
+    int running = 0;
+  };
   static constexpr int max_overflow = 64;
+
+  void reject(std::function<void()> fn) {
+    rejected_.fetch_add(1);
+    auto answer_503 = [fn = std::move(fn)] {
+      serving_overflow = true;
+      fn();
+      serving_overflow = false;
+    };
+    {
+      std::lock_guard lock(overflow_->mutex);
+      if (overflow_->running < max_overflow) {
+        ++overflow_->running;
+        try {
+          std::thread([overflow = overflow_, answer_503] {
+            answer_503();
+            std::lock_guard lock(overflow->mutex);
+            --overflow->running;
+            overflow->done.notify_all();
+          }).detach();
+          return;
+        } catch (const std::system_error&) {
+          --overflow_->running;
+        }
+      }
+    }
+    answer_503();  // last resort: on the accepting thread
+  }
+
   std::shared_ptr<WorkerPool> pool_;
   std::atomic<std::uint64_t>& rejected_;
-  std::atomic<int> overflow_{0};
+  std::shared_ptr<Overflow> overflow_ = std::make_shared<Overflow>();
+};
 };
 
 HttpServer::HttpServer(HttpOptions options)
