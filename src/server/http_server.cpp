@@ -76,7 +76,7 @@ class HttpServer::ConnectionQueue : public httplib::TaskQueue {
 
   EnqueueResult enqueue(std::function<void()> fn) override {
     if (!pool_->try_submit(fn)) reject(std::move(fn));
-    if constexpr (std::is_same_v<EnqueueResult, bool>) return true;
+    return static_cast<EnqueueResult>(true);  // void on 0.11; "accepted" on 0.15+
   }
 
   void shutdown() override {
@@ -124,7 +124,6 @@ class HttpServer::ConnectionQueue : public httplib::TaskQueue {
   std::shared_ptr<WorkerPool> pool_;
   std::atomic<std::uint64_t>& rejected_;
   std::shared_ptr<Overflow> overflow_ = std::make_shared<Overflow>();
-};
 };
 
 HttpServer::HttpServer(HttpOptions options)
