@@ -19,7 +19,7 @@ import {
   LATEST_PROTOCOL_VERSION,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 
 const baseUrl = (process.argv[2] ?? process.env.MCPGATE_URL ?? '').replace(/\/+$/, '');
@@ -33,13 +33,21 @@ const STEP_TIMEOUT_MS = 20000;     // per check, whatever it does
 const SAMPLING_ANSWER = 'mcpgate-sdk-test sampling answer #42';
 const ELICITATION_CONTENT = { username: 'sdk-tester', email: 'sdk-tester@example.invalid' };
 
-const sdkVersion = createRequire(import.meta.url)('@modelcontextprotocol/sdk/package.json').version;
+const sdkVersion = (() => {
+  try {
+    const file = new URL('./node_modules/@modelcontextprotocol/sdk/package.json', import.meta.url);
+    return JSON.parse(readFileSync(file, 'utf8')).version;
+  } catch {
+    return '(version unknown)';
+  }
+})();
 
 // --- a minimal harness ---------------------------------------------------------------------
 
 let passed = 0;
 let failed = 0;
 const failures = [];
+const sdkNotes = [];  // known SDK issues that showed up, with the evidence
 
 const show = (value) => inspect(value, { depth: 6, breakLength: Infinity, maxStringLength: 400 });
 
@@ -167,14 +175,47 @@ function sharedSteps(t, client, seen, transportName) {
 
     [`${t}: test_tool_with_progress sends 3 progress notifications`, async () => {
       const progress = [];
+      const wireStart = seen.wire.length;
+      const errorsStart = seen.errors.length;
       const result = await client.callTool(
         { name: 'test_tool_with_progress', arguments: {} }, undefined,
         { ...opts, onprogress: (p) => progress.push(p) });
+      await new Promise((resolve) => setImmediate(resolve));  // let queued notification handlers run
       expect(result.isError !== true, 'test_tool_with_progress isError', 'not true', result);
-      expectEqual(progress.length, 3, 'number of progress notifications');
-      expectEqual(progress.map((p) => p.progress), [0, 50, 100], 'progress values');
-      expectEqual(progress.map((p) => p.total), [100, 100, 100], 'progress totals');
       expectEqual(textOf(result), 'Tool with progress executed successfully', 'test_tool_with_progress text');
+
+      // What the server sent, as the transport received it: the SDK uses the request id as
+      // the progress token, so the response is the message whose id equals the token.
+      const wire = seen.wire.slice(wireStart);
+      const notes = wire.filter((m) => m.method === 'notifications/progress');
+      const token = notes[0]?.params?.progressToken;
+      expect(notes.length > 0, 'notifications/progress messages received by the transport', '3', wire);
+      const responseAt = wire.findIndex((m) => m.id !== undefined && m.method === undefined && m.id === token);
+      expect(responseAt >= 0, `tools/call response with id ${show(token)} (the progress token)`, 'to arrive', wire);
+      const before = wire.slice(0, responseAt).filter((m) => m.method === 'notifications/progress');
+      expectEqual(notes.map((m) => m.params.progressToken), notes.map(() => token), 'progressToken of every progress notification');
+      expectEqual(before.length, 3, 'progress notifications received before the tools/call response');
+      expectEqual(notes.length, 3, 'progress notifications received in all');
+      expectEqual(before.map((m) => m.params.progress), [0, 50, 100], 'progress values on the wire');
+      expectEqual(before.map((m) => m.params.total), [100, 100, 100], 'progress totals on the wire');
+
+      // What the SDK delivered to onprogress. The 1.x SDK dispatches notifications a microtask
+      // later than responses, so a progress notification that arrives in the same read as the
+      // response is reported through onerror as "unknown token" instead of reaching onprogress
+      // (typescript-sdk issue #2580). That is tolerated only when the wire checks above passed
+      // and every missing notification is accounted for by exactly that error for this token.
+      const lateErrors = seen.errors.slice(errorsStart).filter((e) =>
+        /progress notification for an unknown token/.test(String(e?.message)) &&
+        String(e.message).includes(`"progressToken":${JSON.stringify(token)}`));
+      if (progress.length !== 3 && progress.length + lateErrors.length === 3) {
+        for (const e of lateErrors) seen.explained.add(e);
+        sdkNotes.push(`${t}: the SDK dropped ${lateErrors.length} of 3 progress notifications that the server sent before the response (typescript-sdk #2580)`);
+        console.log(`     note: ${sdkNotes.at(-1)}`);
+      } else {
+        expectEqual(progress.length, 3, 'progress notifications delivered to onprogress');
+      }
+      expectEqual(progress.map((p) => p.progress), [0, 50, 100].slice(0, progress.length), 'progress values delivered to onprogress');
+      expectEqual(progress.map((p) => p.total), progress.map(() => 100), 'progress totals delivered to onprogress');
     }],
 
     [`${t}: test_sampling round-trips through the client's sampling handler`, async () => {
@@ -220,7 +261,23 @@ async function runSteps(steps) {
 }
 
 function newSeen() {
-  return { sampling: [], elicitation: [], errors: [] };
+  // wire: every message the transport handed to the client, in arrival order.
+  // explained: onerror reports that a check attributed to a known SDK issue.
+  return { sampling: [], elicitation: [], errors: [], wire: [], explained: new Set() };
+}
+
+// The client aborting its own GET stream while it closes is reported through onerror too.
+function isOwnAbort(error) {
+  return /^SSE stream disconnected: AbortError\b/.test(String(error?.message ?? error));
+}
+
+// Records every message the transport delivers, before the Client sees it.
+function tapTransport(transport, seen) {
+  const deliver = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    seen.wire.push(message);
+    deliver?.call(transport, message, extra);
+  };
 }
 
 async function streamableHttp() {
@@ -233,6 +290,7 @@ async function streamableHttp() {
 
   const connected = await check(`${t}: connect (initialize) to ${url}`, async () => {
     await client.connect(transport, opts);
+    tapTransport(transport, seen);
     expect(typeof transport.sessionId === 'string' && transport.sessionId.length > 0,
       'transport.sessionId after initialize', 'a non-empty Mcp-Session-Id', transport.sessionId);
     expect(client.getServerCapabilities()?.tools !== undefined, 'server capabilities.tools', 'present',
@@ -273,7 +331,7 @@ async function streamableHttp() {
 
   await check(`${t}: close`, async () => {
     if (closing.length === 0) await client.close();
-    const unexpected = seen.errors.filter((e) => !/abort/i.test(String(e?.message ?? e)));
+    const unexpected = seen.errors.filter((e) => !seen.explained.has(e) && !isOwnAbort(e));
     expectEqual(unexpected.map((e) => String(e?.message ?? e)), [], 'transport errors reported via onerror');
   });
 }
@@ -287,6 +345,7 @@ async function legacySse() {
 
   const connected = await check(`${t}: connect (GET /sse, endpoint event, initialize) to ${url}`, async () => {
     await client.connect(transport, opts);
+    tapTransport(transport, seen);
     expect(client.getServerCapabilities()?.tools !== undefined, 'server capabilities.tools', 'present',
       client.getServerCapabilities());
   });
@@ -301,7 +360,7 @@ async function legacySse() {
 
   await check(`${t}: close`, async () => {
     await client.close();
-    const unexpected = seen.errors.filter((e) => !/abort/i.test(String(e?.message ?? e)));
+    const unexpected = seen.errors.filter((e) => !seen.explained.has(e) && !isOwnAbort(e));
     expectEqual(unexpected.map((e) => String(e?.message ?? e)), [], 'transport errors reported via onerror');
   });
 }
@@ -316,6 +375,10 @@ try {
   console.log(`FAIL harness\n     ${describeError(error)}`);
 }
 
+if (sdkNotes.length > 0) {
+  console.log('\nknown SDK issues seen (not counted as failures):');
+  for (const n of sdkNotes) console.log(`  - ${n}`);
+}
 if (failures.length > 0) {
   console.log('\nfailures:');
   for (const f of failures) console.log(`  - ${f}`);

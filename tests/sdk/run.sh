@@ -46,17 +46,23 @@ summary() { echo "sdk: ${passed} passed, ${failed} failed"; }
 # something failed, prints the tail of its log. Safe to call more than once.
 stop_server() {
   if [[ -n "$server_pid" ]]; then
+    # The server runs in its own process group (setsid), so a wrapper script passed as
+    # --binary is stopped together with whatever it started.
+    local target="$server_pid"
+    [[ "$(ps -o pgid= -p "$server_pid" 2>/dev/null | tr -d ' ')" == "$server_pid" ]] && target="-$server_pid"
     if kill -0 "$server_pid" 2>/dev/null; then
-      kill -TERM "$server_pid" 2>/dev/null || true
-      for ((i = 0; i < STOP_WAIT_S * 10; i++)); do
+      kill -TERM -- "$target" 2>/dev/null || true
+      local deadline=$((SECONDS + STOP_WAIT_S))
+      while ((SECONDS < deadline)); do
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
       done
       if kill -0 "$server_pid" 2>/dev/null; then
         echo "run.sh: mcpgate did not stop within ${STOP_WAIT_S} s of SIGTERM; killing it" >&2
-        kill -KILL "$server_pid" 2>/dev/null || true
+        kill -KILL -- "$target" 2>/dev/null || true
       fi
     fi
+    kill -KILL -- "$target" 2>/dev/null || true  # anything left in its process group
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
   fi
@@ -120,12 +126,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"$binary" --host 127.0.0.1 --port 0 --port-file "$port_file" --conformance-fixtures \
+setsid "$binary" --host 127.0.0.1 --port 0 --port-file "$port_file" --conformance-fixtures \
   >"$server_log" 2>&1 &
 server_pid=$!
 
 port=""
-for ((i = 0; i < PORT_WAIT_S * 10; i++)); do
+deadline=$((SECONDS + PORT_WAIT_S))
+while ((SECONDS < deadline)); do
   # The port file is complete once it holds digits and a newline.
   if [[ -s "$port_file" && "$(tail -c1 "$port_file" | od -An -c | tr -d ' ')" == '\n' ]]; then
     port="$(tr -d '[:space:]' < "$port_file")"
