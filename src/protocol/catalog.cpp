@@ -1,5 +1,7 @@
 #include "mcpgate/protocol/catalog.hpp"
 
+#include <algorithm>
+
 namespace mcpgate::protocol {
 
 void Catalog::add(Resource resource) { resources_.push_back(std::move(resource)); }
@@ -40,30 +42,40 @@ json Catalog::prompt_listing(std::size_t index) const {
   return out;
 }
 
-std::optional<std::map<std::string, std::string>> Catalog::match_template(
-    std::string_view uri_template, std::string_view uri) {
-  std::map<std::string, std::string> vars;
-  std::size_t t = 0, u = 0;
-  while (t < uri_template.size()) {
-    if (uri_template[t] == '{') {
-      const auto close = uri_template.find('}', t);
-      if (close == std::string_view::npos) return std::nullopt;
-      const std::string name(uri_template.substr(t + 1, close - t - 1));
-      t = close + 1;
-      // The variable runs to the next literal character of the template (or the end).
-      const char stop = t < uri_template.size() ? uri_template[t] : '\0';
-      std::size_t end = u;
-      while (end < uri.size() && uri[end] != stop && uri[end] != '/') ++end;
-      if (end == u) return std::nullopt;
-      vars[name] = std::string(uri.substr(u, end - u));
-      u = end;
-    } else {
-      if (u >= uri.size() || uri[u] != uri_template[t]) return std::nullopt;
-      ++t;
-      ++u;
+namespace {
+
+// Backtracking match: a variable takes one or more characters other than '/', the longest
+// choice that lets the rest of the template match (so "{name}.log" matches "app.2024.log").
+bool match_from(std::string_view tpl, std::string_view uri,
+                std::map<std::string, std::string>& vars) {
+  while (!tpl.empty() && tpl.front() != '{') {
+    if (uri.empty() || uri.front() != tpl.front()) return false;
+    tpl.remove_prefix(1);
+    uri.remove_prefix(1);
+  }
+  if (tpl.empty()) return uri.empty();
+  const auto close = tpl.find('}');
+  if (close == std::string_view::npos) return false;
+  const std::string name(tpl.substr(1, close - 1));
+  const std::string_view rest = tpl.substr(close + 1);
+  const std::size_t limit = std::min(uri.find('/'), uri.size());
+  for (std::size_t take = limit; take >= 1; --take) {
+    if (match_from(rest, uri.substr(take), vars)) {
+      vars[name] = std::string(uri.substr(0, take));
+      return true;
     }
   }
-  if (u != uri.size()) return std::nullopt;
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, std::string>> Catalog::match_template(
+    std::string_view uri_template, std::string_view uri) {
+  constexpr std::size_t max_uri = 4096;  // bounds the backtracking
+  if (uri.size() > max_uri) return std::nullopt;
+  std::map<std::string, std::string> vars;
+  if (!match_from(uri_template, uri, vars)) return std::nullopt;
   return vars;
 }
 

@@ -84,18 +84,22 @@ void WorkerPool::run(Worker* self) {
     job = nullptr;  // release captures before idling
     lock.lock();
     ++idle_;
-    if (idle_ == threads_) became_idle_.notify_all();
-    const bool got = work_available_.wait_for(lock, options_.idle_retire, [&] {
-      return !handoff_.empty() || stopping_;
-    });
-    --idle_;
-    if (!handoff_.empty()) {
-      job = std::move(handoff_.front());
-      handoff_.pop_front();
-      continue;
+    if (idle_ == threads_ && handoff_.empty()) became_idle_.notify_all();
+    bool retire = false;
+    while (!job && !retire) {
+      const bool woken = work_available_.wait_for(lock, options_.idle_retire, [&] {
+        return !handoff_.empty() || stopping_;
+      });
+      if (!handoff_.empty()) {
+        job = std::move(handoff_.front());
+        handoff_.pop_front();
+      } else {
+        // Retire on shutdown, or after idling this long while enough others stay idle.
+        retire = stopping_ || (!woken && idle_ > options_.idle_floor);
+      }
     }
-    // Retire: on shutdown, or idle for too long while more than the floor are idle.
-    if (stopping_ || (!got && idle_ >= options_.idle_floor)) break;
+    --idle_;
+    if (retire) break;
   }
   --threads_;
   finished_.push_back(pthread_self());
@@ -106,7 +110,8 @@ void WorkerPool::run(Worker* self) {
 
 bool WorkerPool::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return became_idle_.wait_for(lock, timeout, [&] { return idle_ == threads_; });
+  return became_idle_.wait_for(lock, timeout,
+                               [&] { return idle_ == threads_ && handoff_.empty(); });
 }
 
 void WorkerPool::shutdown() {

@@ -2,6 +2,9 @@
 
 #include "mcpgate/jsonrpc.hpp"
 
+#include <charconv>
+#include <optional>
+
 namespace mcpgate::sessions {
 
 std::string_view to_string(Transport transport) {
@@ -74,10 +77,24 @@ void Session::unsubscribe(const std::string& uri) {
   subscriptions_.erase(uri);
 }
 
+namespace {
+
+// "p7" -> 7; nullopt for anything that is not a request stream id.
+std::optional<std::uint64_t> request_stream_number(const std::string& id) {
+  if (id.size() < 2 || id[0] != 'p') return std::nullopt;
+  std::uint64_t number = 0;
+  auto [ptr, ec] = std::from_chars(id.data() + 1, id.data() + id.size(), number);
+  if (ec != std::errc() || ptr != id.data() + id.size()) return std::nullopt;
+  return number;
+}
+
+}  // namespace
+
 std::shared_ptr<transport::EventStream> Session::open_request_stream() {
   std::lock_guard lock(mutex_);
-  auto stream = std::make_shared<transport::EventStream>(
-      "p" + std::to_string(next_stream_++), options_.replay_events, true);
+  const std::uint64_t number = next_stream_++;
+  auto stream = std::make_shared<transport::EventStream>("p" + std::to_string(number),
+                                                         options_.replay_events, true);
   if (ended_) {
     stream->close();
     return stream;
@@ -93,20 +110,24 @@ std::shared_ptr<transport::EventStream> Session::open_request_stream() {
     if (victim == request_streams_.end()) break;
     request_streams_.erase(victim);
   }
-  request_streams_[stream->id()] = stream;
+  request_streams_[number] = stream;
   return stream;
 }
 
 std::shared_ptr<transport::EventStream> Session::find_stream(const std::string& id) const {
   if (id == main_->id()) return main_;
+  const auto number = request_stream_number(id);
+  if (!number) return nullptr;
   std::lock_guard lock(mutex_);
-  auto it = request_streams_.find(id);
+  auto it = request_streams_.find(*number);
   return it == request_streams_.end() ? nullptr : it->second;
 }
 
 void Session::retire_stream(const std::string& id) {
+  const auto number = request_stream_number(id);
+  if (!number) return;
   std::lock_guard lock(mutex_);
-  request_streams_.erase(id);
+  request_streams_.erase(*number);
 }
 
 void Session::notify(const nlohmann::json& message) {
@@ -121,7 +142,7 @@ Session::Clock::time_point Session::last_active() const noexcept {
 
 void Session::end() {
   if (ended_.exchange(true)) return;
-  std::map<std::string, std::shared_ptr<transport::EventStream>> streams;
+  std::map<std::uint64_t, std::shared_ptr<transport::EventStream>> streams;
   {
     std::lock_guard lock(mutex_);
     streams.swap(request_streams_);

@@ -1,5 +1,8 @@
 #include "mcpgate/tools/schema_validator.hpp"
 
+// Without this valijson reports a bad schema by calling abort(); with it, by throwing.
+#define VALIJSON_USE_EXCEPTIONS 1
+
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>

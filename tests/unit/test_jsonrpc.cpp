@@ -21,13 +21,13 @@ jsonrpc::Item single(std::string_view body) {
   return p.items.front();
 }
 
-const jsonrpc::Invalid& as_invalid(const jsonrpc::Item& item) {
+jsonrpc::Invalid as_invalid(const jsonrpc::Item& item) {
   REQUIRE(std::holds_alternative<jsonrpc::Invalid>(item));
   return std::get<jsonrpc::Invalid>(item);
 }
 
 template <typename T>
-const T& as_message(const jsonrpc::Item& item) {
+T as_message(const jsonrpc::Item& item) {
   REQUIRE(std::holds_alternative<jsonrpc::Message>(item));
   const auto& message = std::get<jsonrpc::Message>(item);
   REQUIRE(std::holds_alternative<T>(message));

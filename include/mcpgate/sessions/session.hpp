@@ -100,7 +100,8 @@ class Session {
   Negotiated negotiated_;
   protocol::LogLevel log_level_ = protocol::LogLevel::debug;
   std::set<std::string> subscriptions_;
-  std::map<std::string, std::shared_ptr<transport::EventStream>> request_streams_;
+  // POST streams by number ("p7" is 7), so iteration goes oldest first.
+  std::map<std::uint64_t, std::shared_ptr<transport::EventStream>> request_streams_;
   std::uint64_t next_stream_ = 1;
 
   protocol::InFlightRequests inflight_;
