@@ -410,11 +410,11 @@ TEST_CASE("resumability: test_reconnection drops the POST stream, GET Last-Event
   CHECK(priming->retry.has_value());
   const std::string last_event_id = priming->id;
 
-  // The server closes the connection without the result.
+  // The server ends the POST stream without the result: either by closing the connection or
+  // (since SSE polling, SEP-1699) by ending the chunked response cleanly; never by hanging.
   const auto rest = post.read_all_events(5000ms);
   CHECK(!post.timed_out());
-  CHECK(post.peer_closed());
-  CHECK(!post.body_ended());
+  CHECK((post.peer_closed() || post.body_ended()));
   for (const auto& event : rest) CHECK(!event.message());
 
   auto resumed = open_get_stream(server.port(), session, latest, {{"Last-Event-ID", last_event_id}});
@@ -564,4 +564,34 @@ TEST_CASE("sampling without the client capability is an isError result") {
   REQUIRE(response->contains("result"));
   CHECK((*response)["result"].value("isError", false) == true);
   CHECK(result_text(*response).find("sampling") != std::string::npos);
+}
+
+TEST_CASE("DNS-rebinding protection: a foreign Host or Origin is refused with 403") {
+  TestServer server;
+  const std::string port = std::to_string(server.port());
+  Headers evil = mcp_headers("", "");
+  evil.emplace_back("Origin", "http://evil.example.com");
+  RawHttp http(server.port());
+  // RawHttp writes its own Host header; send a raw request with a foreign one instead.
+  const std::string body = initialize_request(1, latest).dump();
+  std::string request = "POST /mcp HTTP/1.1\r\nHost: evil.example.com\r\n";
+  for (const auto& [name, value] : evil) request += name + ": " + value + "\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  REQUIRE(http.send_all(request));
+  REQUIRE(http.read_head());
+  CHECK(http.status() == 403);
+  CHECK(error_code(json::parse(http.read_body(), nullptr, false)) == -32000);
+  CHECK(server.app().sessions().counts().total() == 0);
+
+  Headers good = mcp_headers("", "");
+  good.emplace_back("Origin", "http://127.0.0.1:" + port);
+  const auto allowed = exchange(server.port(), "POST", "/mcp", good, body);
+  CHECK(allowed.status == 200);
+  CHECK(allowed.response(1).has_value());
+
+  // /health stays open to probes whatever the Host.
+  RawHttp probe(server.port());
+  REQUIRE(probe.send_all("GET /health HTTP/1.1\r\nHost: evil.example.com\r\n\r\n"));
+  REQUIRE(probe.read_head());
+  CHECK(probe.status() == 200);
 }
