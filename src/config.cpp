@@ -46,6 +46,18 @@ ParsedConfig parse_config(int argc, char** argv) {
                "Register the tools, resources and prompts the MCP conformance suite expects")
       ->envname("MCPGATE_CONFORMANCE_FIXTURES");
 
+  app.add_option("--backend", config.backend_url,
+                 "Archon-compatible REST API to forward tools to, e.g. http://localhost:8181 "
+                 "(default: from ARCHON_SERVER_HOST/ARCHON_SERVER_PORT when set)")
+      ->envname("MCPGATE_BACKEND_URL");
+  double connect_timeout = 0, read_timeout = 0, request_timeout = 0;
+  add_duration_ms(app, "--connect-timeout", config.backend_connect_timeout, connect_timeout,
+                  "Seconds to connect to the backend", "MCP_CONNECT_TIMEOUT");
+  add_duration_ms(app, "--read-timeout", config.backend_read_timeout, read_timeout,
+                  "Seconds to wait for the backend's answer", "MCP_READ_TIMEOUT");
+  add_duration_ms(app, "--request-timeout", config.backend_request_timeout, request_timeout,
+                  "Seconds one backend request may take in all", "MCP_REQUEST_TIMEOUT");
+
   double heartbeat = 0, session_ttl = 0, init_timeout = 0, init_retry = 0, client_timeout = 0,
          test_delay = 0;
   add_duration_ms(app, "--heartbeat", config.heartbeat, heartbeat,
@@ -109,6 +121,16 @@ ParsedConfig parse_config(int argc, char** argv) {
   config.init_retry = seconds_to<std::chrono::milliseconds>(init_retry);
   config.client_request_timeout = seconds_to<std::chrono::milliseconds>(client_timeout);
   config.test_init_delay = seconds_to<std::chrono::milliseconds>(test_delay);
+  config.backend_connect_timeout = seconds_to<std::chrono::milliseconds>(connect_timeout);
+  config.backend_read_timeout = seconds_to<std::chrono::milliseconds>(read_timeout);
+  config.backend_request_timeout = seconds_to<std::chrono::milliseconds>(request_timeout);
+  if (config.backend_url.empty()) {
+    // Archon's own discovery variables, for drop-in use next to an Archon server.
+    if (const char* port = std::getenv("ARCHON_SERVER_PORT"); port && *port) {
+      const char* host = std::getenv("ARCHON_SERVER_HOST");
+      config.backend_url = std::string("http://") + (host && *host ? host : "localhost") + ":" + port;
+    }
+  }
   if (config.heartbeat.count() < 100) {
     std::cerr << "mcpgate: --heartbeat must be at least 0.1 seconds\n";
     return ParsedConfig{std::nullopt, 2};

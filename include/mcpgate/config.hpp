@@ -35,6 +35,12 @@ struct Config {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
 
+  // Backend (Archon's REST API). Empty: no backend tools.
+  std::string backend_url;
+  std::chrono::milliseconds backend_connect_timeout{5000};
+  std::chrono::milliseconds backend_read_timeout{20000};
+  std::chrono::milliseconds backend_request_timeout{30000};
+
   // Logging
   std::string log_level = "info";
 

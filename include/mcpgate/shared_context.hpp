@@ -1,6 +1,7 @@
 // What every session shares: built once by the init gate, then read-only and lock-free.
 #pragma once
 
+#include "mcpgate/backend/backend.hpp"
 #include "mcpgate/protocol/catalog.hpp"
 #include "mcpgate/tools/registry.hpp"
 
@@ -16,10 +17,18 @@ struct ServerInfo {
   std::string instructions;  // initialize's `instructions`; empty = omitted
 };
 
+// What the first look at the backend found (GET /api/health during initialisation).
+struct BackendProbe {
+  bool reachable = false;  // answered 2xx
+  std::string detail;      // status line or transport error, for /health and logs
+};
+
 struct SharedContext {
   ServerInfo info;
   tools::ToolRegistry tools;
   protocol::Catalog catalog;
+  std::shared_ptr<backend::Backend> backend;  // null when no backend is configured
+  BackendProbe first_probe;
 };
 
 }  // namespace mcpgate

@@ -1,5 +1,8 @@
 #include "mcpgate/server/app.hpp"
 
+#include "mcpgate/backend/http_backend.hpp"
+#include "mcpgate/tools/archon/archon_tools.hpp"
+#include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/conformance_fixtures.hpp"
 #include "mcpgate/tools/local_tools.hpp"
 
@@ -14,6 +17,21 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::chrono::milliseconds drain_limit{1500};
+const backend::Timeouts probe_timeouts{std::chrono::seconds(5), std::chrono::seconds(5),
+                                       std::chrono::seconds(5)};
+
+// GET /api/health on the backend: never throws, never waits past probe_timeouts.
+BackendProbe probe(backend::Backend& backend) {
+  BackendProbe result;
+  try {
+    const auto response = backend.request("GET", "/api/health", {}, nullptr, probe_timeouts);
+    result.reachable = response.ok();
+    result.detail = backend.describe() + " answered HTTP " + std::to_string(response.status);
+  } catch (const std::exception& e) {
+    result.detail = backend.describe() + ": " + e.what();
+  }
+  return result;
+}
 
 sessions::RegistryOptions registry_options(const Config& config) {
   sessions::RegistryOptions options;
@@ -84,10 +102,37 @@ std::shared_ptr<const SharedContext> App::build_context() {
   context->info.title = "mcpgate";
   context->info.description =
       "MCP server with a project, task and knowledge-base toolset for coding assistants";
-  tools::register_local_tools(
-      context->tools,
-      tools::ServerStatusSource{[this] { return sessions_.counts(); },
-                                [this] { return init_state(); }, started_, config_.session_ttl});
+  tools::ServerStatusSource status{[this] { return sessions_.counts(); },
+                                   [this] { return init_state(); }, started_, config_.session_ttl,
+                                   nullptr};
+  if (!config_.backend_url.empty()) {
+    const backend::Timeouts timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
+                                     config_.backend_request_timeout};
+    context->backend = std::make_shared<backend::HttpBackend>(config_.backend_url, timeouts);
+    context->first_probe = probe(*context->backend);
+    backend_reachable_ = context->first_probe.reachable;
+    if (context->first_probe.reachable)
+      spdlog::info("backend {}", context->first_probe.detail);
+    else
+      spdlog::warn("backend not ready ({}); serving anyway, its tools report errors until it is",
+                   context->first_probe.detail);
+    std::weak_ptr<backend::Backend> weak = context->backend;
+    status.probe_backend = [this, weak] {
+      auto backend = weak.lock();
+      if (!backend) return nlohmann::json{{"api_service", false}, {"detail", "no backend"}};
+      const auto result = probe(*backend);
+      backend_reachable_ = result.reachable;
+      return nlohmann::json{{"api_service", result.reachable}, {"detail", result.detail}};
+    };
+  }
+  tools::register_local_tools(context->tools, status);
+  if (context->backend) {
+    tools::archon::ArchonToolOptions options;
+    options.api = backend::Timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
+                                    config_.backend_request_timeout};
+    tools::archon::register_archon_tools(context->tools, context->backend, options);
+    context->info.instructions = std::string(tools::archon::instructions());
+  }
   if (config_.conformance_fixtures)
     tools::register_conformance_fixtures(context->tools, context->catalog);
 
@@ -99,8 +144,9 @@ std::shared_ptr<const SharedContext> App::build_context() {
 
 std::string App::init_state() const {
   switch (gate_.status().state) {
-    case InitGate<SharedContext>::State::ready:
-      return "ready";
+    case InitGate<SharedContext>::State::ready: {
+      return backend_reachable_.load() ? "ready" : "degraded";
+    }
     case InitGate<SharedContext>::State::failed:
       return "failed";
     default:

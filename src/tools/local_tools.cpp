@@ -24,11 +24,17 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
       string_result_schema("health_check"),
       json{{"readOnlyHint", true}, {"openWorldHint", false}},
       [status](const json&, ToolContext&) {
+        // Look at the backend first: the probe also refreshes the server's own state.
+        const json probe = status.probe_backend ? status.probe_backend() : json();
         const std::string state = status.init_state ? status.init_state() : "ready";
+        json health{{"status", state == "ready" ? "healthy" : state}, {"initialization", state}};
+        if (!probe.is_null()) {
+          health["api_service"] = probe.value("api_service", false);
+          health["backend"] = probe.value("detail", std::string());
+        }
+        health["last_health_check"] = utc_timestamp();
         json payload{{"success", true},
-                     {"health",
-                      {{"status", state == "ready" ? "healthy" : state},
-                       {"initialization", state}}},
+                     {"health", std::move(health)},
                      {"uptime_seconds", seconds_since(status.started)},
                      {"timestamp", utc_timestamp()}};
         return json_string_result(payload);

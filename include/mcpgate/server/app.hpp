@@ -2,6 +2,7 @@
 // order of start-up and shutdown. main() and the integration tests both run an App.
 #pragma once
 
+#include "mcpgate/backend/curl_global.hpp"
 #include "mcpgate/config.hpp"
 #include "mcpgate/init_gate.hpp"
 #include "mcpgate/protocol/dispatcher.hpp"
@@ -40,7 +41,7 @@ class App {
   [[nodiscard]] int port() const noexcept { return http_.port(); }
   [[nodiscard]] sessions::SessionRegistry& sessions() noexcept { return sessions_; }
   [[nodiscard]] const InitGate<SharedContext>& gate() const noexcept { return gate_; }
-  // "starting", "ready" or "failed"
+  // "starting", "ready", "degraded" (ready, but the backend did not answer) or "failed"
   [[nodiscard]] std::string init_state() const;
   [[nodiscard]] nlohmann::json health() const;
 
@@ -49,9 +50,12 @@ class App {
   void install_routes();
 
   const Config config_;
+  const backend::CurlGlobal curl_;  // curl_global_init/cleanup, once, before any backend
   const std::chrono::steady_clock::time_point started_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> init_failures_left_;
+  // The latest look at the backend (first probe, then every health_check): feeds "degraded".
+  std::atomic<bool> backend_reachable_{true};
 
   sessions::SessionRegistry sessions_;
   InitGate<SharedContext> gate_;

@@ -15,6 +15,9 @@ struct ServerStatusSource {
   std::function<std::string()> init_state;  // "starting", "ready", "degraded", "failed"
   std::chrono::steady_clock::time_point started;
   std::chrono::seconds session_ttl{3600};
+  // A live look at the backend for health_check: {"api_service": bool, "detail": str}; unset
+  // when there is no backend.
+  std::function<nlohmann::json()> probe_backend;
 };
 
 void register_local_tools(ToolRegistry& registry, ServerStatusSource status);

@@ -1,0 +1,87 @@
+// HttpBackend: the Backend interface over HTTP/1.1 to an Archon-compatible REST server, with
+// libcurl.
+//
+//   mcpgate::backend::CurlGlobal curl;  // owned by the composition root, see curl_global.hpp
+//   mcpgate::backend::HttpBackend api("http://archon-server:8181");
+//   auto r = api.request("GET", "/api/tasks", {{"q", "fix login"}, {"page", "1"}}, nullptr, {});
+//   if (r.ok() && r.body_json) use(*r.body_json);
+//
+// URLs. The base URL is `http://host:port` (or https). As with Archon's urljoin(base, "/api/..."),
+// a path on the base URL is ignored: every request path is absolute. A base URL with credentials,
+// a query or a fragment, an unknown scheme or a bad port is refused with std::invalid_argument.
+// The request `path` is given unescaped; bytes that cannot appear in a URL path (space, non-ASCII,
+// '?', '#', controls, ...) are percent-encoded, while existing %XX escapes are kept, so a tool
+// may pre-encode a '/' inside an id as %2F. Query keys and values are raw and always escaped
+// (everything but A-Z a-z 0-9 - . _ ~, so a space is %20 and '+' is %2B).
+//
+// Requests. `Accept: application/json` always; a non-null body is sent as compact JSON with
+// `Content-Type: application/json` (invalid UTF-8 replaced, never thrown); POST/PUT/PATCH
+// without a body send `Content-Length: 0`. Redirects are not followed (as httpx). Proxies come
+// from the usual environment variables (http_proxy, no_proxy, ...) unless disabled in Options.
+//
+// Connections. A bounded pool of libcurl easy handles, each keeping one keep-alive connection:
+// a call borrows a handle (most recently used first) and returns it afterwards; the pool's
+// mutex is held only for the borrow/return, never during I/O. N concurrent callers therefore use
+// at most N connections, and sequential calls reuse one.
+//
+// Timeouts (per call: the `timeouts` argument, else the constructor's):
+//   connect  TCP (and TLS) connection; libcurl's CURLOPT_CONNECTTIMEOUT_MS.
+//   read     longest silence once connected (no byte sent or received); checked about once a
+//            second, so it ends within [read, read + ~1 s].
+//   total    the whole call; CURLOPT_TIMEOUT_MS.
+// A value of zero or less disables that limit (connect then falls back to libcurl's 300 s).
+//
+// Errors. Any HTTP answer, whatever its status, is a Response. Without one, TransportError:
+//   connect_timeout   no connection within the connect (or total) limit
+//   read_timeout      connected, but no complete answer within the read or total limit
+//   connection_error  refused, unreachable, DNS failure, reset, closed without an answer
+//   request_error     anything else (TLS, protocol error, answer over max_response_bytes, ...)
+// Messages read like "GET /api/projects: cannot connect to the backend (Connection refused)":
+// method and path only; no host, query or credentials (describe() gives the target for logs).
+// A bad method or path (empty, not starting with '/', containing CR/LF/NUL) throws
+// std::invalid_argument before anything is sent.
+#pragma once
+
+#include "mcpgate/backend/backend.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcpgate::backend {
+
+struct HttpBackendOptions {
+  Timeouts timeouts{};                               // defaults for calls without their own
+  std::size_t max_idle_connections = 32;             // idle handles kept for reuse; more close
+  std::size_t max_response_bytes = 64 * 1024 * 1024; // larger answers fail as request_error
+  bool use_env_proxy = true;                         // honour http_proxy/no_proxy like httpx
+};
+
+class HttpBackend final : public Backend {
+ public:
+  // Throws std::invalid_argument with a clear message for a bad base URL.
+  explicit HttpBackend(std::string_view base_url, Timeouts timeouts = {});
+  HttpBackend(std::string_view base_url, HttpBackendOptions options);
+  ~HttpBackend() override;
+
+  HttpBackend(const HttpBackend&) = delete;
+  HttpBackend& operator=(const HttpBackend&) = delete;
+
+  // Thread-safe. See the file comment for escaping, timeouts and errors.
+  Response request(std::string_view method, std::string_view path, const Query& query,
+                   const json& body, const std::optional<Timeouts>& timeouts) override;
+
+  // The normalised base URL, e.g. "http://archon-server:8181" (port always present).
+  [[nodiscard]] std::string describe() const override;
+
+  // Handles (each with at most one connection) waiting in the pool for the next call.
+  [[nodiscard]] std::size_t idle_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mcpgate::backend

@@ -1,0 +1,474 @@
+#include "mcpgate/backend/http_backend.hpp"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#ifndef MCPGATE_VERSION
+#define MCPGATE_VERSION "dev"
+#endif
+
+namespace mcpgate::backend {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct EasyDeleter {
+  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+};
+using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+
+struct UrlDeleter {
+  void operator()(CURLU* url) const noexcept { curl_url_cleanup(url); }
+};
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+constexpr char hex_digits[] = "0123456789ABCDEF";
+
+bool is_unreserved(unsigned char c) {
+  return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+void append_escaped(std::string& out, unsigned char c) {
+  out += '%';
+  out += hex_digits[c >> 4];
+  out += hex_digits[c & 0x0F];
+}
+
+// Query keys and values: everything but RFC 3986 unreserved characters is escaped (the set
+// curl_easy_escape keeps), so '&', '=', '+', '#', space and UTF-8 bytes never change meaning.
+void append_query_part(std::string& out, std::string_view raw) {
+  for (const char ch : raw) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (is_unreserved(c)) {
+      out += ch;
+    } else {
+      append_escaped(out, c);
+    }
+  }
+}
+
+// A path: characters allowed in a path (RFC 3986 pchar and '/') stay, an existing %XX escape
+// stays, everything else is escaped.
+std::string escape_path(std::string_view raw) {
+  static constexpr std::string_view keep = "/!$&'()*+,;=:@";
+  std::string out;
+  out.reserve(raw.size() + 8);
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if (is_unreserved(c) || keep.find(raw[i]) != std::string_view::npos) {
+      out += raw[i];
+    } else if (c == '%' && i + 2 < raw.size() && is_hex(raw[i + 1]) && is_hex(raw[i + 2])) {
+      out += raw[i];
+    } else {
+      append_escaped(out, c);
+    }
+  }
+  return out;
+}
+
+bool is_token_char(char ch) {
+  const auto c = static_cast<unsigned char>(ch);
+  return std::isalnum(c) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+}
+
+std::string checked_method(std::string_view method) {
+  if (method.empty()) throw std::invalid_argument("backend request: the HTTP method is empty");
+  std::string upper;
+  upper.reserve(method.size());
+  for (const char ch : method) {
+    if (!is_token_char(ch)) {
+      throw std::invalid_argument("backend request: invalid HTTP method '" +
+                                  std::string(method) + "'");
+    }
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return upper;
+}
+
+void check_path(std::string_view method, std::string_view path) {
+  if (path.empty() || path.front() != '/') {
+    throw std::invalid_argument("backend request " + std::string(method) + " '" +
+                                std::string(path) + "': the path must start with '/'");
+  }
+  if (path.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+    throw std::invalid_argument("backend request " + std::string(method) +
+                                ": the path contains a line break or NUL byte");
+  }
+}
+
+// For messages about a bad base URL: hide anything between "://" and '@'.
+std::string redact_userinfo(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const auto authority = scheme_end + 3;
+  const auto authority_end = url.find_first_of("/?#", authority);
+  const auto at = url.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < authority) return std::string(url);
+  return std::string(url.substr(0, authority)) + "***" + std::string(url.substr(at));
+}
+
+std::string curl_url_part(CURLU* url, CURLUPart part, unsigned flags = 0) {
+  char* value = nullptr;
+  if (curl_url_get(url, part, &value, flags) != CURLUE_OK || value == nullptr) return {};
+  std::string out(value);
+  curl_free(value);
+  return out;
+}
+
+// "http://host:port" from whatever the operator configured; throws std::invalid_argument.
+std::string normalise_base_url(std::string_view configured) {
+  const std::string shown = redact_userinfo(configured);
+  auto bad = [&](const std::string& why) {
+    return std::invalid_argument("invalid backend URL '" + shown + "': " + why +
+                                 " (expected http://host:port)");
+  };
+  if (configured.empty()) {
+    throw std::invalid_argument("invalid backend URL: it is empty (expected http://host:port)");
+  }
+  if (configured.find("://") == std::string_view::npos) throw bad("the scheme is missing");
+
+  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  if (!url) throw std::bad_alloc();
+  const std::string text(configured);
+  const CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0);
+  if (rc != CURLUE_OK) throw bad(curl_url_strerror(rc));
+
+  std::string scheme = curl_url_part(url.get(), CURLUPART_SCHEME);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (scheme != "http" && scheme != "https") throw bad("the scheme must be http or https");
+  if (!curl_url_part(url.get(), CURLUPART_USER).empty() ||
+      !curl_url_part(url.get(), CURLUPART_PASSWORD).empty()) {
+    throw bad("credentials in the URL are not supported");
+  }
+  const std::string host = curl_url_part(url.get(), CURLUPART_HOST);
+  if (host.empty()) throw bad("the host is missing");
+  if (!curl_url_part(url.get(), CURLUPART_QUERY).empty()) throw bad("a query is not allowed");
+  if (!curl_url_part(url.get(), CURLUPART_FRAGMENT).empty()) throw bad("a fragment is not allowed");
+  const std::string port = curl_url_part(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  if (port.empty() || port == "0") throw bad("the port must be 1-65535");
+  return scheme + "://" + host + ":" + port;
+}
+
+// What one transfer observes, shared with libcurl's callbacks (all on the calling thread).
+struct Transfer {
+  std::string body;
+  std::size_t max_body = 0;
+  bool too_large = false;
+
+  bool connected = false;             // the connection was established or reused
+  milliseconds read_limit{0};         // <= 0: no silence limit
+  Clock::time_point last_activity{};  // last byte either way, or the moment of connection
+  curl_off_t last_uploaded = 0;
+  bool silence_exceeded = false;
+
+  void activity() { last_activity = Clock::now(); }
+};
+
+int on_prereq(void* clientp, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(clientp);
+  t->connected = true;
+  t->activity();
+  return CURL_PREREQFUNC_OK;
+}
+
+size_t on_header(char*, size_t size, size_t count, void* userdata) {
+  static_cast<Transfer*>(userdata)->activity();
+  return size * count;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* userdata) {
+  auto* t = static_cast<Transfer*>(userdata);
+  const std::size_t n = size * count;
+  t->activity();
+  if (t->body.size() + n > t->max_body) {
+    t->too_large = true;
+    return 0;  // CURLE_WRITE_ERROR
+  }
+  try {
+    t->body.append(data, n);
+  } catch (...) {
+    t->too_large = true;
+    return 0;
+  }
+  return n;
+}
+
+int on_progress(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t ulnow) {
+  auto* t = static_cast<Transfer*>(clientp);
+  if (ulnow != t->last_uploaded) {
+    t->last_uploaded = ulnow;
+    t->activity();
+  }
+  if (t->connected && t->read_limit.count() > 0 &&
+      Clock::now() - t->last_activity >= t->read_limit) {
+    t->silence_exceeded = true;
+    return 1;  // CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
+}
+
+std::string os_error_text(long os_errno) {
+  if (os_errno == 0) return {};
+  return std::error_code(static_cast<int>(os_errno), std::generic_category()).message();
+}
+
+template <typename T>
+void setopt(CURL* handle, CURLoption option, T value) {
+  // Options set here are all supported by libcurl >= 7.80; a failure is a programming error
+  // (or an unsupported build) and surfaces as request_error.
+  const CURLcode rc = curl_easy_setopt(handle, option, value);
+  if (rc != CURLE_OK) {
+    throw TransportError(TransportError::Kind::request_error,
+                         std::string("cannot configure the request: ") + curl_easy_strerror(rc));
+  }
+}
+
+}  // namespace
+
+struct HttpBackend::Impl {
+  std::string base;  // "http://host:port"
+  HttpBackendOptions options;
+
+  mutable std::mutex pool_mutex;
+  std::vector<EasyHandle> idle;  // guarded by pool_mutex; back() is the most recently used
+
+  EasyHandle borrow() {
+    {
+      std::lock_guard lock(pool_mutex);
+      if (!idle.empty()) {
+        EasyHandle handle = std::move(idle.back());
+        idle.pop_back();
+        return handle;
+      }
+    }
+    EasyHandle handle(curl_easy_init());
+    if (!handle) {
+      throw TransportError(TransportError::Kind::request_error,
+                           "cannot create a libcurl handle (out of memory?)");
+    }
+    return handle;
+  }
+
+  void give_back(EasyHandle handle) {
+    {
+      std::lock_guard lock(pool_mutex);
+      if (idle.size() < options.max_idle_connections) {
+        idle.push_back(std::move(handle));
+        return;
+      }
+    }
+    // Pool full: `handle` (and its connection) is closed here, outside the lock.
+  }
+
+  // Returns the handle to the pool however the call ends.
+  class Lease {
+   public:
+    explicit Lease(Impl& impl) : impl_(impl), handle_(impl.borrow()) {}
+    ~Lease() { impl_.give_back(std::move(handle_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    [[nodiscard]] CURL* get() const noexcept { return handle_.get(); }
+
+   private:
+    Impl& impl_;
+    EasyHandle handle_;
+  };
+};
+
+HttpBackend::HttpBackend(std::string_view base_url, Timeouts timeouts)
+    : HttpBackend(base_url, HttpBackendOptions{timeouts}) {}
+
+HttpBackend::HttpBackend(std::string_view base_url, HttpBackendOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->base = normalise_base_url(base_url);
+  impl_->options = std::move(options);
+  if (impl_->options.max_response_bytes == 0) {
+    throw std::invalid_argument("HttpBackend: max_response_bytes must be positive");
+  }
+}
+
+HttpBackend::~HttpBackend() = default;
+
+std::string HttpBackend::describe() const { return impl_->base; }
+
+std::size_t HttpBackend::idle_connections() const {
+  std::lock_guard lock(impl_->pool_mutex);
+  return impl_->idle.size();
+}
+
+Response HttpBackend::request(std::string_view method_in, std::string_view path,
+                              const Query& query, const json& body,
+                              const std::optional<Timeouts>& timeouts_in) {
+  const std::string method = checked_method(method_in);
+  check_path(method, path);
+  const Timeouts limits = timeouts_in.value_or(impl_->options.timeouts);
+  // For messages: method and path, never host, query or credentials.
+  const std::string what = method + " " + std::string(path);
+
+  std::string url = impl_->base + escape_path(path);
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    url += i == 0 ? '?' : '&';
+    append_query_part(url, query[i].first);
+    url += '=';
+    append_query_part(url, query[i].second);
+  }
+
+  const bool has_body = !body.is_null();
+  std::string payload;
+  if (has_body) payload = body.dump(-1, ' ', false, json::error_handler_t::replace);
+
+  curl_slist* raw_headers = nullptr;
+  auto add_header = [&](const char* line) {
+    curl_slist* next = curl_slist_append(raw_headers, line);
+    if (!next) {
+      curl_slist_free_all(raw_headers);
+      throw std::bad_alloc();
+    }
+    raw_headers = next;
+  };
+  add_header("Accept: application/json");
+  add_header(has_body ? "Content-Type: application/json" : "Content-Type:");
+  add_header("Expect:");  // no 100-continue round trip for larger bodies
+  const Slist headers(raw_headers);
+
+  Transfer transfer;
+  transfer.max_body = impl_->options.max_response_bytes;
+  transfer.read_limit = limits.read;
+
+  // Declared before the lease: the handle may reference these until it is back in the pool.
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  Impl::Lease lease(*impl_);
+  CURL* h = lease.get();
+  // A reused handle keeps its connection, DNS and TLS session caches across reset.
+  curl_easy_reset(h);
+
+  setopt(h, CURLOPT_URL, url.c_str());
+  setopt(h, CURLOPT_NOSIGNAL, 1L);
+  setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  setopt(h, CURLOPT_MAXCONNECTS, 1L);  // each handle keeps (at most) its one connection
+  setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+  setopt(h, CURLOPT_USERAGENT, "mcpgate/" MCPGATE_VERSION);
+  setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+  if (!impl_->options.use_env_proxy) setopt(h, CURLOPT_PROXY, "");
+  if (limits.connect.count() > 0) {
+    setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect.count()));
+  }
+  if (limits.total.count() > 0) {
+    setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total.count()));
+  }
+
+  if (method == "HEAD") {
+    setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (has_body || method == "POST" || method == "PUT" || method == "PATCH") {
+    // A body (possibly empty, so that Content-Length: 0 is sent) with the given method.
+    setopt(h, CURLOPT_POST, 1L);
+    setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
+    setopt(h, CURLOPT_POSTFIELDS, payload.c_str());
+    if (method != "POST") setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  } else {
+    setopt(h, CURLOPT_HTTPGET, 1L);
+    if (method != "GET") setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+
+  setopt(h, CURLOPT_PREREQFUNCTION, &on_prereq);
+  setopt(h, CURLOPT_PREREQDATA, static_cast<void*>(&transfer));
+  setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
+  setopt(h, CURLOPT_HEADERDATA, static_cast<void*>(&transfer));
+  setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
+  setopt(h, CURLOPT_WRITEDATA, static_cast<void*>(&transfer));
+  setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  setopt(h, CURLOPT_XFERINFODATA, static_cast<void*>(&transfer));
+  setopt(h, CURLOPT_NOPROGRESS, 0L);
+
+  const auto started = Clock::now();
+  transfer.activity();
+  const CURLcode rc = curl_easy_perform(h);
+  const auto elapsed_ms =
+      std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+
+  if (rc != CURLE_OK) {
+    using Kind = TransportError::Kind;
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+    const std::string os_text = os_error_text(os_errno);
+    const std::string because = os_text.empty() ? std::string(curl_easy_strerror(rc)) : os_text;
+    Kind kind = Kind::request_error;
+    std::string message;
+    if (rc == CURLE_OPERATION_TIMEDOUT && !transfer.connected) {
+      kind = Kind::connect_timeout;
+      auto limit = limits.connect;
+      if (limits.total.count() > 0 && (limit.count() <= 0 || limits.total < limit)) {
+        limit = limits.total;
+      }
+      message = "no connection to the backend within " + std::to_string(limit.count()) + " ms";
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+      kind = Kind::read_timeout;
+      message = "the backend did not answer within the " +
+                std::to_string(limits.total.count()) + " ms request timeout";
+    } else if (rc == CURLE_ABORTED_BY_CALLBACK && transfer.silence_exceeded) {
+      kind = Kind::read_timeout;
+      message = "the backend sent nothing for " + std::to_string(limits.read.count()) +
+                " ms (read timeout)";
+    } else if (rc == CURLE_COULDNT_CONNECT) {
+      kind = Kind::connection_error;
+      message = "cannot connect to the backend (" + because + ")";
+    } else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY) {
+      kind = Kind::connection_error;
+      message = std::string("cannot resolve the backend's ") +
+                (rc == CURLE_COULDNT_RESOLVE_PROXY ? "proxy" : "host") + " name";
+    } else if (rc == CURLE_GOT_NOTHING) {
+      kind = Kind::connection_error;
+      message = "the backend closed the connection without answering";
+    } else if (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR) {
+      kind = Kind::connection_error;
+      message = std::string("connection to the backend lost while ") +
+                (rc == CURLE_SEND_ERROR ? "sending the request" : "reading the answer") + " (" +
+                because + ")";
+    } else if (rc == CURLE_WRITE_ERROR && transfer.too_large) {
+      message = "the backend's answer is larger than " +
+                std::to_string(impl_->options.max_response_bytes) + " bytes";
+    } else {
+      message = "request failed: " + std::string(curl_easy_strerror(rc));
+    }
+    spdlog::debug("backend {}: {} after {} ms (curl: {})", what, message, elapsed_ms,
+                  error_buffer[0] ? error_buffer : curl_easy_strerror(rc));
+    throw TransportError(kind, what + ": " + message);
+  }
+
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  Response response;
+  response.status = static_cast<int>(status);
+  response.body = std::move(transfer.body);
+  if (!response.body.empty()) {
+    json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_discarded()) response.body_json = std::move(parsed);
+  }
+  spdlog::debug("backend {} -> {} in {} ms", what, response.status, elapsed_ms);
+  return response;
+}
+
+}  // namespace mcpgate::backend
