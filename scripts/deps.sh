@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# Sourced by scripts/run.sh and scripts/test.sh: installs the Debian packages mcpgate needs.
+#
+# CI and fresh developer machines start without anything installed by hand, so every entry
+# point installs its own dependencies. Checking with dpkg-query first keeps the common case
+# (everything present) fast and offline: apt-get update is only run when something is missing.
+
+# What `meson setup` and `ninja` need to build the server and its doctest suites.
+MCPGATE_BUILD_PACKAGES=(
+  g++ meson ninja-build pkg-config cmake
+  libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev
+  doctest-dev libcli11-dev libvalijson-dev libsqlite3-dev
+)
+# What the shell test suites drive the server with.
+MCPGATE_TEST_PACKAGES=(curl)
+# Only needed for fuzzing (libFuzzer comes with clang), so opt-in.
+MCPGATE_FUZZ_PACKAGES=(clang)
+
+# Prints the packages among "$@" that are not fully installed, one per line.
+missing_packages() {
+  local pkg status
+  for pkg in "$@"; do
+    # Status is "install ok installed" only when the package is really there; a removed
+    # package with config files left ("deinstall ok config-files") must count as missing.
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    if [[ "$status" != "install ok installed" ]]; then
+      printf '%s\n' "$pkg"
+    fi
+  done
+}
+
+# ensure_packages [--test] [--fuzz]
+#   Always the build packages; --test adds curl, --fuzz adds clang.
+#   Returns 0 when everything is present (after installing it if needed). Exits 1 when
+#   packages are missing and we are not root, after printing the command to run.
+ensure_packages() {
+  local wanted=("${MCPGATE_BUILD_PACKAGES[@]}")
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      --test) wanted+=("${MCPGATE_TEST_PACKAGES[@]}") ;;
+      --fuzz) wanted+=("${MCPGATE_FUZZ_PACKAGES[@]}") ;;
+      *)
+        echo "ensure_packages: unknown option: $arg" >&2
+        return 2
+        ;;
+    esac
+  done
+
+  local missing=()
+  mapfile -t missing < <(missing_packages "${wanted[@]}")
+  if ((${#missing[@]} == 0)); then
+    return 0
+  fi
+
+  if ((EUID != 0)); then
+    # Don't guess at sudo (it may prompt, and CI has no stdin): say exactly what to run.
+    echo "mcpgate: missing packages: ${missing[*]}" >&2
+    echo "Install them with:" >&2
+    echo "  sudo apt-get update" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+
+  echo "mcpgate: installing missing packages: ${missing[*]}" >&2
+  # noninteractive: no debconf prompts (tzdata and friends) when there is no terminal.
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}

@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# The project's one test command (CI runs it through .ci/run):
+#
+#   scripts/test.sh [--long]
+#
+#  1. installs missing packages (scripts/deps.sh);
+#  2. builds the release configuration with tests in build/ and runs `meson test`;
+#  3. runs each shell suite that exists: scripts/smoke.sh, scripts/conformance.sh,
+#     tests/sdk/run.sh, against build/mcpgate;
+#  4. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
+#  5. builds with AddressSanitizer + UBSan (build-asan/) and runs the 'unit' and
+#     'integration' suites.
+#
+# A failing step never stops the run: everything is counted, and the last line is exactly
+# `N passed, M failed` (each meson test is one test, each shell suite is one test, a build
+# that fails is one failure). The exit status is non-zero when M > 0.
+#
+# --long exports MCPGATE_TEST_LONG=1 for the suites that have a longer mode.
+#
+# A build dir that already exists keeps the options it was set up with (delete it to change
+# them). Environment (optional), e.g. to keep a developer's own build dirs apart from others':
+#   MCPGATE_BUILD_DIR (build), MCPGATE_TSAN_BUILD_DIR (build-tsan),
+#   MCPGATE_ASAN_BUILD_DIR (build-asan), MCPGATE_SUITE_TIMEOUT (seconds per shell suite, 600),
+#   MCPGATE_SKIP_SANITIZERS=1 to skip steps 4 and 5 for a quick local run.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo_root"
+# shellcheck source=scripts/deps.sh
+source scripts/deps.sh
+
+usage() {
+  echo "usage: $0 [--long]" >&2
+  exit 2
+}
+
+while (($# > 0)); do
+  case "$1" in
+    --long)
+      export MCPGATE_TEST_LONG=1
+      shift
+      ;;
+    -h | --help) usage ;;
+    *)
+      echo "test.sh: unknown argument: $1" >&2
+      usage
+      ;;
+  esac
+done
+
+build_dir=${MCPGATE_BUILD_DIR:-build}
+tsan_dir=${MCPGATE_TSAN_BUILD_DIR:-build-tsan}
+asan_dir=${MCPGATE_ASAN_BUILD_DIR:-build-asan}
+suite_timeout=${MCPGATE_SUITE_TIMEOUT:-600}
+# CI machines have 2 cores; more jobs only make the sanitizer builds swap.
+jobs=2
+
+started=$SECONDS
+passed=0
+failed=0
+failures=()
+
+section() {
+  echo
+  echo "=== $* ($((SECONDS - started)) s)"
+}
+
+note() {
+  echo "test.sh: $*"
+}
+
+record_failure() {
+  failed=$((failed + 1))
+  failures+=("$1")
+  note "FAILED: $1"
+}
+
+# meson ships with python3 (it is a Python program), so it is always there to read meson's
+# JSON logs; Debian's own interpreter avoids surprises from a pyenv shim first on PATH.
+python=/usr/bin/python3
+[[ -x "$python" ]] || python=python3
+
+# configure DIR [meson options...]: `meson setup` once; a failure counts as one failed test.
+# Later runs need no setup: `ninja build.ninja` re-runs meson when a meson.build has changed,
+# which also refreshes the test list that count_tests and test_targets read.
+configure() {
+  local dir=$1
+  shift
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    if ! meson setup "$dir" -Dtests=enabled "$@" </dev/null; then
+      record_failure "configure $dir (meson setup)"
+      return 1
+    fi
+  elif ! ninja -C "$dir" build.ninja </dev/null >/dev/null; then
+    record_failure "configure $dir (meson regenerate)"
+    return 1
+  fi
+}
+
+# build DIR [TARGET...]: ninja, everything or just TARGETs; a failure counts as one failed test.
+build() {
+  local dir=$1
+  shift
+  if ! ninja -C "$dir" -j"$jobs" "$@" </dev/null; then
+    record_failure "build $dir (ninja)"
+    return 1
+  fi
+}
+
+# test_targets DIR SUITE...: the ninja targets (paths relative to DIR) that the tests in any of
+# the SUITEs need. The sanitizer builds compile only these: compiling every test a third and
+# fourth time would cost more than the whole release run.
+test_targets() {
+  local dir=$1
+  shift
+  "$python" - "$(cd "$dir" && pwd)" "$@" <<'PY'
+import json, os, subprocess, sys
+build, wanted = sys.argv[1], set(sys.argv[2:])
+def introspect(what):
+    return json.loads(subprocess.run(["meson", "introspect", build, what], check=True,
+                                      capture_output=True, text=True).stdout)
+ids = set()
+for test in introspect("--tests"):
+    if wanted & {s.split(":")[-1] for s in test.get("suite", [])}:
+        ids.update(test.get("depends", []))
+for target in introspect("--targets"):
+    if target["id"] in ids:
+        for filename in target["filename"]:
+            print(os.path.relpath(filename, build))
+PY
+}
+
+# count_tests DIR [SUITE...]: how many tests meson knows in DIR (in any of the SUITEs, or all).
+# Asked before `meson test`, which exits non-zero with "No tests defined" when there are none.
+count_tests() {
+  local dir=$1
+  shift
+  meson introspect "$dir" --tests | "$python" -c '
+import json, sys
+wanted = set(sys.argv[1:])
+tests = json.load(sys.stdin)
+# Suites are reported as "project:suite" (and subprojects add their own prefix).
+print(sum(1 for t in tests
+          if not wanted or wanted & {s.split(":")[-1] for s in t.get("suite", [])}))
+' "$@"
+}
+
+# tally_testlog DIR: reads DIR's last `meson test` log (one JSON object per line) and prints
+# "PASSED FAILED" on the first line, then the name of each failed test. OK and EXPECTEDFAIL
+# pass, SKIP counts neither way, anything else (FAIL, TIMEOUT, ERROR, ...) fails.
+tally_testlog() {
+  local log="$1/meson-logs/testlog.json"
+  if [[ ! -f "$log" ]]; then
+    echo "0 0"
+    return
+  fi
+  "$python" - "$log" <<'PY'
+import json, sys
+ok, bad = 0, []
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        continue
+    result = entry.get("result", "")
+    if result in ("OK", "EXPECTEDFAIL"):
+        ok += 1
+    elif result != "SKIP":
+        bad.append(f"{entry.get('name', '?')} ({result})")
+print(ok, len(bad))
+for name in bad:
+    print(name)
+PY
+}
+
+# run_meson_tests DIR LABEL [SUITE...]: runs `meson test` (all tests, or those SUITEs) and counts
+# each test. A non-zero exit with no failed test in the log (e.g. a rebuild that broke) is still
+# one failure, so nothing can fail silently.
+run_meson_tests() {
+  local dir=$1 label=$2
+  shift 2
+  local suites=("$@") suite_args=() suite n rc=0 ok=0 bad=0 name
+  for suite in "${suites[@]}"; do suite_args+=(--suite "$suite"); done
+
+  if ! n=$(count_tests "$dir" "${suites[@]}"); then
+    record_failure "$label: meson introspect $dir"
+    return
+  fi
+  if ((n == 0)); then
+    note "$label: no tests defined${suites[*]:+ in suite(s) ${suites[*]}}; skipped"
+    return
+  fi
+
+  # A stale log from an earlier run must not be counted if this one dies before writing its own.
+  rm -f "$dir/meson-logs/testlog.json"
+  # --no-rebuild: the caller has built what these tests need; meson test would otherwise build
+  # every target of the directory, including the ones a sanitizer run skips on purpose.
+  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$jobs" "${suite_args[@]}" \
+    </dev/null || rc=$?
+
+  local tally=()
+  mapfile -t tally < <(tally_testlog "$dir")
+  read -r ok bad <<<"${tally[0]:-0 0}"
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  for name in "${tally[@]:1}"; do failures+=("$label: $name"); done
+  if ((rc != 0 && bad == 0)); then
+    record_failure "$label: meson test exited $rc without a failed test in its log"
+  fi
+  note "$label: $ok passed, $bad failed"
+}
+
+# run_suite PATH [args...]: one shell suite, one test; bounded by MCPGATE_SUITE_TIMEOUT.
+run_suite() {
+  local suite=$1 rc=0
+  shift
+  if [[ ! -e "$suite" ]]; then
+    note "$suite: not present; skipped"
+    return
+  fi
+  if [[ ! -x "$suite" ]]; then
+    note "$suite: present but not executable; skipped (chmod +x it to run it)"
+    return
+  fi
+  section "$suite"
+  # timeout signals the suite's whole process group, so servers it started go too.
+  timeout --kill-after=10 "$suite_timeout" "$suite" "$@" </dev/null || rc=$?
+  if ((rc == 0)); then
+    passed=$((passed + 1))
+    note "$suite: passed"
+  elif ((rc == 124)); then
+    record_failure "$suite (timed out after ${suite_timeout}s)"
+  else
+    record_failure "$suite (exit $rc)"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+section "dependencies"
+ensure_packages --test
+
+# ---------------------------------------------------------------------------------------------
+section "release build: $build_dir"
+release_ok=0
+if configure "$build_dir" -Dbuildtype=release && build "$build_dir"; then
+  release_ok=1
+  section "meson test -C $build_dir"
+  run_meson_tests "$build_dir" "release"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Shell suites drive the real binary over HTTP, so they need the release build.
+binary="$repo_root/$build_dir/mcpgate"
+export MCPGATE_BINARY="$binary"
+shell_suites=(scripts/smoke.sh scripts/conformance.sh tests/sdk/run.sh)
+if ((release_ok)); then
+  # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
+  # MCPGATE_BUILD_DIR points elsewhere.
+  for suite in "${shell_suites[@]}"; do
+    run_suite "$suite" --binary "$binary"
+  done
+  # The next suite release as an early warning: its 2025-11-25 requirements must pass too.
+  run_suite scripts/conformance.sh --binary "$binary" --version 0.2.0-alpha.12
+else
+  note "shell suites skipped: the release build failed"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Sanitizer builds, each compiling only what its suites need, with -g for line numbers in
+# reports and assert() on (the release build has NDEBUG). -Dwerror=false: GCC's sanitizer
+# instrumentation brings its own false positive warnings (-Wmaybe-uninitialized,
+# -Wstringop-overflow); the release build above already holds the code to -Werror, and these
+# builds are here for their run-time checks.
+if [[ "${MCPGATE_SKIP_SANITIZERS:-0}" == 1 ]]; then
+  note "sanitizer builds skipped (MCPGATE_SKIP_SANITIZERS=1)"
+else
+  # Make every sanitizer report fail the test that triggered it, with a usable stack.
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+  # sanitizer_run LABEL DIR "SUITE..." [meson options...]
+  sanitizer_run() {
+    local label=$1 dir=$2 suites listed targets=()
+    read -r -a suites <<<"$3"
+    shift 3
+    section "$label build: $dir (suites: ${suites[*]})"
+    configure "$dir" -Dwerror=false "$@" || return 0
+    if ! listed=$(test_targets "$dir" "${suites[@]}"); then
+      record_failure "$label: listing the test targets of $dir"
+      return 0
+    fi
+    [[ -n "$listed" ]] && mapfile -t targets <<<"$listed"
+    if ((${#targets[@]} == 0)); then
+      note "$label: no tests defined in suite(s) ${suites[*]}; skipped"
+      return 0
+    fi
+    build "$dir" "${targets[@]}" || return 0
+    section "meson test -C $dir${suites[*]/#/ --suite }"
+    run_meson_tests "$dir" "$label" "${suites[@]}"
+  }
+
+  sanitizer_run tsan "$tsan_dir" "tsan" -Db_sanitize=thread -Dbuildtype=debugoptimized
+  # b_lundef=false: the sanitizer runtimes resolve some symbols only at load time. -O1 is what
+  # ASan recommends and compiles much faster than -O2/-O3 with this much instrumentation;
+  # b_ndebug=false keeps assert() on. -Wmaybe-uninitialized floods the log with false
+  # positives once UBSan's checks are inlined.
+  sanitizer_run asan+ubsan "$asan_dir" "unit integration" \
+    -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=true \
+    -Db_ndebug=false -Dcpp_args=-Wno-maybe-uninitialized
+fi
+
+# ---------------------------------------------------------------------------------------------
+section "summary"
+if ((${#failures[@]} > 0)); then
+  echo "failed:"
+  printf '  %s\n' "${failures[@]}"
+fi
+note "finished in $((SECONDS - started)) s"
+echo "$passed passed, $failed failed"
+((failed == 0))
