@@ -269,13 +269,16 @@ struct HttpBackend::Impl {
     return handle;
   }
 
-  void give_back(EasyHandle handle) {
-    {
+  void give_back(EasyHandle handle) noexcept {
+    // Forget this call's options (they point into its stack frame); the connection stays.
+    curl_easy_reset(handle.get());
+    try {
       std::lock_guard lock(pool_mutex);
       if (idle.size() < options.max_idle_connections) {
         idle.push_back(std::move(handle));
         return;
       }
+    } catch (...) {  // no memory for the pool: close the handle instead
     }
     // Pool full: `handle` (and its connection) is closed here, outside the lock.
   }
@@ -358,9 +361,7 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   // Declared before the lease: the handle may reference these until it is back in the pool.
   char error_buffer[CURL_ERROR_SIZE] = {};
   Impl::Lease lease(*impl_);
-  CURL* h = lease.get();
-  // A reused handle keeps its connection, DNS and TLS session caches across reset.
-  curl_easy_reset(h);
+  CURL* h = lease.get();  // fresh or reset: no options set, its connection kept
 
   setopt(h, CURLOPT_URL, url.c_str());
   setopt(h, CURLOPT_NOSIGNAL, 1L);

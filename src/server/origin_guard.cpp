@@ -1,18 +1,13 @@
 #include "mcpgate/server/origin_guard.hpp"
 
+#include "mcpgate/util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace mcpgate::server {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool is_loopback_name(std::string_view host) {
   return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -30,7 +25,7 @@ OriginGuard::OriginGuard(bool bound_to_loopback, std::vector<std::string> allowe
     : loopback_(bound_to_loopback) {
   for (auto& h : allowed_hosts) hosts_.push_back(host_without_port(h));
   for (auto& o : allowed_origins) {
-    std::string origin = lower(o);
+    std::string origin = util::ascii_lower(o);
     while (!origin.empty() && origin.back() == '/') origin.pop_back();
     origins_.push_back(origin);
   }
@@ -41,7 +36,7 @@ bool OriginGuard::is_loopback_address(std::string_view host) {
 }
 
 std::string OriginGuard::host_without_port(std::string_view authority) {
-  std::string value = lower(authority);
+  std::string value = util::ascii_lower(authority);
   if (!value.empty() && value.front() == '[') {
     const auto close = value.find(']');
     return close == std::string::npos ? value : value.substr(0, close + 1);
@@ -60,7 +55,7 @@ std::optional<std::string> OriginGuard::check(std::string_view host_header,
   }
 
   if (origin_header.empty()) return std::nullopt;  // not a browser request
-  std::string origin = lower(origin_header);
+  std::string origin = util::ascii_lower(origin_header);
   while (!origin.empty() && origin.back() == '/') origin.pop_back();
   if (!origins_.empty()) {
     if (listed(origins_, origin)) return std::nullopt;

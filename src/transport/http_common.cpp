@@ -1,27 +1,11 @@
 #include "mcpgate/transport/http_common.hpp"
 
+#include "mcpgate/util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace mcpgate::transport::http {
-
-namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view text) {
-  std::size_t start = 0, end = text.size();
-  while (start < end && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
-  while (end > start && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(start, end - start));
-}
-
-}  // namespace
 
 void send_error(httplib::Response& res, int status, int code, std::string_view message,
                 const nlohmann::json& id) {
@@ -38,17 +22,36 @@ void send_init_error(httplib::Response& res, const InitError& error) {
              std::string("Service unavailable: ") + error.what());
 }
 
+std::shared_ptr<sessions::Session> open_session(const TransportDeps& deps,
+                                                sessions::Transport transport,
+                                                httplib::Response& res, const nlohmann::json& id) {
+  std::shared_ptr<const SharedContext> context;
+  try {
+    context = deps.context_gate.get();
+  } catch (const InitError& e) {
+    send_init_error(res, e);
+    return nullptr;
+  }
+  auto session = deps.sessions.create(transport, std::move(context));
+  if (!session) {
+    res.set_header("Retry-After", "5");
+    send_error(res, 503, jsonrpc::code::transport_error,
+               "Service unavailable: the server has reached its session limit", id);
+  }
+  return session;
+}
+
 bool accepts(const httplib::Request& req, std::string_view media_type) {
   if (!req.has_header("Accept")) return true;
-  const std::string header = lower(req.get_header_value("Accept"));
-  const std::string wanted = lower(media_type);
+  const std::string header = util::ascii_lower(req.get_header_value("Accept"));
+  const std::string wanted = util::ascii_lower(media_type);
   const std::string family = wanted.substr(0, wanted.find('/')) + "/*";
   std::size_t start = 0;
   while (start <= header.size()) {
     std::size_t comma = header.find(',', start);
     if (comma == std::string::npos) comma = header.size();
     std::string range = header.substr(start, comma - start);
-    range = trim(range.substr(0, range.find(';')));
+    range = util::trim(range.substr(0, range.find(';')));
     if (range == wanted || range == "*/*" || range == family) return true;
     start = comma + 1;
   }
@@ -56,8 +59,8 @@ bool accepts(const httplib::Request& req, std::string_view media_type) {
 }
 
 bool is_json_body(const httplib::Request& req) {
-  const std::string type = lower(req.get_header_value("Content-Type"));
-  return trim(type.substr(0, type.find(';'))) == "application/json";
+  const std::string type = util::ascii_lower(req.get_header_value("Content-Type"));
+  return util::trim(type.substr(0, type.find(';'))) == "application/json";
 }
 
 void set_sse_headers(httplib::Response& res) {

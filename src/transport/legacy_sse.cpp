@@ -43,20 +43,8 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
                      "Not Acceptable: the SSE endpoint requires Accept: text/event-stream");
     return;
   }
-  std::shared_ptr<const SharedContext> context;
-  try {
-    context = deps_.context_gate.get();
-  } catch (const InitError& e) {
-    http::send_init_error(res, e);
-    return;
-  }
-  auto session = deps_.sessions.create(sessions::Transport::legacy_sse, context);
-  if (!session) {
-    res.set_header("Retry-After", "5");
-    http::send_error(res, 503, code::transport_error,
-                     "Service unavailable: the server has reached its session limit");
-    return;
-  }
+  auto session = http::open_session(deps_, sessions::Transport::legacy_sse, res);
+  if (!session) return;
   auto stream = session->session_stream();
   const auto generation = stream->attach();
 

@@ -108,7 +108,7 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
                        request->id);
       return;
     }
-    initialize(req, res, *request, want_sse);
+    initialize(res, *request, want_sse);
     return;
   }
 
@@ -154,23 +154,10 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
   stream_response(res, session, stream, generation, 0);
 }
 
-void StreamableHttp::initialize(const httplib::Request& req, httplib::Response& res,
-                                const jsonrpc::Request& request, bool want_sse) const {
-  (void)req;
-  std::shared_ptr<const SharedContext> context;
-  try {
-    context = deps_.context_gate.get();
-  } catch (const InitError& e) {
-    http::send_init_error(res, e);
-    return;
-  }
-  auto session = deps_.sessions.create(sessions::Transport::streamable_http, context);
-  if (!session) {
-    res.set_header("Retry-After", "5");
-    http::send_error(res, 503, code::transport_error,
-                     "Service unavailable: the server has reached its session limit", request.id);
-    return;
-  }
+void StreamableHttp::initialize(httplib::Response& res, const jsonrpc::Request& request,
+                                bool want_sse) const {
+  auto session = http::open_session(deps_, sessions::Transport::streamable_http, res, request.id);
+  if (!session) return;
   auto response = deps_.runner.dispatcher().handle_request(*session, request, nullptr);
   if (!response || response->contains("error")) {
     deps_.sessions.remove(session->id());

@@ -40,6 +40,13 @@ void send_error(httplib::Response& res, int status, int code, std::string_view m
 // 503 with Retry-After when the shared context cannot be had.
 void send_init_error(httplib::Response& res, const InitError& error);
 
+// A new session with the shared context; on failure (initialisation failed or timed out, the
+// session cap reached) the 503 is already in `res` and the result is null.
+[[nodiscard]] std::shared_ptr<sessions::Session> open_session(const TransportDeps& deps,
+                                                              sessions::Transport transport,
+                                                              httplib::Response& res,
+                                                              const nlohmann::json& id = nullptr);
+
 // Whether an Accept header admits `media_type` (missing header and */* admit everything).
 [[nodiscard]] bool accepts(const httplib::Request& req, std::string_view media_type);
 

@@ -24,8 +24,7 @@ class StreamableHttp {
   std::shared_ptr<sessions::Session> session_for(const httplib::Request& req,
                                                  httplib::Response& res) const;
   bool check_version_header(const httplib::Request& req, httplib::Response& res) const;
-  void initialize(const httplib::Request& req, httplib::Response& res,
-                  const jsonrpc::Request& request, bool want_sse) const;
+  void initialize(httplib::Response& res, const jsonrpc::Request& request, bool want_sse) const;
   void stream_response(httplib::Response& res, const std::shared_ptr<sessions::Session>& session,
                        const std::shared_ptr<EventStream>& stream, std::uint64_t generation,
                        std::uint64_t after_seq) const;
