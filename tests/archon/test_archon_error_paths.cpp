@@ -215,7 +215,7 @@ TEST_CASE("non-RAG tools carry the api timeouts") {
     h.backend->answer_json(500, json::object());
     (void)h.call(tc.tool, tc.arguments);
     REQUIRE(h.backend->calls().size() == 1);
-    const auto& t = h.backend->calls()[0].timeouts;
+    const auto t = h.backend->calls()[0].timeouts;
     REQUIRE(t.has_value());
     CHECK(t->connect == 1s);
     CHECK(t->read == 2s);

@@ -210,7 +210,7 @@ TEST_CASE("rag_* tools carry the rag timeouts") {
     h.backend->answer_json(200, json::object());
     (void)h.call(tool.name, tool.arguments);
     REQUIRE(h.backend->calls().size() == 1);
-    const auto& t = h.backend->calls()[0].timeouts;
+    const auto t = h.backend->calls()[0].timeouts;
     REQUIRE(t.has_value());
     CHECK(t->connect == 4s);
     CHECK(t->read == 5s);
