@@ -20,7 +20,9 @@ import {
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
+import {
+  check, CheckFailed, describeError, expect, expectEqual, finish, note, recordFailure, show, skip,
+} from './harness.mjs';
 
 const baseUrl = (process.argv[2] ?? process.env.MCPGATE_URL ?? '').replace(/\/+$/, '');
 if (!/^http:\/\/(127\.0\.0\.1|\[::1\]|localhost):\d+$/.test(baseUrl)) {
@@ -29,7 +31,6 @@ if (!/^http:\/\/(127\.0\.0\.1|\[::1\]|localhost):\d+$/.test(baseUrl)) {
 }
 
 const REQUEST_TIMEOUT_MS = 15000;  // per SDK request
-const STEP_TIMEOUT_MS = 20000;     // per check, whatever it does
 const SAMPLING_ANSWER = 'mcpgate-sdk-test sampling answer #42';
 const ELICITATION_CONTENT = { username: 'sdk-tester', email: 'sdk-tester@example.invalid' };
 
@@ -41,69 +42,6 @@ const sdkVersion = (() => {
     return '(version unknown)';
   }
 })();
-
-// --- a minimal harness ---------------------------------------------------------------------
-
-let passed = 0;
-let failed = 0;
-const failures = [];
-const sdkNotes = [];  // known SDK issues that showed up, with the evidence
-
-const show = (value) => inspect(value, { depth: 6, breakLength: Infinity, maxStringLength: 400 });
-
-class CheckFailed extends Error {}
-
-function expect(condition, what, expected, actual) {
-  if (!condition)
-    throw new CheckFailed(`${what}: expected ${expected}, got ${show(actual)}`);
-}
-
-function expectEqual(actual, expected, what) {
-  expect(Object.is(actual, expected) || show(actual) === show(expected), what, show(expected), actual);
-}
-
-function describeError(error) {
-  if (error instanceof CheckFailed) return error.message;
-  const parts = [`${error?.constructor?.name ?? typeof error}: ${error?.message ?? show(error)}`];
-  if (error && typeof error === 'object') {
-    if ('code' in error) parts.push(`code=${show(error.code)}`);
-    if ('data' in error && error.data !== undefined) parts.push(`data=${show(error.data)}`);
-  }
-  return `unexpected error: ${parts.join(' ')}`;
-}
-
-function withTimeout(promise, ms, label) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new CheckFailed(`${label}: expected to finish within ${ms} ms, got no result`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-// Runs one check; returns whether it passed.
-async function check(name, body) {
-  const started = Date.now();
-  try {
-    await withTimeout(Promise.resolve().then(body), STEP_TIMEOUT_MS, name);
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-    return true;
-  } catch (error) {
-    failed += 1;
-    const message = describeError(error);
-    failures.push(`${name}: ${message}`);
-    console.log(`FAIL ${name} (${Date.now() - started} ms)\n     ${message}`);
-    return false;
-  }
-}
-
-function skip(name, reason) {
-  failed += 1;
-  failures.push(`${name}: not run (${reason})`);
-  console.log(`FAIL ${name}\n     not run: ${reason}`);
-}
 
 // --- the client under test -----------------------------------------------------------------
 
@@ -209,8 +147,7 @@ function sharedSteps(t, client, seen, transportName) {
         String(e.message).includes(`"progressToken":${JSON.stringify(token)}`));
       if (progress.length !== 3 && progress.length + lateErrors.length === 3) {
         for (const e of lateErrors) seen.explained.add(e);
-        sdkNotes.push(`${t}: the SDK dropped ${lateErrors.length} of 3 progress notifications that the server sent before the response (typescript-sdk #2580)`);
-        console.log(`     note: ${sdkNotes.at(-1)}`);
+        note(`${t}: the SDK dropped ${lateErrors.length} of 3 progress notifications that the server sent before the response (typescript-sdk #2580)`);
       } else {
         expectEqual(progress.length, 3, 'progress notifications delivered to onprogress');
       }
@@ -370,18 +307,6 @@ try {
   await streamableHttp();
   await legacySse();
 } catch (error) {
-  failed += 1;
-  failures.push(`harness: ${describeError(error)}`);
-  console.log(`FAIL harness\n     ${describeError(error)}`);
+  recordFailure('harness', describeError(error));
 }
-
-if (sdkNotes.length > 0) {
-  console.log('\nknown SDK issues seen (not counted as failures):');
-  for (const n of sdkNotes) console.log(`  - ${n}`);
-}
-if (failures.length > 0) {
-  console.log('\nfailures:');
-  for (const f of failures) console.log(`  - ${f}`);
-}
-console.log(`RESULT passed=${passed} failed=${failed}`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

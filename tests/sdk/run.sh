@@ -6,7 +6,9 @@
 #
 # Installs the pinned npm dependencies into tests/sdk/node_modules (npm ci, only when they are
 # missing or stale), starts mcpgate on a free loopback port with --conformance-fixtures, runs
-# client_test.mjs against it and always stops the server. The last line is
+# client_test.mjs against it (protocol features over both transports), then
+# archon_tools_test.mjs (Archon's 16 tools one by one through both transports; it starts its own
+# mcpgate with a fixture backend), and always stops the servers. The last line is
 #
 #   sdk: N passed, M failed
 #
@@ -22,7 +24,7 @@ while [[ $# -gt 0 ]]; do
     --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
               binary="$2"; shift 2 ;;
     --binary=*) binary="${1#--binary=}"; shift ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
   esac
 done
@@ -121,7 +123,6 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-sdk.XXXXXX")"
 port_file="$work/port"
 server_log="$work/server.log"
-client_log="$work/client.log"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -149,27 +150,41 @@ fi
 url="http://127.0.0.1:${port}"
 echo "run.sh: mcpgate ($binary) listening at $url"
 
-# --- the client test ---------------------------------------------------------------------
-client_status=0
-NO_PROXY="127.0.0.1,localhost,::1" no_proxy="127.0.0.1,localhost,::1" \
-  timeout --kill-after=5 "$CLIENT_TIMEOUT_S" node "$here/client_test.mjs" "$url" 2>&1 \
-  | tee "$client_log" || client_status=$?
-# With pipefail, client_status is node's status (124 on timeout), or tee's.
-
-result_line="$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+$' "$client_log" | tail -n1 || true)"
-if [[ -n "$result_line" ]]; then
-  passed="$(sed -E 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\1/' <<<"$result_line")"
-  failed="$(sed -E 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\2/' <<<"$result_line")"
-fi
-if [[ "$client_status" -ne 0 && "$failed" -eq 0 ]]; then
-  # The client died (or timed out) before it could report its failures.
-  failed=1
-  if [[ "$client_status" -eq 124 ]]; then
-    echo "run.sh: the client test did not finish within ${CLIENT_TIMEOUT_S} s" >&2
-  else
-    echo "run.sh: the client test exited with status $client_status without a result" >&2
+# --- the client tests --------------------------------------------------------------------
+# run_node_test LABEL SCRIPT ARGS...: runs one node test with a deadline, tees its output and adds
+# its RESULT line's counts to the totals (a test that dies without a RESULT line counts as one
+# failure).
+run_node_test() {
+  local label=$1 script=$2 log="$work/$1.log" status=0 line p f
+  shift 2
+  NO_PROXY="127.0.0.1,localhost,::1" no_proxy="127.0.0.1,localhost,::1" \
+    timeout --kill-after=5 "$CLIENT_TIMEOUT_S" node "$here/$script" "$@" 2>&1 \
+    | tee "$log" || status=$?
+  # With pipefail, status is node's status (124 on timeout), or tee's.
+  line="$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+$' "$log" | tail -n1 || true)"
+  p=0 f=0
+  if [[ -n "$line" ]]; then
+    p="$(sed -E 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\1/' <<<"$line")"
+    f="$(sed -E 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\2/' <<<"$line")"
   fi
-fi
+  if [[ "$status" -ne 0 && "$f" -eq 0 ]]; then
+    # The client died (or timed out) before it could report its failures.
+    f=1
+    if [[ "$status" -eq 124 ]]; then
+      echo "run.sh: $label did not finish within ${CLIENT_TIMEOUT_S} s" >&2
+    else
+      echo "run.sh: $label exited with status $status without a result" >&2
+    fi
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+# The protocol features, against the server started above (with the conformance fixtures).
+run_node_test client client_test.mjs "$url"
+# Archon's 16 tools one by one; it starts its own mcpgate with a fixture backend.
+run_node_test archon-tools archon_tools_test.mjs --binary "$binary"
+
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "run.sh: mcpgate is no longer running (it exited during the test)" >&2
   failed=$((failed + 1))
