@@ -1,6 +1,7 @@
 #include "mcpgate/protocol/dispatcher.hpp"
 
 #include "mcpgate/protocol/versions.hpp"
+#include "mcpgate/tools/argument_coercion.hpp"
 #include "mcpgate/tools/tool.hpp"
 
 #include <spdlog/spdlog.h>
@@ -344,7 +345,7 @@ json Dispatcher::call_tool(sessions::Session& session, const jsonrpc::Request& r
   json arguments = json::object();
   if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) {
     if (!it->is_object()) return reject_arguments("arguments must be an object");
-    arguments = *it;
+    arguments = tools::coerce_arguments(entry->listing.at("inputSchema"), *it);
   }
   if (auto problem = entry->validator->validate(arguments)) return reject_arguments(*problem);
 

@@ -442,7 +442,7 @@ TEST_CASE("invalid tool arguments: an isError result on 2025-11-25") {
   const auto d = make_dispatcher();
   auto s = make_session();
   initialize(d, *s, "2025-11-25");
-  for (const json& args : {json::object(), json{{"text", 5}}, json{{"text", "x"}, {"times", "2"}},
+  for (const json& args : {json::object(), json{{"text", 5}}, json{{"text", "x"}, {"times", "two"}},
                            json{{"text", "x"}, {"times", 1.5}}, json("not an object"), json::array()}) {
     CAPTURE(args.dump());
     const json result = result_of(call_tool(d, *s, 1, "echo", args));
@@ -453,6 +453,17 @@ TEST_CASE("invalid tool arguments: an isError result on 2025-11-25") {
   }
   // A missing arguments member is validated as {} (text is required).
   CHECK(result_of(call_tool(d, *s, 2, "echo"))["isError"] == true);
+}
+
+TEST_CASE("tool arguments sent as strings are converted to the declared type, as Archon did") {
+  const auto d = make_dispatcher();
+  auto s = make_session();
+  initialize(d, *s, "2025-11-25");
+  const json result = result_of(call_tool(d, *s, 1, "add", json{{"a", "2"}, {"b", 3.0}}));
+  CHECK(result.value("isError", false) == false);
+  CHECK(result["structuredContent"]["sum"] == 5);
+  // Text that is no exact integer is still refused.
+  CHECK(result_of(call_tool(d, *s, 2, "add", json{{"a", "2x"}, {"b", 3}}))["isError"] == true);
 }
 
 TEST_CASE("invalid tool arguments: -32602 before 2025-11-25") {

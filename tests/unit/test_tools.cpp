@@ -1,5 +1,6 @@
-// ToolRegistry, SchemaValidator, Catalog::match_template and LegacySse::endpoint_url.
+// ToolRegistry, SchemaValidator, coerce_arguments, Catalog::match_template and LegacySse::endpoint_url.
 #include "mcpgate/protocol/catalog.hpp"
+#include "mcpgate/tools/argument_coercion.hpp"
 #include "mcpgate/tools/registry.hpp"
 #include "mcpgate/tools/schema_validator.hpp"
 #include "mcpgate/tools/tool.hpp"
@@ -21,6 +22,7 @@
 using namespace mcpgate;
 using json = nlohmann::json;
 using protocol::Catalog;
+using tools::coerce_arguments;
 using tools::SchemaValidator;
 using tools::Tool;
 using tools::ToolRegistry;
@@ -358,4 +360,55 @@ TEST_CASE("LegacySse::endpoint_url is relative to the stream URL") {
   CHECK(LegacySse::endpoint_url("/a/b/sse/", "/messages", "X") == "../../../messages?sessionId=X");
   CHECK(LegacySse::endpoint_url("/sse", "messages", "X") == "messages?sessionId=X");
   CHECK(LegacySse::endpoint_url("/sse", "/mcp/messages", "a.Zz-_9") == "mcp/messages?sessionId=a.Zz-_9");
+}
+
+TEST_CASE("coerce_arguments: string literals become the declared non-string type") {
+  const json schema = json::parse(R"({
+    "type": "object",
+    "properties": {
+      "count": {"type": "integer"},
+      "ratio": {"type": "number"},
+      "flag": {"type": "boolean"},
+      "maybe_count": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+      "content": {"anyOf": [{"type": "object"}, {"type": "array"}, {"type": "null"}]},
+      "tags": {"type": ["array", "null"]},
+      "title": {"type": "string"},
+      "id_or_text": {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+    }
+  })");
+  const json in = json::parse(R"({
+    "count": " 5 ", "ratio": "2.5", "flag": "False", "maybe_count": "-3",
+    "content": "{\"goal\": \"fast\"}", "tags": "[\"a\", \"b\"]",
+    "title": "42", "id_or_text": "7", "unknown": "9"
+  })");
+  const json out = coerce_arguments(schema, in);
+  CHECK(out["count"] == 5);
+  CHECK(out["ratio"] == 2.5);
+  CHECK(out["flag"] == false);
+  CHECK(out["maybe_count"] == -3);
+  CHECK(out["content"] == json{{"goal", "fast"}});
+  CHECK(out["tags"] == json::array({"a", "b"}));
+  CHECK(out["title"] == "42");       // the parameter takes strings: left alone
+  CHECK(out["id_or_text"] == "7");   // strings allowed: left alone
+  CHECK(out["unknown"] == "9");      // not in the schema: left for the validator
+}
+
+TEST_CASE("coerce_arguments: text that is not an exact literal is left for the validator") {
+  const json schema = json::parse(R"({"type": "object", "properties": {
+    "count": {"type": "integer"}, "flag": {"type": "boolean"}, "content": {"type": "object"}}})");
+  const json in = json::parse(R"({"count": "5 apples", "flag": "maybe", "content": "[1, 2]"})");
+  const json out = coerce_arguments(schema, in);
+  CHECK(out == in);
+  SchemaValidator validator(schema);
+  CHECK(validator.validate(out).has_value());
+}
+
+TEST_CASE("coerce_arguments: an integral float is accepted for an integer parameter") {
+  const json schema = json::parse(R"({"type": "object", "properties": {
+    "page": {"type": "integer"}, "ratio": {"type": "number"}}})");
+  const json out = coerce_arguments(schema, json{{"page", 2.0}, {"ratio", 2.0}});
+  CHECK(out["page"].is_number_integer());
+  CHECK(out["page"] == 2);
+  CHECK(out["ratio"].is_number_float());
+  CHECK(coerce_arguments(schema, json{{"page", 2.5}})["page"] == 2.5);
 }
