@@ -14,17 +14,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   check, describeError, expect, expectDeepEqual, expectEqual, finish, recordFailure, skip,
 } from './harness.mjs';
+import { startMcpgate } from './mcpgate_process.mjs';
 
 const REQUEST_TIMEOUT_MS = 15000;
-const START_TIMEOUT_MS = 20000;
 const opts = { timeout: REQUEST_TIMEOUT_MS };
 
 function usage(message) {
@@ -90,44 +86,6 @@ class FixtureBackend {
       res.end(payload);
     });
   }
-}
-
-// --- mcpgate --------------------------------------------------------------------------------
-
-async function startMcpgate(args) {
-  const work = mkdtempSync(join(tmpdir(), 'mcpgate-tools-'));
-  const portFile = join(work, 'port');
-  const child = spawn(binary, ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = [];
-  child.stdout.on('data', (d) => log.push(d.toString()));
-  child.stderr.on('data', (d) => log.push(d.toString()));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    let text = '';
-    try { text = readFileSync(portFile, 'utf8'); } catch { /* not written yet */ }
-    if (/^\d+\n$/.test(text)) {
-      return {
-        url: `http://127.0.0.1:${text.trim()}`,
-        log,
-        async stop() {
-          if (child.exitCode === null && child.signalCode === null) {
-            child.kill('SIGTERM');
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            await exited;
-            clearTimeout(timer);
-          }
-          rmSync(work, { recursive: true, force: true });
-        },
-      };
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
-  throw new Error(`mcpgate did not start within ${START_TIMEOUT_MS} ms:\n${log.join('')}`);
 }
 
 // --- the cases ------------------------------------------------------------------------------
@@ -404,7 +362,7 @@ const backend = new FixtureBackend();
 let server;
 try {
   await backend.start();
-  server = await startMcpgate(['--backend', backend.url]);
+  server = await startMcpgate(binary, ['--backend', backend.url]);
   console.log(`mcpgate ${binary} at ${server.url}, fixture backend at ${backend.url}`);
 
   for (const [t, connect] of [['streamable-http', connectStreamable], ['legacy-sse', connectSse]]) {
