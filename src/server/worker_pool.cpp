@@ -102,10 +102,16 @@ void WorkerPool::run(Worker* self) {
     if (retire) break;
   }
   --threads_;
+  // Join the threads that retired before this one (never itself: it is not in the list yet),
+  // so a retired thread's stack is released now, not at the next submit, which may never
+  // come once a burst is over. At most the last retired thread of a pool waits to be joined.
+  std::vector<pthread_t> to_join;
+  reap_finished_locked(to_join);
   finished_.push_back(pthread_self());
   lock.unlock();
   all_exited_.notify_all();
   became_idle_.notify_all();
+  for (auto t : to_join) pthread_join(t, nullptr);
 }
 
 bool WorkerPool::wait_idle(std::chrono::milliseconds timeout) {
