@@ -29,6 +29,7 @@ export async function startMcpgate(binary, args) {
     if (/^\d+\n$/.test(text)) {
       return {
         url: `http://127.0.0.1:${text.trim()}`,
+        pid: child.pid,
         log,
         async kill(signal) {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
