@@ -1,5 +1,7 @@
 #include "mcpgate/config.hpp"
 
+#include "mcpgate/server/bearer_auth.hpp"
+
 #include "mcpgate/store/data_path.hpp"
 
 #include <CLI/CLI.hpp>
@@ -104,6 +106,16 @@ ParsedConfig parse_config(int argc, char** argv) {
                  "Browser Origins accepted (default: loopback origins when bound to loopback, "
                  "the request's own host otherwise; * for any)")
       ->envname("MCPGATE_ALLOWED_ORIGINS")->delimiter(',');
+  std::string auth_token_file;
+  auto* token_opt = app.add_option("--auth-token", config.auth_token,
+                                   "Require 'Authorization: Bearer TOKEN' on the MCP endpoints "
+                                   "(/health stays open)")
+                        ->envname("MCPGATE_AUTH_TOKEN");
+  app.add_option("--auth-token-file", auth_token_file,
+                 "Read the auth token from the first line of this file")
+      ->envname("MCPGATE_AUTH_TOKEN_FILE")->excludes(token_opt);
+  app.add_option("--log-format", config.log_format, "text, or json for log shippers")
+      ->envname("MCPGATE_LOG_FORMAT")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", config.log_level,
                  "trace, debug, info, warn, error, critical or off")
       ->envname("MCPGATE_LOG_LEVEL")
@@ -120,6 +132,19 @@ ParsedConfig parse_config(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // prints help, version or the error
     return ParsedConfig{std::nullopt, code == 0 ? 0 : 2};
+  }
+
+  if (!auth_token_file.empty()) {
+    try {
+      config.auth_token = server::BearerAuth::read_token_file(auth_token_file);
+    } catch (const std::exception& e) {
+      std::cerr << "mcpgate: " << e.what() << "\n";
+      return ParsedConfig{std::nullopt, 2};
+    }
+  }
+  if (config.auth_token.find_first_of(" \t\r\n") != std::string::npos) {
+    std::cerr << "mcpgate: the auth token must not contain whitespace\n";
+    return ParsedConfig{std::nullopt, 2};
   }
 
   config.heartbeat = seconds_to<std::chrono::milliseconds>(heartbeat);

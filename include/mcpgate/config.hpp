@@ -45,8 +45,13 @@ struct Config {
   std::chrono::milliseconds backend_read_timeout{20000};
   std::chrono::milliseconds backend_request_timeout{30000};
 
+  // Security: a shared secret for the MCP endpoints (--auth-token, MCPGATE_AUTH_TOKEN or the
+  // first line of --auth-token-file). Empty: no authentication.
+  std::string auth_token;
+
   // Logging
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" or "json" (one JSON object per line)
 
   // Test hook: the shared context's initialisation sleeps this long / fails this many times.
   std::chrono::milliseconds test_init_delay{0};

@@ -1,5 +1,7 @@
 #include "mcpgate/server/app.hpp"
 
+#include "mcpgate/server/cors.hpp"
+
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/backend/http_backend.hpp"
 #include "mcpgate/store/data_path.hpp"
@@ -72,6 +74,7 @@ App::App(Config config)
       runner_(dispatcher_, executor_),
       origin_guard_(OriginGuard::is_loopback_address(config_.host), config_.allowed_hosts,
                     config_.allowed_origins),
+      auth_(config_.auth_token),
       http_(http_options(config_)),
       streamable_(transport::TransportDeps{sessions_, gate_, runner_,
                                            transport_options(config_)}),
@@ -192,14 +195,31 @@ json App::health() const {
 
 void App::install_routes() {
   auto& routes = http_.routes();
-  // Host/Origin checks guard the MCP endpoints; /health stays open to probes.
+  // Every request except /health passes, in order: the Host/Origin check (403), CORS (an
+  // accepted Origin gets its headers on every answer; a preflight is answered here), then the
+  // bearer token (401). /health stays open to probes.
   http_.set_request_filter([this](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/health") return false;
-    auto refusal = origin_guard_.check(req.get_header_value("Host"), req.get_header_value("Origin"));
-    if (!refusal) return false;
-    spdlog::warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr, *refusal);
-    transport::http::send_error(res, 403, jsonrpc::code::transport_error, "Forbidden: " + *refusal);
-    return true;
+    const std::string origin = req.get_header_value("Origin");
+    if (auto refusal = origin_guard_.check(req.get_header_value("Host"), origin)) {
+      spdlog::warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr, *refusal);
+      transport::http::send_error(res, 403, jsonrpc::code::transport_error, "Forbidden: " + *refusal);
+      return true;
+    }
+    if (!origin.empty()) cors::allow(res, origin);
+    if (cors::is_preflight(req)) {
+      cors::answer_preflight(res, origin);
+      return true;
+    }
+    if (!auth_.allows(req.get_header_value("Authorization"))) {
+      spdlog::warn("refused {} {} from {}: missing or wrong bearer token", req.method, req.path,
+                   req.remote_addr);
+      res.set_header("WWW-Authenticate", R"(Bearer realm="mcpgate")");
+      transport::http::send_error(res, 401, jsonrpc::code::transport_error,
+                                  "Unauthorized: send 'Authorization: Bearer <token>'");
+      return true;
+    }
+    return false;
   });
   streamable_.install(routes, "/mcp");
   legacy_.install(routes, "/sse", "/messages");

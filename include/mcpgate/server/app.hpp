@@ -6,6 +6,7 @@
 #include "mcpgate/config.hpp"
 #include "mcpgate/init_gate.hpp"
 #include "mcpgate/protocol/dispatcher.hpp"
+#include "mcpgate/server/bearer_auth.hpp"
 #include "mcpgate/server/http_server.hpp"
 #include "mcpgate/server/origin_guard.hpp"
 #include "mcpgate/server/worker_pool.hpp"
@@ -63,6 +64,7 @@ class App {
   WorkerPool executor_;
   transport::RequestRunner runner_;
   OriginGuard origin_guard_;
+  BearerAuth auth_;
   HttpServer http_;
   transport::StreamableHttp streamable_;
   transport::LegacySse legacy_;
