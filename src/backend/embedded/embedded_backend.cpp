@@ -1,0 +1,81 @@
+#include "mcpgate/backend/embedded_backend.hpp"
+
+#include "mcpgate/store/sqlite.hpp"
+#include "router.hpp"
+#include "schema.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace mcpgate::backend {
+
+namespace {
+
+constexpr std::size_t max_body_bytes = 4 * 1024 * 1024;
+constexpr std::size_t max_string_bytes = 1024 * 1024;
+
+// The longest string (value or key) anywhere in the body.
+std::size_t longest_string(const json& value) {
+  std::size_t longest = 0;
+  switch (value.type()) {
+    case json::value_t::string:
+      return value.get_ref<const std::string&>().size();
+    case json::value_t::array:
+      for (const auto& item : value) longest = std::max(longest, longest_string(item));
+      return longest;
+    case json::value_t::object:
+      for (const auto& [key, item] : value.items())
+        longest = std::max({longest, key.size(), longest_string(item)});
+      return longest;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+struct EmbeddedBackend::Impl {
+  explicit Impl(std::filesystem::path path)
+      : database(std::move(path), embedded::embedded_migrations()) {
+    embedded::add_core_routes(router, database);
+    embedded::add_knowledge_routes(router, database);
+  }
+  store::Database database;
+  embedded::Router router;
+};
+
+EmbeddedBackend::EmbeddedBackend(std::filesystem::path data_path)
+    : impl_(std::make_unique<Impl>(std::move(data_path))) {}
+
+EmbeddedBackend::~EmbeddedBackend() = default;
+
+Response EmbeddedBackend::request(std::string_view method, std::string_view path,
+                                  const Query& query, const json& body,
+                                  const std::optional<Timeouts>&) {
+  try {
+    // Limits first, so an oversized write never reaches the store. Mirrors the MCP listener's
+    // 4 MiB body cap; a single field over 1 MiB is refused as well.
+    if (!body.is_null()) {
+      const auto size = body.dump(-1, ' ', false, json::error_handler_t::replace).size();
+      if (size > max_body_bytes)
+        return embedded::detail_error(
+            413, "Request body too large: " + std::to_string(size) + " bytes (limit 4 MiB)");
+      if (longest_string(body) > max_string_bytes)
+        return embedded::detail_error(413, "A field value is too large (limit 1 MiB per string)");
+    }
+    return impl_->router.dispatch(method, path, query, body);
+  } catch (const store::SqliteError& e) {
+    spdlog::error("embedded store: {} {}: {}", method, path, e.what());
+    return embedded::detail_object_error(500, std::string("Database error: ") + e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("embedded store: {} {}: {}", method, path, e.what());
+    return embedded::detail_object_error(500, e.what());
+  }
+}
+
+std::string EmbeddedBackend::describe() const {
+  return "embedded SQLite store at " + impl_->database.path().string();
+}
+
+store::Database& EmbeddedBackend::database() { return impl_->database; }
+
+}  // namespace mcpgate::backend

@@ -1,0 +1,14 @@
+// The embedded store's schema, as the ordered list of migrations store::migrate() applies.
+#pragma once
+
+#include "mcpgate/store/sqlite.hpp"
+
+#include <vector>
+
+namespace mcpgate::backend::embedded {
+
+// Version 1: projects, tasks, document versions (the project/task tools).
+// Version 2: knowledge sources, pages, chunks, code examples and their FTS5 indexes.
+[[nodiscard]] std::vector<store::Migration> embedded_migrations();
+
+}  // namespace mcpgate::backend::embedded

@@ -1,0 +1,7 @@
+#include "core_routes.hpp"
+
+namespace mcpgate::backend::embedded {
+
+void add_version_routes(Router&, store::Database&) {}
+
+}  // namespace mcpgate::backend::embedded
