@@ -370,15 +370,25 @@ std::vector<ChunkHit> KnowledgeStore::search_chunks(const std::string& query,
   if (!expression || limit == 0) return {};
   return db_.read([&](store::Connection& c) {
     std::vector<ChunkHit> hits;
+    // The ranking runs on the index alone (plus the chunk's source_id when filtering), and
+    // only the top `limit` rows are joined for their text: a common word matches most chunks,
+    // and carrying every match's content through the sort would cost far more than the ranking.
     // Heading words weigh twice the body's: a section about the term beats a passing mention.
-    auto s = c.prepare(
+    auto s = c.prepare(source_id ? std::string(
         "SELECT k.id, k.page_id, k.source_id, p.url, p.section_title, k.content, k.chunk_number, "
-        "p.word_count, bm25(knowledge_chunks_fts, 1.0, 2.0) AS score "
-        "FROM knowledge_chunks_fts "
-        "JOIN knowledge_chunks k ON k.id = knowledge_chunks_fts.rowid "
-        "JOIN knowledge_pages p ON p.id = k.page_id "
-        "WHERE knowledge_chunks_fts MATCH ?1 AND (?2 IS NULL OR k.source_id = ?2) "
-        "ORDER BY score, k.id LIMIT ?3");
+        "p.word_count, m.score FROM ("
+        "  SELECT knowledge_chunks_fts.rowid AS id, bm25(knowledge_chunks_fts, 1.0, 2.0) AS score "
+        "  FROM knowledge_chunks_fts JOIN knowledge_chunks AS c ON c.id = knowledge_chunks_fts.rowid "
+        "  WHERE knowledge_chunks_fts MATCH ?1 AND c.source_id = ?2 ORDER BY score LIMIT ?3) AS m "
+        "JOIN knowledge_chunks k ON k.id = m.id JOIN knowledge_pages p ON p.id = k.page_id "
+        "ORDER BY m.score, k.id") : std::string(
+        "SELECT k.id, k.page_id, k.source_id, p.url, p.section_title, k.content, k.chunk_number, "
+        "p.word_count, m.score FROM ("
+        "  SELECT rowid AS id, bm25(knowledge_chunks_fts, 1.0, 2.0) AS score "
+        "  FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH ?1 AND ?2 IS NULL "
+        "  ORDER BY score LIMIT ?3) AS m "
+        "JOIN knowledge_chunks k ON k.id = m.id JOIN knowledge_pages p ON p.id = k.page_id "
+        "ORDER BY m.score, k.id"));
     s.bind_all(*expression, source_id, as_int(limit));
     while (s.step()) {
       hits.push_back(ChunkHit{s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
@@ -402,14 +412,22 @@ std::vector<CodeExampleHit> KnowledgeStore::search_code_examples(
   if (!expression || limit == 0) return {};
   return db_.read([&](store::Connection& c) {
     std::vector<CodeExampleHit> hits;
-    auto s = c.prepare(
+    // Ranked on the index first, then joined, as for chunks.
+    auto s = c.prepare(source_id ? std::string(
         "SELECT e.id, e.page_id, e.source_id, p.url, p.section_title, e.language, e.summary, "
-        "e.content, e.example_number, bm25(knowledge_code_examples_fts, 1.0, 2.0, 1.0) AS score "
-        "FROM knowledge_code_examples_fts "
-        "JOIN knowledge_code_examples e ON e.id = knowledge_code_examples_fts.rowid "
-        "JOIN knowledge_pages p ON p.id = e.page_id "
-        "WHERE knowledge_code_examples_fts MATCH ?1 AND (?2 IS NULL OR e.source_id = ?2) "
-        "ORDER BY score, e.id LIMIT ?3");
+        "e.content, e.example_number, m.score FROM ("
+        "  SELECT knowledge_code_examples_fts.rowid AS id, bm25(knowledge_code_examples_fts, 1.0, 2.0, 1.0) AS score "
+        "  FROM knowledge_code_examples_fts JOIN knowledge_code_examples AS x ON x.id = knowledge_code_examples_fts.rowid "
+        "  WHERE knowledge_code_examples_fts MATCH ?1 AND x.source_id = ?2 ORDER BY score LIMIT ?3) AS m "
+        "JOIN knowledge_code_examples e ON e.id = m.id JOIN knowledge_pages p ON p.id = e.page_id "
+        "ORDER BY m.score, e.id") : std::string(
+        "SELECT e.id, e.page_id, e.source_id, p.url, p.section_title, e.language, e.summary, "
+        "e.content, e.example_number, m.score FROM ("
+        "  SELECT rowid AS id, bm25(knowledge_code_examples_fts, 1.0, 2.0, 1.0) AS score "
+        "  FROM knowledge_code_examples_fts WHERE knowledge_code_examples_fts MATCH ?1 AND ?2 IS NULL "
+        "  ORDER BY score LIMIT ?3) AS m "
+        "JOIN knowledge_code_examples e ON e.id = m.id JOIN knowledge_pages p ON p.id = e.page_id "
+        "ORDER BY m.score, e.id"));
     s.bind_all(*expression, source_id, as_int(limit));
     while (s.step()) {
       hits.push_back(CodeExampleHit{s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4),
