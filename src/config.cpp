@@ -1,5 +1,7 @@
 #include "mcpgate/config.hpp"
 
+#include "mcpgate/store/data_path.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -50,6 +52,11 @@ ParsedConfig parse_config(int argc, char** argv) {
                  "Archon-compatible REST API to forward tools to, e.g. http://localhost:8181 "
                  "(default: from ARCHON_SERVER_HOST/ARCHON_SERVER_PORT when set)")
       ->envname("MCPGATE_BACKEND_URL");
+  std::string data_path;
+  app.add_option("--data", data_path,
+                 "SQLite file of the embedded store, used when no --backend is given (default: "
+                 "$XDG_DATA_HOME/mcpgate/mcpgate.db, else ~/.local/share/mcpgate/mcpgate.db)")
+      ->envname("MCPGATE_DATA");
   double connect_timeout = 0, read_timeout = 0, request_timeout = 0;
   add_duration_ms(app, "--connect-timeout", config.backend_connect_timeout, connect_timeout,
                   "Seconds to connect to the backend", "MCP_CONNECT_TIMEOUT");
@@ -129,6 +136,16 @@ ParsedConfig parse_config(int argc, char** argv) {
     if (const char* port = std::getenv("ARCHON_SERVER_PORT"); port && *port) {
       const char* host = std::getenv("ARCHON_SERVER_HOST");
       config.backend_url = std::string("http://") + (host && *host ? host : "localhost") + ":" + port;
+    }
+  }
+  if (!data_path.empty()) {
+    config.data_path = data_path;
+  } else if (config.backend_url.empty()) {
+    try {
+      config.data_path = store::default_data_path();
+    } catch (const std::exception& e) {
+      std::cerr << "mcpgate: " << e.what() << "\n";
+      return ParsedConfig{std::nullopt, 2};
     }
   }
   if (config.heartbeat.count() < 100) {

@@ -1,8 +1,10 @@
 // mcpgate: parse the configuration, run the App, turn signals into a graceful shutdown.
 // `mcpgate ingest …` runs the knowledge-base ingest command instead (see ingest_command.hpp).
+#include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/config.hpp"
 #include "mcpgate/knowledge/ingest_command.hpp"
 #include "mcpgate/server/app.hpp"
+#include "mcpgate/store/data_path.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -33,6 +35,18 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  if (config.backend_url.empty()) {
+    // Check the embedded store before listening, so a bad --data path is a clear start-up
+    // error (exit 1) rather than a server whose every session fails. The App opens it again.
+    try {
+      mcpgate::store::ensure_parent_directories(config.data_path);
+      mcpgate::backend::EmbeddedBackend check(config.data_path);
+    } catch (const std::exception& e) {
+      spdlog::critical("cannot use the data file {}: {}", config.data_path.string(), e.what());
+      return 1;
+    }
+  }
 
   try {
     mcpgate::server::App app(config);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,8 +36,11 @@ struct Config {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
 
-  // Backend (Archon's REST API). Empty: no backend tools.
+  // Backend (Archon's REST API). Empty: the embedded SQLite store at data_path answers the
+  // same routes in-process. parse_config always sets data_path when there is no backend URL;
+  // with both empty (a Config built in code) only the local tools are offered.
   std::string backend_url;
+  std::filesystem::path data_path;  // --data / MCPGATE_DATA, default store::default_data_path()
   std::chrono::milliseconds backend_connect_timeout{5000};
   std::chrono::milliseconds backend_read_timeout{20000};
   std::chrono::milliseconds backend_request_timeout{30000};

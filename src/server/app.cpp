@@ -1,6 +1,8 @@
 #include "mcpgate/server/app.hpp"
 
+#include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/backend/http_backend.hpp"
+#include "mcpgate/store/data_path.hpp"
 #include "mcpgate/tools/archon/archon_tools.hpp"
 #include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/conformance_fixtures.hpp"
@@ -109,6 +111,20 @@ std::shared_ptr<const SharedContext> App::build_context() {
     const backend::Timeouts timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
                                      config_.backend_request_timeout};
     context->backend = std::make_shared<backend::HttpBackend>(config_.backend_url, timeouts);
+  } else if (!config_.data_path.empty()) {
+    // No REST server: the same routes from the embedded store. A failure to open it (folder
+    // not creatable, file unwritable, schema from a newer mcpgate) fails initialisation with
+    // that message; the gate reports it and retries after its backoff.
+    try {
+      store::ensure_parent_directories(config_.data_path);
+      context->backend = std::make_shared<backend::EmbeddedBackend>(config_.data_path);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot open the embedded store: {}", e.what());
+      throw std::runtime_error(std::string("cannot open the embedded store: ") + e.what());
+    }
+    spdlog::info("embedded store at {}", config_.data_path.string());
+  }
+  if (context->backend) {
     context->first_probe = probe(*context->backend);
     backend_reachable_ = context->first_probe.reachable;
     if (context->first_probe.reachable)

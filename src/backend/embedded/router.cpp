@@ -100,7 +100,11 @@ Response Router::dispatch(std::string_view method, std::string_view path, const 
   }
   for (std::size_t i = 0; i < segments.size(); ++i)
     if (is_param(best->segments[i])) params.push_back(segments[i]);
-  return best->handler(RouteRequest{method, std::move(params), query, body});
+  try {
+    return best->handler(RouteRequest{method, std::move(params), query, body});
+  } catch (const RouteError& e) {
+    return e.response;
+  }
 }
 
 Response reply(int status, json body) {

@@ -29,6 +29,14 @@ struct RouteRequest {
 
 using Handler = std::function<Response(const RouteRequest&)>;
 
+// Thrown by a handler (also from inside a Database::write, which it then rolls back) to answer
+// with `response`; Router::dispatch catches it.
+struct RouteError : std::exception {
+  explicit RouteError(Response r) : response(std::move(r)) {}
+  [[nodiscard]] const char* what() const noexcept override { return "route error"; }
+  Response response;
+};
+
 class Router {
  public:
   // pattern: "/api/tasks/{id}"; a segment in braces captures one (non-empty) path segment.
@@ -38,7 +46,8 @@ class Router {
   // {"detail":"Not Found"}; a path match with another method only: 405
   // {"detail":"Method Not Allowed"}. Literal segments win over {params}
   // ("/api/pages/by-url" before "/api/pages/{id}"), whatever the order of add().
-  // A trailing '/' is ignored; segments are percent-decoded before matching.
+  // A trailing '/' is ignored; segments are percent-decoded before matching. A RouteError from
+  // the handler becomes its response; other exceptions propagate.
   [[nodiscard]] Response dispatch(std::string_view method, std::string_view path,
                                   const Query& query, const json& body) const;
 
