@@ -1,6 +1,8 @@
 // mcpgate: parse the configuration, run the App, turn signals into a graceful shutdown.
+// `mcpgate ingest …` runs the knowledge-base ingest command instead (see ingest_command.hpp).
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/config.hpp"
+#include "mcpgate/knowledge/ingest_command.hpp"
 #include "mcpgate/server/app.hpp"
 #include "mcpgate/store/data_path.hpp"
 
@@ -10,9 +12,13 @@
 #include <csignal>
 #include <fstream>
 #include <pthread.h>
+#include <string_view>
 #include <thread>
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "ingest")
+    return mcpgate::knowledge::run_ingest_command(argc, argv);
+
   auto parsed = mcpgate::parse_config(argc, argv);
   if (!parsed.config) return parsed.exit_code;
   const mcpgate::Config& config = *parsed.config;

@@ -1,5 +1,7 @@
 #include "schema.hpp"
 
+#include "mcpgate/knowledge/store.hpp"
+
 namespace mcpgate::backend::embedded {
 
 namespace {
@@ -70,6 +72,7 @@ CREATE TABLE document_versions (
 std::vector<store::Migration> embedded_migrations() {
   return {
       store::Migration{1, "projects, tasks, document versions", core_schema},
+      knowledge::knowledge_migration(),
   };
 }
 

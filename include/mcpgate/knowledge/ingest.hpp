@@ -1,0 +1,70 @@
+// Ingest: files and folders -> one knowledge source, idempotently.
+//
+// Folders are walked recursively, skipping hidden entries (".git", ".venv"…), node_modules
+// and __pycache__; symlinked folders are not followed. Markdown, plain text and source files
+// (see file_types.hpp) are indexed; other files in a folder are ignored. Binary files, files over
+// max_file_bytes and unreadable files are skipped with a warning.
+//
+// Re-running is cheap and exact: a file whose content (and URL) is unchanged is not touched; a
+// changed file's pages, chunks and examples are replaced in the same transaction that writes the
+// new ones; a file that was ingested from a folder given again but is gone (or no longer
+// indexable) is removed. Files are written in batches, one transaction per batch.
+//
+// A page's URL is url_base + the file's path relative to the folder given (the file name for a
+// file given directly), or file://<absolute path> without url_base.
+#pragma once
+
+#include "mcpgate/knowledge/splitter.hpp"
+#include "mcpgate/knowledge/store.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+
+namespace mcpgate::knowledge {
+
+struct IngestOptions {
+  std::string source_id;  // required
+  std::string url_base;   // optional
+  std::uintmax_t max_file_bytes = 8 * 1024 * 1024;
+  std::size_t batch_files = 250;                 // files per write transaction…
+  std::size_t batch_bytes = 16 * 1024 * 1024;    // …or this much text, whichever comes first
+  SplitOptions split;
+};
+
+struct IngestStats {
+  std::size_t files_found = 0;    // indexable files found by the walk
+  std::size_t files_scanned = 0;  // of those, looked at so far
+  std::size_t added = 0, updated = 0, unchanged = 0, removed = 0, skipped = 0;
+  std::size_t pages = 0, chunks = 0, code_examples = 0;  // written by this run
+  std::uintmax_t bytes_indexed = 0;                      // of the files written
+  double seconds = 0;
+};
+
+class Ingester {
+ public:
+  using Progress = std::function<void(const IngestStats&)>;      // after each file
+  using Warning = std::function<void(const std::string& message)>;
+
+  Ingester(KnowledgeStore& store, IngestOptions options);
+
+  // Throws std::invalid_argument for a bad source id or a path that does not exist (before
+  // anything is written), and store errors as they come.
+  IngestStats run(std::span<const std::filesystem::path> paths, const Progress& progress = {},
+                  const Warning& warning = {});
+
+ private:
+  KnowledgeStore& store_;
+  IngestOptions options_;
+};
+
+// url_base joined with a relative path ("/" between them, path segments percent-encoded where
+// a URL needs it), or file://<absolute path> when url_base is empty.
+[[nodiscard]] std::string file_url(const std::string& url_base,
+                                   const std::filesystem::path& relative,
+                                   const std::filesystem::path& absolute);
+
+}  // namespace mcpgate::knowledge
