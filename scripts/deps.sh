@@ -12,7 +12,7 @@ MCPGATE_BUILD_PACKAGES=(
   doctest-dev libcli11-dev libvalijson-dev libsqlite3-dev
 )
 # What the shell test suites drive the server with.
-MCPGATE_TEST_PACKAGES=(curl)
+MCPGATE_TEST_PACKAGES=(curl sqlite3)
 # Only needed for fuzzing (libFuzzer comes with clang), so opt-in.
 MCPGATE_FUZZ_PACKAGES=(clang)
 
@@ -30,7 +30,7 @@ missing_packages() {
 }
 
 # ensure_packages [--test] [--fuzz]
-#   Always the build packages; --test adds curl, --fuzz adds clang.
+#   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang.
 #   Returns 0 when everything is present (after installing it if needed). Exits 1 when
 #   packages are missing and we are not root, after printing the command to run.
 ensure_packages() {

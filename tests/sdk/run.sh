@@ -8,7 +8,8 @@
 # missing or stale), starts mcpgate on a free loopback port with --conformance-fixtures, runs
 # client_test.mjs against it (protocol features over both transports), then
 # archon_tools_test.mjs (Archon's 16 tools one by one through both transports; it starts its own
-# mcpgate with a fixture backend), and always stops the servers. The last line is
+# mcpgate with a fixture backend), then embedded_tools_test.mjs (the same tools on the embedded
+# store, and a SIGKILL in the middle of writes), and always stops the servers. The last line is
 #
 #   sdk: N passed, M failed
 #
@@ -24,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
               binary="$2"; shift 2 ;;
     --binary=*) binary="${1#--binary=}"; shift ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
   esac
 done
@@ -184,6 +185,9 @@ run_node_test() {
 run_node_test client client_test.mjs "$url"
 # Archon's 16 tools one by one; it starts its own mcpgate with a fixture backend.
 run_node_test archon-tools archon_tools_test.mjs --binary "$binary"
+# The 16 tools on the embedded store after `mcpgate ingest`, and SIGKILL durability; it starts
+# its own mcpgate with a scratch --data file.
+run_node_test embedded-tools embedded_tools_test.mjs --binary "$binary"
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "run.sh: mcpgate is no longer running (it exited during the test)" >&2
