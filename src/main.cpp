@@ -3,10 +3,10 @@
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/config.hpp"
 #include "mcpgate/knowledge/ingest_command.hpp"
+#include "mcpgate/logging.hpp"
 #include "mcpgate/server/app.hpp"
 #include "mcpgate/store/data_path.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -23,10 +23,7 @@ int main(int argc, char** argv) {
   if (!parsed.config) return parsed.exit_code;
   const mcpgate::Config& config = *parsed.config;
 
-  auto logger = spdlog::stderr_color_mt("mcpgate");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  mcpgate::configure_logging(config.log_format, config.log_level);
 
   // Signals are taken by one thread with sigwait(); every other thread inherits the mask.
   sigset_t signals;
