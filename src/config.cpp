@@ -68,7 +68,7 @@ ParsedConfig parse_config(int argc, char** argv) {
                   "Seconds one backend request may take in all", "MCP_REQUEST_TIMEOUT");
 
   double heartbeat = 0, session_ttl = 0, init_timeout = 0, init_retry = 0, client_timeout = 0,
-         test_delay = 0;
+         test_delay = 0, thread_idle = 0;
   add_duration_ms(app, "--heartbeat", config.heartbeat, heartbeat,
                   "Seconds between ': ping' comments on idle SSE streams", "MCPGATE_HEARTBEAT");
   add_duration_ms(app, "--session-ttl", config.session_ttl, session_ttl,
@@ -82,6 +82,10 @@ ParsedConfig parse_config(int argc, char** argv) {
   add_duration_ms(app, "--client-request-timeout", config.client_request_timeout, client_timeout,
                   "Seconds to wait for a client's answer to sampling or elicitation",
                   "MCPGATE_CLIENT_REQUEST_TIMEOUT");
+  add_duration_ms(app, "--thread-idle-timeout", config.thread_idle_timeout, thread_idle,
+                  "Seconds an idle connection or request thread is kept before it exits "
+                  "(a few always stay)",
+                  "MCPGATE_THREAD_IDLE_TIMEOUT");
   app.add_flag("--eager-init", config.eager_init,
                "Initialise the shared context at start-up instead of on the first session")
       ->envname("MCPGATE_EAGER_INIT");
@@ -153,6 +157,7 @@ ParsedConfig parse_config(int argc, char** argv) {
   config.init_retry = seconds_to<std::chrono::milliseconds>(init_retry);
   config.client_request_timeout = seconds_to<std::chrono::milliseconds>(client_timeout);
   config.test_init_delay = seconds_to<std::chrono::milliseconds>(test_delay);
+  config.thread_idle_timeout = seconds_to<std::chrono::milliseconds>(thread_idle);
   config.backend_connect_timeout = seconds_to<std::chrono::milliseconds>(connect_timeout);
   config.backend_read_timeout = seconds_to<std::chrono::milliseconds>(read_timeout);
   config.backend_request_timeout = seconds_to<std::chrono::milliseconds>(request_timeout);

@@ -31,6 +31,7 @@ struct Config {
   std::chrono::milliseconds init_retry{2000};
   bool eager_init = false;
   std::size_t max_body = 4 * 1024 * 1024;
+  std::chrono::milliseconds thread_idle_timeout{30000};  // idle threads retire after this
 
   // DNS-rebinding protection (see server/origin_guard.hpp)
   std::vector<std::string> allowed_hosts;

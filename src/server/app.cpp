@@ -51,6 +51,7 @@ HttpOptions http_options(const Config& config) {
   options.port = config.port;
   options.max_connections = config.max_connections;
   options.max_body = config.max_body;
+  options.thread_idle_timeout = config.thread_idle_timeout;
   return options;
 }
 
@@ -70,7 +71,7 @@ App::App(Config config)
                                              std::chrono::milliseconds(60000)}),
       dispatcher_(protocol::DispatchOptions{100, config_.client_request_timeout}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
-                                    std::chrono::milliseconds(30000), 2, "executor"}),
+                                    config_.thread_idle_timeout, 2, "executor"}),
       runner_(dispatcher_, executor_),
       origin_guard_(OriginGuard::is_loopback_address(config_.host), config_.allowed_hosts,
                     config_.allowed_origins),

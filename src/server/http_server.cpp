@@ -129,7 +129,7 @@ class HttpServer::ConnectionQueue : public httplib::TaskQueue {
 HttpServer::HttpServer(HttpOptions options)
     : options_(std::move(options)),
       connections_(std::make_shared<WorkerPool>(WorkerPool::Options{
-          options_.max_connections, 256 * 1024, std::chrono::milliseconds(30000), 4,
+          options_.max_connections, 256 * 1024, options_.thread_idle_timeout, 4,
           "connection"})),
       listener_(std::make_unique<Listener>()) {
   auto& svr = *listener_;

@@ -26,6 +26,7 @@ struct HttpOptions {
   std::chrono::seconds keep_alive_timeout{5};
   std::size_t keep_alive_requests = 10000;
   int backlog = 1024;
+  std::chrono::milliseconds thread_idle_timeout{30000};  // idle connection threads retire after this
 };
 
 class HttpServer {
