@@ -7,9 +7,11 @@
 #  2. builds the release configuration with tests in build/ and runs `meson test`;
 #  3. runs each shell suite that exists: scripts/smoke.sh, scripts/conformance.sh,
 #     tests/sdk/run.sh, against build/mcpgate;
+#     scripts/soak.sh, against build/mcpgate;
 #  4. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
-#  5. builds with AddressSanitizer + UBSan (build-asan/) and runs the 'unit' and
-#     'integration' suites.
+#  5. builds with clang, AddressSanitizer + UBSan and libFuzzer's coverage (build-asan-clang/),
+#     runs the 'unit' and 'integration' suites there, then each fuzz target for
+#     MCPGATE_FUZZ_SECONDS (15; 600 with --long) through scripts/fuzz.sh.
 #
 # A failing step never stops the run: everything is counted, and the last line is exactly
 # `N passed, M failed` (each meson test is one test, each shell suite is one test, a build
@@ -20,7 +22,8 @@
 # A build dir that already exists keeps the options it was set up with (delete it to change
 # them). Environment (optional), e.g. to keep a developer's own build dirs apart from others':
 #   MCPGATE_BUILD_DIR (build), MCPGATE_TSAN_BUILD_DIR (build-tsan),
-#   MCPGATE_ASAN_BUILD_DIR (build-asan), MCPGATE_SUITE_TIMEOUT (seconds per shell suite, 600),
+#   MCPGATE_ASAN_BUILD_DIR (build-asan-clang), MCPGATE_SUITE_TIMEOUT (seconds per shell suite, 600),
+#   MCPGATE_FUZZ_SECONDS (per fuzz target),
 #   MCPGATE_SKIP_SANITIZERS=1 to skip steps 4 and 5 for a quick local run.
 set -euo pipefail
 
@@ -38,6 +41,7 @@ while (($# > 0)); do
   case "$1" in
     --long)
       export MCPGATE_TEST_LONG=1
+      : "${MCPGATE_FUZZ_SECONDS:=600}"
       shift
       ;;
     -h | --help) usage ;;
@@ -50,8 +54,9 @@ done
 
 build_dir=${MCPGATE_BUILD_DIR:-build}
 tsan_dir=${MCPGATE_TSAN_BUILD_DIR:-build-tsan}
-asan_dir=${MCPGATE_ASAN_BUILD_DIR:-build-asan}
+asan_dir=${MCPGATE_ASAN_BUILD_DIR:-build-asan-clang}
 suite_timeout=${MCPGATE_SUITE_TIMEOUT:-600}
+fuzz_seconds=${MCPGATE_FUZZ_SECONDS:-15}
 # CI machines have 2 cores; more jobs only make the sanitizer builds swap.
 jobs=2
 
@@ -237,7 +242,7 @@ run_suite() {
 
 # ---------------------------------------------------------------------------------------------
 section "dependencies"
-ensure_packages --test
+ensure_packages --test --fuzz
 
 # ---------------------------------------------------------------------------------------------
 section "release build: $build_dir"
@@ -252,7 +257,7 @@ fi
 # Shell suites drive the real binary over HTTP, so they need the release build.
 binary="$repo_root/$build_dir/mcpgate"
 export MCPGATE_BINARY="$binary"
-shell_suites=(scripts/smoke.sh scripts/conformance.sh tests/sdk/run.sh)
+shell_suites=(scripts/smoke.sh scripts/conformance.sh tests/sdk/run.sh scripts/soak.sh)
 if ((release_ok)); then
   # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
   # MCPGATE_BUILD_DIR points elsewhere.
@@ -305,9 +310,15 @@ else
   # ASan recommends and compiles much faster than -O2/-O3 with this much instrumentation;
   # b_ndebug=false keeps assert() on. -Wmaybe-uninitialized floods the log with false
   # positives once UBSan's checks are inlined.
-  sanitizer_run asan+ubsan "$asan_dir" "unit integration" \
-    -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 -Ddebug=true \
-    -Db_ndebug=false -Dcpp_args=-Wno-maybe-uninitialized
+  # clang, so that the same build also links the libFuzzer targets (tests/fuzz): one
+  # instrumented build serves both the test suites and the fuzzers. -O1 is what ASan
+  # recommends and compiles much faster than -O2; b_ndebug=false keeps assert() on.
+  CC=clang CXX=clang++ sanitizer_run asan+ubsan "$asan_dir" "unit integration" \
+    -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
+    -Ddebug=true -Db_ndebug=false -Dcpp_args=-fsanitize=fuzzer-no-link
+  if [[ -f "$asan_dir/build.ninja" ]]; then
+    run_suite scripts/fuzz.sh --build-dir "$asan_dir" --time "$fuzz_seconds"
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------------
