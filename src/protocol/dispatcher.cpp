@@ -194,6 +194,7 @@ std::optional<json> Dispatcher::handle_request(
                                    std::string("Internal error: ") + e.what());
   }
   session.inflight().end(request.id);
+  if (options_.observer) options_.observer->request_finished(request.method, response.contains("error"));
   // A cancelled request gets no response (initialize cannot be cancelled).
   if (cancelled->load() && request.method != "initialize") return std::nullopt;
   return response;
@@ -336,7 +337,13 @@ json Dispatcher::call_tool(sessions::Session& session, const jsonrpc::Request& r
   if (!entry) throw Error(code::invalid_params, "Unknown tool: " + name);
 
   const std::string version = session.protocol_version();
+  const auto started = std::chrono::steady_clock::now();
+  auto observe = [&](std::string_view outcome) {
+    if (options_.observer)
+      options_.observer->tool_call_finished(name, outcome, std::chrono::steady_clock::now() - started);
+  };
   auto reject_arguments = [&](const std::string& why) -> json {
+    observe("invalid_arguments");
     const std::string message = "Invalid arguments for tool " + name + ": " + why;
     if (argument_errors_are_results(version)) return tools::ToolResult::error(message).to_json();
     throw Error(code::invalid_params, "Invalid params: " + message);
@@ -362,12 +369,16 @@ json Dispatcher::call_tool(sessions::Session& session, const jsonrpc::Request& r
   try {
     result = entry->tool.handler(arguments, scope);
   } catch (const std::exception& e) {
+    observe("exception");
     spdlog::warn("session {}: tool {} failed: {}", session.id(), name, e.what());
     return tools::ToolResult::error("Tool " + name + " failed: " + e.what()).to_json();
   }
-  if (entry->tool.output_schema && !result.is_error && !result.structured)
+  if (entry->tool.output_schema && !result.is_error && !result.structured) {
+    observe("exception");
     throw Error(code::internal_error,
                 "Internal error: tool " + name + " returned no structured content");
+  }
+  observe(result.is_error ? "error" : "ok");
   return result.to_json();
 }
 

@@ -4,6 +4,7 @@
 
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/backend/http_backend.hpp"
+#include "mcpgate/backend/metered_backend.hpp"
 #include "mcpgate/store/data_path.hpp"
 #include "mcpgate/tools/archon/archon_tools.hpp"
 #include "mcpgate/tools/archon/instructions.hpp"
@@ -37,11 +38,13 @@ BackendProbe probe(backend::Backend& backend) {
   return result;
 }
 
-sessions::RegistryOptions registry_options(const Config& config) {
+sessions::RegistryOptions registry_options(const Config& config,
+                                           std::shared_ptr<transport::EventCounters> counters) {
   sessions::RegistryOptions options;
   options.max_sessions = config.max_sessions;
   options.idle_ttl = config.session_ttl;
   options.streams.replay_events = config.replay_events;
+  options.streams.counters = std::move(counters);
   return options;
 }
 
@@ -65,11 +68,11 @@ App::App(Config config)
     : config_(std::move(config)),
       started_(std::chrono::steady_clock::now()),
       init_failures_left_(config_.test_init_failures),
-      sessions_(registry_options(config_)),
+      sessions_(registry_options(config_, event_counters_)),
       gate_([this] { return build_context(); },
             InitGate<SharedContext>::Options{config_.init_timeout, config_.init_retry,
                                              std::chrono::milliseconds(60000)}),
-      dispatcher_(protocol::DispatchOptions{100, config_.client_request_timeout}),
+      dispatcher_(protocol::DispatchOptions{100, config_.client_request_timeout, metrics_}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     config_.thread_idle_timeout, 2, "executor"}),
       runner_(dispatcher_, executor_),
@@ -129,6 +132,10 @@ std::shared_ptr<const SharedContext> App::build_context() {
     spdlog::info("embedded store at {}", config_.data_path.string());
   }
   if (context->backend) {
+    context->backend = std::make_shared<backend::MeteredBackend>(
+        context->backend, [metrics = metrics_](std::string_view outcome, std::chrono::nanoseconds took) {
+          metrics->backend_request_finished(outcome, took);
+        });
     context->first_probe = probe(*context->backend);
     backend_reachable_ = context->first_probe.reachable;
     if (context->first_probe.reachable)
@@ -194,6 +201,28 @@ json App::health() const {
   return body;
 }
 
+std::string App::metrics() const {
+  const auto status = gate_.status();
+  const auto counts = sessions_.counts();
+  const auto connections = http_.connection_stats();
+  const auto requests = executor_.stats();
+  MetricsGauges g;
+  g.sessions_streamable_http = counts.streamable_http;
+  g.sessions_legacy_sse = counts.legacy_sse;
+  g.connection_threads = connections.threads;
+  g.connection_threads_busy = connections.busy;
+  g.request_threads = requests.threads;
+  g.request_threads_busy = requests.busy;
+  g.connections_rejected = http_.rejected_connections();
+  g.init_state = init_state();
+  g.init_runs = status.runs;
+  g.init_last_duration_seconds = std::chrono::duration<double>(status.last_duration).count();
+  g.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  g.sse_events_queued = event_counters_->queued.load(std::memory_order_relaxed);
+  g.sse_events_dropped = event_counters_->dropped.load(std::memory_order_relaxed);
+  return metrics_->render(g);
+}
+
 void App::install_routes() {
   auto& routes = http_.routes();
   // Every request except /health passes, in order: the Host/Origin check (403), CORS (an
@@ -224,6 +253,13 @@ void App::install_routes() {
   });
   streamable_.install(routes, "/mcp");
   legacy_.install(routes, "/sse", "/messages");
+  routes.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(metrics(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  routes.set_logger([metrics = metrics_](const httplib::Request&, const httplib::Response& res) {
+    metrics->http_response(res.status);
+  });
   routes.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
     const json body = health();
     res.status = body["status"] == "failed" ? 503 : 200;

@@ -17,7 +17,7 @@ Session::Session(std::string id, Transport transport, std::shared_ptr<const Shar
       // Legacy SSE has no resumability, so its events carry no ids.
       main_(std::make_shared<transport::EventStream>(
           transport == Transport::streamable_http ? "g" : "l", options.replay_events,
-          transport == Transport::streamable_http)),
+          transport == Transport::streamable_http, options.counters)),
       last_active_(Clock::now().time_since_epoch().count()) {}
 
 Session::~Session() { end(); }
@@ -94,7 +94,8 @@ std::shared_ptr<transport::EventStream> Session::open_request_stream() {
   std::lock_guard lock(mutex_);
   const std::uint64_t number = next_stream_++;
   auto stream = std::make_shared<transport::EventStream>("p" + std::to_string(number),
-                                                         options_.replay_events, true);
+                                                         options_.replay_events, true,
+                                                         options_.counters);
   if (ended_) {
     stream->close();
     return stream;

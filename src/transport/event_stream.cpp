@@ -6,9 +6,10 @@
 
 namespace mcpgate::transport {
 
-EventStream::EventStream(std::string stream_id, std::size_t replay_capacity, bool with_ids)
+EventStream::EventStream(std::string stream_id, std::size_t replay_capacity, bool with_ids,
+                         std::shared_ptr<EventCounters> counters)
     : id_(std::move(stream_id)), capacity_(replay_capacity == 0 ? 1 : replay_capacity),
-      with_ids_(with_ids) {}
+      with_ids_(with_ids), counters_(std::move(counters)) {}
 
 bool EventStream::push(std::string_view event_name, std::string data) {
   {
@@ -17,7 +18,15 @@ bool EventStream::push(std::string_view event_name, std::string data) {
     const std::uint64_t seq = next_seq_++;
     std::string event_id = with_ids_ ? id_ + "." + std::to_string(seq) : std::string();
     buffer_.push_back(Stored{seq, sse::event(event_name, event_id, data)});
-    while (buffer_.size() > capacity_) buffer_.pop_front();
+    std::uint64_t dropped = 0;
+    while (buffer_.size() > capacity_) {
+      if (buffer_.front().seq > delivered_) ++dropped;
+      buffer_.pop_front();
+    }
+    if (counters_) {
+      counters_->queued.fetch_add(1, std::memory_order_relaxed);
+      if (dropped) counters_->dropped.fetch_add(dropped, std::memory_order_relaxed);
+    }
   }
   changed_.notify_all();
   return true;

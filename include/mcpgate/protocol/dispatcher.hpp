@@ -4,6 +4,7 @@
 #pragma once
 
 #include "mcpgate/jsonrpc.hpp"
+#include "mcpgate/protocol/dispatch_observer.hpp"
 #include "mcpgate/sessions/session.hpp"
 #include "mcpgate/transport/event_stream.hpp"
 
@@ -17,6 +18,7 @@ namespace mcpgate::protocol {
 struct DispatchOptions {
   std::size_t page_size = 100;                          // items per tools/list page etc.
   std::chrono::milliseconds client_request_timeout{60000};  // sampling, elicitation
+  std::shared_ptr<DispatchObserver> observer;           // metrics; may be null
 };
 
 class Dispatcher {

@@ -8,6 +8,7 @@
 #include "mcpgate/protocol/dispatcher.hpp"
 #include "mcpgate/server/bearer_auth.hpp"
 #include "mcpgate/server/http_server.hpp"
+#include "mcpgate/server/metrics.hpp"
 #include "mcpgate/server/origin_guard.hpp"
 #include "mcpgate/server/worker_pool.hpp"
 #include "mcpgate/sessions/registry.hpp"
@@ -45,6 +46,8 @@ class App {
   // "starting", "ready", "degraded" (ready, but the backend did not answer) or "failed"
   [[nodiscard]] std::string init_state() const;
   [[nodiscard]] nlohmann::json health() const;
+  // The Prometheus text exposition served at /metrics.
+  [[nodiscard]] std::string metrics() const;
 
  private:
   std::shared_ptr<const SharedContext> build_context();
@@ -57,6 +60,11 @@ class App {
   std::atomic<int> init_failures_left_;
   // The latest look at the backend (first probe, then every health_check): feeds "degraded".
   std::atomic<bool> backend_reachable_{true};
+
+  // Counters for /metrics, shared with the dispatcher, the event streams and the backend.
+  const std::shared_ptr<Metrics> metrics_ = std::make_shared<Metrics>();
+  const std::shared_ptr<transport::EventCounters> event_counters_ =
+      std::make_shared<transport::EventCounters>();
 
   sessions::SessionRegistry sessions_;
   InitGate<SharedContext> gate_;

@@ -28,6 +28,7 @@ enum class Transport { streamable_http, legacy_sse };
 struct StreamOptions {
   std::size_t replay_events = 256;      // events kept per stream for Last-Event-ID
   std::size_t retained_streams = 32;    // finished POST streams kept for a late resume
+  std::shared_ptr<transport::EventCounters> counters;  // server-wide SSE tallies; may be null
 };
 
 class Session {

@@ -5,7 +5,9 @@
 // The writer (the connection's own thread) blocks only here, in wait(), with a deadline.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -16,12 +18,19 @@
 
 namespace mcpgate::transport {
 
+// Server-wide tallies of SSE events, shared by every stream (for /metrics).
+struct EventCounters {
+  std::atomic<std::uint64_t> queued{0};   // events pushed to a stream
+  std::atomic<std::uint64_t> dropped{0};  // pushed out of a replay buffer before any delivery
+};
+
 class EventStream {
  public:
   using Clock = std::chrono::steady_clock;
 
   // `stream_id` is [A-Za-z0-9]; `with_ids` gives every event an id "<stream_id>.<seq>".
-  EventStream(std::string stream_id, std::size_t replay_capacity, bool with_ids);
+  EventStream(std::string stream_id, std::size_t replay_capacity, bool with_ids,
+              std::shared_ptr<EventCounters> counters = nullptr);
 
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
@@ -86,6 +95,7 @@ class EventStream {
   const std::string id_;
   const std::size_t capacity_;
   const bool with_ids_;
+  const std::shared_ptr<EventCounters> counters_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -1,0 +1,161 @@
+#include "mcpgate/server/metrics.hpp"
+
+#include <cstdio>
+#include <set>
+
+namespace mcpgate::server {
+
+namespace {
+
+// The method names MCP defines; anything else is counted as "other".
+const std::set<std::string_view>& known_methods() {
+  static const std::set<std::string_view> methods{
+      "initialize", "ping", "tools/list", "tools/call", "resources/list",
+      "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
+      "prompts/list", "prompts/get", "completion/complete", "logging/setLevel"};
+  return methods;
+}
+
+std::string number(double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", value);
+  return buf;
+}
+
+// Label values are ours or bounded tool names; escape anyway, as the format requires.
+std::string label_value(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels, const std::string& value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(value).append("\n");
+}
+
+}  // namespace
+
+void Histogram::observe(std::chrono::nanoseconds took) {
+  const double seconds = std::chrono::duration<double>(took).count();
+  std::size_t i = 0;
+  while (i < bounds.size() && seconds > bounds[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(static_cast<std::uint64_t>(took.count() > 0 ? took.count() : 0),
+                    std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  const std::string prefix = labels.empty() ? "" : std::string(labels) + ",";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    const std::string le = i < bounds.size() ? number(bounds[i]) : "+Inf";
+    sample(out, std::string(name) + "_bucket", prefix + "le=\"" + le + "\"", std::to_string(cumulative));
+  }
+  sample(out, std::string(name) + "_sum", labels,
+         number(static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9));
+  sample(out, std::string(name) + "_count", labels, std::to_string(count_.load(std::memory_order_relaxed)));
+}
+
+void Metrics::request_finished(std::string_view method, bool error) {
+  const std::string name = known_methods().count(method) ? std::string(method) : "other";
+  std::lock_guard lock(mutex_);
+  ++requests_[{name, error ? "error" : "ok"}];
+}
+
+void Metrics::tool_call_finished(std::string_view tool, std::string_view outcome,
+                                 std::chrono::nanoseconds took) {
+  std::lock_guard lock(mutex_);
+  ++tool_calls_[{std::string(tool), std::string(outcome)}];
+  tool_latency_[std::string(tool)].observe(took);
+}
+
+void Metrics::backend_request_finished(std::string_view outcome, std::chrono::nanoseconds took) {
+  backend_latency_.observe(took);
+  std::lock_guard lock(mutex_);
+  ++backend_[std::string(outcome)];
+}
+
+void Metrics::http_response(int status) {
+  const std::size_t slot = status >= 100 && status < 600 ? static_cast<std::size_t>(status / 100 - 1) : 5;
+  http_[slot].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Metrics::render(const MetricsGauges& g) const {
+  std::string out;
+  out.reserve(8192);
+
+  header(out, "mcpgate_up", "gauge", "1 while the process serves.");
+  sample(out, "mcpgate_up", "", "1");
+  header(out, "mcpgate_uptime_seconds", "gauge", "Seconds since the server started.");
+  sample(out, "mcpgate_uptime_seconds", "", number(g.uptime_seconds));
+
+  header(out, "mcpgate_sessions", "gauge", "Open MCP sessions by transport.");
+  sample(out, "mcpgate_sessions", R"(transport="streamable_http")", std::to_string(g.sessions_streamable_http));
+  sample(out, "mcpgate_sessions", R"(transport="legacy_sse")", std::to_string(g.sessions_legacy_sse));
+
+  header(out, "mcpgate_threads", "gauge", "Threads of the connection and request pools.");
+  sample(out, "mcpgate_threads", R"(pool="connection",state="all")", std::to_string(g.connection_threads));
+  sample(out, "mcpgate_threads", R"(pool="connection",state="busy")", std::to_string(g.connection_threads_busy));
+  sample(out, "mcpgate_threads", R"(pool="request",state="all")", std::to_string(g.request_threads));
+  sample(out, "mcpgate_threads", R"(pool="request",state="busy")", std::to_string(g.request_threads_busy));
+  header(out, "mcpgate_connections_rejected_total", "counter",
+         "Connections answered 503 because --max-connections was reached.");
+  sample(out, "mcpgate_connections_rejected_total", "", std::to_string(g.connections_rejected));
+
+  header(out, "mcpgate_init_state", "gauge", "1 for the current state of the shared initialisation.");
+  for (const char* state : {"starting", "ready", "degraded", "failed"})
+    sample(out, "mcpgate_init_state", std::string("state=\"") + state + "\"", g.init_state == state ? "1" : "0");
+  header(out, "mcpgate_init_runs_total", "counter", "Times the shared initialisation ran.");
+  sample(out, "mcpgate_init_runs_total", "", std::to_string(g.init_runs));
+  header(out, "mcpgate_init_duration_seconds", "gauge", "How long the last initialisation took.");
+  sample(out, "mcpgate_init_duration_seconds", "", number(g.init_last_duration_seconds));
+
+  header(out, "mcpgate_sse_events_total", "counter",
+         "SSE events queued for clients, and dropped from a replay buffer before delivery.");
+  sample(out, "mcpgate_sse_events_total", R"(state="queued")", std::to_string(g.sse_events_queued));
+  sample(out, "mcpgate_sse_events_total", R"(state="dropped")", std::to_string(g.sse_events_dropped));
+
+  header(out, "mcpgate_http_responses_total", "counter", "HTTP answers by status class.");
+  static constexpr const char* classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};
+  for (std::size_t i = 0; i < http_.size(); ++i)
+    sample(out, "mcpgate_http_responses_total", std::string("code=\"") + classes[i] + "\"",
+           std::to_string(http_[i].load(std::memory_order_relaxed)));
+
+  std::lock_guard lock(mutex_);
+  header(out, "mcpgate_rpc_requests_total", "counter", "JSON-RPC requests answered, by method and outcome.");
+  for (const auto& [key, count] : requests_)
+    sample(out, "mcpgate_rpc_requests_total",
+           "method=\"" + label_value(key.first) + "\",outcome=\"" + key.second + "\"", std::to_string(count));
+  header(out, "mcpgate_tool_calls_total", "counter", "tools/call by tool and outcome.");
+  for (const auto& [key, count] : tool_calls_)
+    sample(out, "mcpgate_tool_calls_total",
+           "tool=\"" + label_value(key.first) + "\",outcome=\"" + key.second + "\"", std::to_string(count));
+  header(out, "mcpgate_tool_call_duration_seconds", "histogram", "How long tool calls took.");
+  for (const auto& [tool, histogram] : tool_latency_)
+    histogram.render(out, "mcpgate_tool_call_duration_seconds", "tool=\"" + label_value(tool) + "\"");
+  header(out, "mcpgate_backend_requests_total", "counter",
+         "Requests to the backend, by HTTP status class or transport error.");
+  for (const auto& [outcome, count] : backend_)
+    sample(out, "mcpgate_backend_requests_total", "outcome=\"" + label_value(outcome) + "\"", std::to_string(count));
+  header(out, "mcpgate_backend_request_duration_seconds", "histogram", "How long backend requests took.");
+  backend_latency_.render(out, "mcpgate_backend_request_duration_seconds", "");
+  return out;
+}
+
+}  // namespace mcpgate::server
