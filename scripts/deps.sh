@@ -15,6 +15,10 @@ MCPGATE_BUILD_PACKAGES=(
 MCPGATE_TEST_PACKAGES=(curl sqlite3)
 # Only needed for fuzzing (libFuzzer comes with clang), so opt-in.
 MCPGATE_FUZZ_PACKAGES=(clang)
+# Only needed by scripts/smoke-nginx.sh, which runs the shipped nginx config, so opt-in.
+# (On a machine with systemd, installing the package also starts Debian's own nginx service on
+# port 80; the smoke test runs a separate nginx of its own and does not touch that one.)
+MCPGATE_NGINX_PACKAGES=(nginx)
 
 # Prints the packages among "$@" that are not fully installed, one per line.
 missing_packages() {
@@ -29,8 +33,8 @@ missing_packages() {
   done
 }
 
-# ensure_packages [--test] [--fuzz]
-#   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang.
+# ensure_packages [--test] [--fuzz] [--nginx]
+#   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang, --nginx adds nginx.
 #   Returns 0 when everything is present (after installing it if needed). Exits 1 when
 #   packages are missing and we are not root, after printing the command to run.
 ensure_packages() {
@@ -40,6 +44,7 @@ ensure_packages() {
     case "$arg" in
       --test) wanted+=("${MCPGATE_TEST_PACKAGES[@]}") ;;
       --fuzz) wanted+=("${MCPGATE_FUZZ_PACKAGES[@]}") ;;
+      --nginx) wanted+=("${MCPGATE_NGINX_PACKAGES[@]}") ;;
       *)
         echo "ensure_packages: unknown option: $arg" >&2
         return 2

@@ -3,6 +3,7 @@
 #include "mcpgate/server/bearer_auth.hpp"
 
 #include "mcpgate/store/data_path.hpp"
+#include "mcpgate/transport/endpoint_url.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -20,6 +21,17 @@ void add_duration_ms(CLI::App& app, const std::string& name, std::chrono::durati
                      double& scratch, const std::string& help, const std::string& env) {
   scratch = std::chrono::duration<double>(target).count();
   app.add_option(name, scratch, help)->envname(env)->check(CLI::NonNegativeNumber)->capture_default_str();
+}
+
+// 1-32 characters of [A-Za-z0-9_-]: it ends up in session ids (and so in URLs and headers)
+// and in nginx map patterns, so nothing that needs escaping anywhere.
+bool valid_instance_id(const std::string& id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-'))
+      return false;
+  return true;
 }
 
 template <typename Duration>
@@ -42,6 +54,18 @@ ParsedConfig parse_config(int argc, char** argv) {
   app.add_option("--port", config.port, "TCP port (0 = any free port)")
       ->envname(port_env)->check(CLI::Range(0, 65535))->capture_default_str();
   app.add_option("--port-file", config.port_file, "Write the bound port to this file once listening");
+
+  app.add_option("--instance-id", config.instance_id,
+                 "Name of this instance (1-32 of A-Z a-z 0-9 _ -), stamped into every session id "
+                 "as '<name>.' so a reverse proxy can send each session to its instance")
+      ->envname("MCPGATE_INSTANCE_ID");
+  app.add_option("--public-url", config.public_url,
+                 "Public base URL of this server (e.g. https://example.com/mcp-gate): the legacy "
+                 "endpoint event then names <public-url>/messages instead of a relative URL")
+      ->envname("MCPGATE_PUBLIC_URL");
+  app.add_flag("--trust-forwarded", config.trust_forwarded,
+               "Honour a proxy's X-Forwarded-Prefix in the legacy endpoint event (validated)")
+      ->envname("MCPGATE_TRUST_FORWARDED");
 
   app.add_flag("--json-response", config.json_response,
                "Answer /mcp requests as application/json instead of an SSE stream")
@@ -175,6 +199,21 @@ ParsedConfig parse_config(int argc, char** argv) {
       config.data_path = store::default_data_path();
     } catch (const std::exception& e) {
       std::cerr << "mcpgate: " << e.what() << "\n";
+      return ParsedConfig{std::nullopt, 2};
+    }
+  }
+  // count(): given by flag or by environment variable, even as an empty string.
+  if (app.count("--instance-id") > 0 && !valid_instance_id(config.instance_id)) {
+    std::cerr << "mcpgate: --instance-id must be 1 to 32 characters of A-Z a-z 0-9 _ - (got '"
+              << config.instance_id << "')\n";
+    return ParsedConfig{std::nullopt, 2};
+  }
+  if (app.count("--public-url") > 0) {
+    try {
+      config.public_url = transport::normalize_public_url(config.public_url);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "mcpgate: --public-url '" << config.public_url << "' is not usable: " << e.what()
+                << "\n";
       return ParsedConfig{std::nullopt, 2};
     }
   }

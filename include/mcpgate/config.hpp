@@ -23,6 +23,11 @@ struct Config {
   std::size_t replay_events = 256;
   std::chrono::milliseconds client_request_timeout{60000};
 
+  // Several instances behind a reverse proxy (scripts/nginx/mcpgate.conf)
+  std::string instance_id;         // stamped into session ids as "<id>." so a proxy can route
+  std::string public_url;          // absolute base URL for the legacy endpoint event
+  bool trust_forwarded = false;    // honour X-Forwarded-Prefix in the legacy endpoint event
+
   // Concurrency and limits
   std::size_t max_connections = 10000;
   std::size_t max_sessions = 10000;

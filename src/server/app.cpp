@@ -43,6 +43,8 @@ sessions::RegistryOptions registry_options(const Config& config,
   sessions::RegistryOptions options;
   options.max_sessions = config.max_sessions;
   options.idle_ttl = config.session_ttl;
+  // "a.<random>": nginx maps the stamp to the instance that holds the session.
+  if (!config.instance_id.empty()) options.id_prefix = config.instance_id + ".";
   options.streams.replay_events = config.replay_events;
   options.streams.counters = std::move(counters);
   return options;
@@ -56,6 +58,10 @@ HttpOptions http_options(const Config& config) {
   options.max_body = config.max_body;
   options.thread_idle_timeout = config.thread_idle_timeout;
   return options;
+}
+
+transport::EndpointOptions endpoint_options(const Config& config) {
+  return transport::EndpointOptions{config.public_url, config.trust_forwarded};
 }
 
 transport::TransportOptions transport_options(const Config& config) {
@@ -82,8 +88,8 @@ App::App(Config config)
       http_(http_options(config_)),
       streamable_(transport::TransportDeps{sessions_, gate_, runner_,
                                            transport_options(config_)}),
-      legacy_(transport::TransportDeps{sessions_, gate_, runner_,
-                                       transport_options(config_)}) {
+      legacy_(transport::TransportDeps{sessions_, gate_, runner_, transport_options(config_)},
+              endpoint_options(config_)) {
   install_routes();
   // Check for idle sessions a few times per TTL, at most every 30 s.
   sessions_.start_reaper(std::min<std::chrono::milliseconds>(
@@ -198,6 +204,7 @@ json App::health() const {
       {"initialization",
        {{"runs", status.runs}, {"last_duration_ms", status.last_duration.count()}}}};
   if (!status.last_error.empty()) body["initialization"]["last_error"] = status.last_error;
+  if (!config_.instance_id.empty()) body["instance"] = config_.instance_id;
   return body;
 }
 

@@ -3,6 +3,7 @@
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
+#include "mcpgate/util/text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,19 +13,7 @@ namespace code = jsonrpc::code;
 
 std::string LegacySse::endpoint_url(std::string_view request_path, std::string_view post_path,
                                     std::string_view session_id) {
-  // A reference relative to the stream's URL: one "../" per directory level below the root,
-  // so that a proxy's path prefix is kept by the client's URL resolution.
-  std::size_t depth = 0;
-  for (std::size_t i = 1; i < request_path.size(); ++i)
-    if (request_path[i] == '/') ++depth;
-  std::string url;
-  for (std::size_t i = 0; i < depth; ++i) url += "../";
-  url += post_path.substr(post_path.find_first_not_of('/') == std::string_view::npos
-                              ? post_path.size()
-                              : post_path.find_first_not_of('/'));
-  url += "?sessionId=";
-  url += session_id;
-  return url;
+  return relative_endpoint_url(request_path, post_path, session_id);
 }
 
 void LegacySse::install(httplib::Server& server, const std::string& sse_path,
@@ -35,6 +24,24 @@ void LegacySse::install(httplib::Server& server, const std::string& sse_path,
   server.Post(post_path, post_handler);
   // The Python SDK's conventional path, for clients configured by hand.
   if (post_path == "/messages") server.Post("/message", post_handler);
+}
+
+std::string LegacySse::endpoint_event_url(const httplib::Request& req,
+                                          const std::string& session_id) const {
+  constexpr const char* prefix_header = "X-Forwarded-Prefix";
+  std::optional<std::string_view> prefix;
+  const auto count = req.get_header_value_count(prefix_header);
+  // Two prefixes (a client's and the proxy's appended) cannot be told apart: use neither.
+  const bool ambiguous = endpoint_.trust_forwarded && count > 1;
+  const std::string value = count > 0 ? req.get_header_value(prefix_header) : std::string();
+  if (count == 1) prefix = value;
+  auto url = transport::endpoint_url(endpoint_, req.path, prefix, post_path_, session_id);
+  if (url.prefix_ignored || ambiguous)
+    spdlog::warn("ignoring {} X-Forwarded-Prefix{} on GET {} (must start with '/', at most {} of "
+                 "[A-Za-z0-9/_.~-], no '..' or '//'): {}; the endpoint URL stays relative",
+                 ambiguous ? "repeated" : "invalid", ambiguous ? " headers" : "", req.path,
+                 max_forwarded_prefix, util::printable(value));
+  return std::move(url.url);
 }
 
 void LegacySse::open(const httplib::Request& req, httplib::Response& res) const {
@@ -51,7 +58,7 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
   http::set_sse_headers(res);
   WriterOptions options;
   options.heartbeat = deps_.options.heartbeat;
-  options.first_frame = sse::event("endpoint", "", endpoint_url(req.path, post_path_, session->id()));
+  options.first_frame = sse::event("endpoint", "", endpoint_event_url(req, session->id()));
   std::weak_ptr<sessions::Session> weak = session;
   options.on_activity = [weak] {
     if (auto s = weak.lock()) s->touch();

@@ -22,4 +22,23 @@ namespace mcpgate::util {
   return std::string(text.substr(start, end - start));
 }
 
+// Text from the network made safe for one log line: control, non-ASCII and backslash bytes as
+// \xNN, cut to `limit` input bytes (then "...").
+[[nodiscard]] inline std::string printable(std::string_view text, std::size_t limit = 80) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < limit; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c >= 0x7f || c == '\\') {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > limit) out += "...";
+  return out;
+}
+
 }  // namespace mcpgate::util
