@@ -71,5 +71,15 @@ ensure_packages() {
   # noninteractive: no debconf prompts (tzdata and friends) when there is no terminal.
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The packages are tools for the build and the tests: none of their services (nginx's on
+  # port 80) should start. policy-rc.d exit 101 tells invoke-rc.d "not now" (only when the
+  # machine has no policy of its own, which is then left alone).
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+  fi
+  local rc=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  ((own_policy)) && rm -f "$policy"
+  return "$rc"
 }

@@ -7,7 +7,7 @@
 #  2. builds the release configuration with tests in build/ and runs `meson test`;
 #  3. runs each shell suite that exists: scripts/smoke.sh, scripts/conformance.sh,
 #     tests/sdk/run.sh, against build/mcpgate;
-#     scripts/soak.sh, against build/mcpgate;
+#     scripts/smoke-nginx.sh, scripts/soak.sh, against build/mcpgate;
 #  4. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
 #  5. builds with clang, AddressSanitizer + UBSan and libFuzzer's coverage (build-asan-clang/),
 #     runs the 'unit' and 'integration' suites there, then each fuzz target for
@@ -242,7 +242,7 @@ run_suite() {
 
 # ---------------------------------------------------------------------------------------------
 section "dependencies"
-ensure_packages --test --fuzz
+ensure_packages --test --fuzz --nginx
 
 # ---------------------------------------------------------------------------------------------
 section "release build: $build_dir"
@@ -257,7 +257,8 @@ fi
 # Shell suites drive the real binary over HTTP, so they need the release build.
 binary="$repo_root/$build_dir/mcpgate"
 export MCPGATE_BINARY="$binary"
-shell_suites=(scripts/smoke.sh scripts/conformance.sh tests/sdk/run.sh scripts/soak.sh)
+shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/conformance.sh tests/sdk/run.sh
+              scripts/soak.sh)
 if ((release_ok)); then
   # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
   # MCPGATE_BUILD_DIR points elsewhere.

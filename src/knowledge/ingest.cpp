@@ -233,7 +233,8 @@ IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progr
 
   // 3. Files from an earlier run that this run no longer indexes.
   std::vector<std::string> gone;
-  for (const auto& [path, state] : previous) {
+  for (const auto& entry : previous) {
+    const std::string& path = entry.first;  // not a structured binding: clang 14 cannot capture those
     if (seen.contains(path)) continue;
     const bool covered = explicit_files.contains(path) ||
                          std::any_of(roots.begin(), roots.end(),

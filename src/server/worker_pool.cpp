@@ -3,67 +3,32 @@
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <exception>
-#include <stdexcept>
 
 namespace mcpgate::server {
-
-// A thread stack of our own (mmap, with a guard page below it), unmapped when the thread has
-// been joined. glibc would keep up to 40 MiB of exited threads' stacks cached, with their
-// touched pages resident, long after a burst of connections is over.
-class WorkerPool::ThreadStack {
- public:
-  explicit ThreadStack(std::size_t usable_bytes) {
-    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    size_ = (usable_bytes + page - 1) / page * page + page;
-    void* memory = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-    if (memory == MAP_FAILED)
-      throw std::runtime_error(std::string("cannot map a thread stack: ") + std::strerror(errno));
-    base_ = static_cast<char*>(memory);
-    ::mprotect(base_, page, PROT_NONE);  // the guard page: an overflow faults instead of corrupting
-    guard_ = page;
-  }
-  ~ThreadStack() { ::munmap(base_, size_); }
-  ThreadStack(const ThreadStack&) = delete;
-  ThreadStack& operator=(const ThreadStack&) = delete;
-
-  [[nodiscard]] void* usable() const noexcept { return base_ + guard_; }
-  [[nodiscard]] std::size_t usable_size() const noexcept { return size_ - guard_; }
-
- private:
-  char* base_ = nullptr;
-  std::size_t size_ = 0;
-  std::size_t guard_ = 0;
-};
 
 struct WorkerPool::Worker {
   WorkerPool* pool;
   std::function<void()> first_job;
-  std::unique_ptr<ThreadStack> stack;
 };
 
 WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {}
 
 WorkerPool::~WorkerPool() { shutdown(); }
 
-void WorkerPool::reap_finished_locked(std::vector<Finished>& to_join) {
-  for (auto& f : finished_) to_join.push_back(std::move(f));
+void WorkerPool::reap_finished_locked(std::vector<pthread_t>& to_join) {
+  to_join.insert(to_join.end(), finished_.begin(), finished_.end());
   finished_.clear();
 }
 
-void WorkerPool::join_all(std::vector<Finished>& threads) {
-  for (auto& f : threads) pthread_join(f.thread, nullptr);
-  threads.clear();  // unmaps their stacks
+void WorkerPool::join_all(std::vector<pthread_t>& threads) {
+  for (auto thread : threads) pthread_join(thread, nullptr);
+  threads.clear();
 }
 
 bool WorkerPool::try_submit(std::function<void()> job) {
-  std::vector<Finished> to_join;
+  std::vector<pthread_t> to_join;
   {
     std::unique_lock lock(mutex_);
     if (stopping_) return false;
@@ -84,19 +49,13 @@ bool WorkerPool::try_submit(std::function<void()> job) {
   }
   join_all(to_join);
 
-  int rc = 0;
-  Worker* worker = nullptr;
-  try {
-    worker = new Worker{this, std::move(job), std::make_unique<ThreadStack>(options_.stack_bytes)};
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstack(&attr, worker->stack->usable(), worker->stack->usable_size());
-    pthread_t thread;
-    rc = pthread_create(&thread, &attr, &WorkerPool::thread_main, worker);
-    pthread_attr_destroy(&attr);
-  } catch (const std::exception&) {
-    rc = ENOMEM;
-  }
+  auto* worker = new Worker{this, std::move(job)};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, options_.stack_bytes);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, &attr, &WorkerPool::thread_main, worker);
+  pthread_attr_destroy(&attr);
   if (rc != 0) {
     delete worker;
     {
@@ -118,7 +77,6 @@ void* WorkerPool::thread_main(void* arg) {
 
 void WorkerPool::run(Worker* self) {
   std::function<void()> job = std::move(self->first_job);
-  std::unique_ptr<ThreadStack> stack = std::move(self->stack);
   delete self;
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -154,9 +112,9 @@ void WorkerPool::run(Worker* self) {
   // Join the threads that retired before this one (never itself: it is not in the list yet),
   // so a retired thread's stack is released now, not at the next submit, which may never
   // come once a burst is over. At most the last retired thread of a pool waits to be joined.
-  std::vector<Finished> to_join;
+  std::vector<pthread_t> to_join;
   reap_finished_locked(to_join);
-  finished_.push_back(Finished{pthread_self(), std::move(stack)});
+  finished_.push_back(pthread_self());
   const bool burst_over = !stopping_ && !to_join.empty();
   lock.unlock();
   all_exited_.notify_all();
@@ -174,7 +132,7 @@ bool WorkerPool::wait_idle(std::chrono::milliseconds timeout) {
 }
 
 void WorkerPool::shutdown() {
-  std::vector<Finished> to_join;
+  std::vector<pthread_t> to_join;
   {
     std::unique_lock lock(mutex_);
     stopping_ = true;

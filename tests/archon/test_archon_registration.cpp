@@ -129,7 +129,10 @@ TEST_CASE("every tool: Archon's string output schema, a description, an object i
 
 TEST_CASE("input schemas: Archon's parameter names, types, required-ness and defaults") {
   ToolHarness h;
-  for (const auto& [name, spec] : signatures) {
+  for (const auto& signature : signatures) {
+    // Plain variables, not structured bindings: CAPTURE takes them by reference (clang 14).
+    const auto& name = signature.first;
+    const auto& spec = signature.second;
     CAPTURE(name);
     const auto* entry = h.registry.find(name);
     REQUIRE(entry != nullptr);
@@ -147,7 +150,9 @@ TEST_CASE("input schemas: Archon's parameter names, types, required-ness and def
     CHECK(actual_names == expected_names);
     CHECK(schema.value("required", json::array()) == expected_required);
 
-    for (const auto& [param, kind] : spec) {
+    for (const auto& parameter : spec) {
+      const auto& param = parameter.first;
+      const auto& kind = parameter.second;
       CAPTURE(param);
       const json& property = properties[param];
       // Every parameter is explained and titled the way pydantic titles it.

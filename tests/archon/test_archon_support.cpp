@@ -53,7 +53,9 @@ TEST_CASE("suggestion_for_status: Archon's table, nothing for other codes") {
       {503, "Service temporarily unavailable. Try again later"},
       {504, "The operation timed out. The server may be overloaded"},
   };
-  for (const auto& [status, text] : table) {
+  for (const auto& row : table) {
+    const int status = row.first;  // CAPTURE needs a variable, not a structured binding (clang)
+    const auto& text = row.second;
     CAPTURE(status);
     CHECK(errors::suggestion_for_status(status) == text);
   }

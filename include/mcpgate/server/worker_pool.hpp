@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <pthread.h>
 #include <string>
@@ -50,16 +49,10 @@ class WorkerPool {
 
  private:
   struct Worker;
-  class ThreadStack;
-  // An exited thread and the stack it ran on, freed once the thread is joined.
-  struct Finished {
-    pthread_t thread;
-    std::unique_ptr<ThreadStack> stack;
-  };
   static void* thread_main(void* arg);
   void run(Worker* self);
-  void reap_finished_locked(std::vector<Finished>& to_join);
-  static void join_all(std::vector<Finished>& threads);
+  void reap_finished_locked(std::vector<pthread_t>& to_join);
+  static void join_all(std::vector<pthread_t>& threads);
 
   const Options options_;
   mutable std::mutex mutex_;
@@ -69,7 +62,7 @@ class WorkerPool {
   std::deque<std::function<void()>> handoff_;  // jobs given to idle threads, never longer than idle_
   std::size_t threads_ = 0;
   std::size_t idle_ = 0;
-  std::vector<Finished> finished_;  // exited threads waiting to be joined
+  std::vector<pthread_t> finished_;  // exited threads waiting to be joined
   bool stopping_ = false;
 };
 
