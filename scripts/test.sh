@@ -281,7 +281,7 @@ if [[ "${MCPGATE_SKIP_SANITIZERS:-0}" == 1 ]]; then
   note "sanitizer builds skipped (MCPGATE_SKIP_SANITIZERS=1)"
 else
   # Make every sanitizer report fail the test that triggered it, with a usable stack.
-  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$repo_root/tests/tsan.supp}
   export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
