@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <thread>
 
 namespace mcpgate::server {
@@ -187,28 +188,7 @@ std::string App::init_state() const {
   }
 }
 
-json App::health() const {
-  const auto status = gate_.status();
-  const auto counts = sessions_.counts();
-  const auto threads = http_.connection_stats();
-  json body{
-      {"status", init_state()},
-      {"version", version_string()},
-      {"uptime_seconds",
-       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
-      {"sessions",
-       {{"total", counts.total()},
-        {"streamable_http", counts.streamable_http},
-        {"legacy_sse", counts.legacy_sse}}},
-      {"connections", {{"threads", threads.threads}, {"busy", threads.busy}}},
-      {"initialization",
-       {{"runs", status.runs}, {"last_duration_ms", status.last_duration.count()}}}};
-  if (!status.last_error.empty()) body["initialization"]["last_error"] = status.last_error;
-  if (!config_.instance_id.empty()) body["instance"] = config_.instance_id;
-  return body;
-}
-
-std::string App::metrics() const {
+MetricsGauges App::gauges() const {
   const auto status = gate_.status();
   const auto counts = sessions_.counts();
   const auto connections = http_.connection_stats();
@@ -224,11 +204,33 @@ std::string App::metrics() const {
   g.init_state = init_state();
   g.init_runs = status.runs;
   g.init_last_duration_seconds = std::chrono::duration<double>(status.last_duration).count();
+  g.init_last_error = status.last_error;
   g.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   g.sse_events_queued = event_counters_->queued.load(std::memory_order_relaxed);
   g.sse_events_dropped = event_counters_->dropped.load(std::memory_order_relaxed);
-  return metrics_->render(g);
+  return g;
 }
+
+json App::health() const {
+  const MetricsGauges g = gauges();
+  json body{
+      {"status", g.init_state},
+      {"version", version_string()},
+      {"uptime_seconds", g.uptime_seconds},
+      {"sessions",
+       {{"total", g.sessions_streamable_http + g.sessions_legacy_sse},
+        {"streamable_http", g.sessions_streamable_http},
+        {"legacy_sse", g.sessions_legacy_sse}}},
+      {"connections", {{"threads", g.connection_threads}, {"busy", g.connection_threads_busy}}},
+      {"initialization",
+       {{"runs", g.init_runs},
+        {"last_duration_ms", std::llround(g.init_last_duration_seconds * 1000.0)}}}};
+  if (!g.init_last_error.empty()) body["initialization"]["last_error"] = g.init_last_error;
+  if (!config_.instance_id.empty()) body["instance"] = config_.instance_id;
+  return body;
+}
+
+std::string App::metrics() const { return metrics_->render(gauges()); }
 
 void App::install_routes() {
   auto& routes = http_.routes();

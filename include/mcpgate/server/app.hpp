@@ -51,6 +51,8 @@ class App {
 
  private:
   std::shared_ptr<const SharedContext> build_context();
+  // One reading of every gauge, for /health and /metrics alike.
+  [[nodiscard]] MetricsGauges gauges() const;
   void install_routes();
 
   const Config config_;

@@ -36,7 +36,7 @@ class Histogram {
   std::atomic<std::uint64_t> sum_ns_{0};
 };
 
-// Values owned elsewhere, read at scrape time.
+// Values owned elsewhere, read at scrape time (also what /health reports).
 struct MetricsGauges {
   std::size_t sessions_streamable_http = 0;
   std::size_t sessions_legacy_sse = 0;
@@ -48,6 +48,7 @@ struct MetricsGauges {
   std::string init_state;  // starting, ready, degraded, failed
   std::uint64_t init_runs = 0;
   double init_last_duration_seconds = 0;
+  std::string init_last_error;  // empty unless the last initialisation failed
   double uptime_seconds = 0;
   std::uint64_t sse_events_queued = 0;
   std::uint64_t sse_events_dropped = 0;
