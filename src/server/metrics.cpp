@@ -1,19 +1,23 @@
 #include "mcpgate/server/metrics.hpp"
 
 #include <cstdio>
-#include <set>
 
 namespace mcpgate::server {
 
 namespace {
 
-// The method names MCP defines; anything else is counted as "other".
-const std::set<std::string_view>& known_methods() {
-  static const std::set<std::string_view> methods{
-      "initialize", "ping", "tools/list", "tools/call", "resources/list",
-      "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
-      "prompts/list", "prompts/get", "completion/complete", "logging/setLevel"};
-  return methods;
+// The method names MCP defines; anything else is counted as "other" (the last slot).
+constexpr std::array<std::string_view, 13> known_methods{
+    "initialize", "ping", "tools/list", "tools/call", "resources/list",
+    "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
+    "prompts/list", "prompts/get", "completion/complete", "logging/setLevel"};
+
+static_assert(known_methods.size() + 1 == Metrics::method_slots);
+
+std::size_t method_slot(std::string_view method) {
+  for (std::size_t i = 0; i < known_methods.size(); ++i)
+    if (known_methods[i] == method) return i;
+  return known_methods.size();
 }
 
 std::string number(double value) {
@@ -73,9 +77,8 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
 }
 
 void Metrics::request_finished(std::string_view method, bool error) {
-  const std::string name = known_methods().count(method) ? std::string(method) : "other";
-  std::lock_guard lock(mutex_);
-  ++requests_[{name, error ? "error" : "ok"}];
+  // Every JSON-RPC request passes here: a fixed slot per method, no lock, no allocation.
+  requests_[method_slot(method)][error ? 1 : 0].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::tool_call_finished(std::string_view tool, std::string_view outcome,
@@ -139,9 +142,13 @@ std::string Metrics::render(const MetricsGauges& g) const {
 
   std::lock_guard lock(mutex_);
   header(out, "mcpgate_rpc_requests_total", "counter", "JSON-RPC requests answered, by method and outcome.");
-  for (const auto& [key, count] : requests_)
-    sample(out, "mcpgate_rpc_requests_total",
-           "method=\"" + label_value(key.first) + "\",outcome=\"" + key.second + "\"", std::to_string(count));
+  for (std::size_t m = 0; m < requests_.size(); ++m) {
+    const std::string_view name = m < known_methods.size() ? known_methods[m] : "other";
+    for (std::size_t o = 0; o < 2; ++o)
+      sample(out, "mcpgate_rpc_requests_total",
+             "method=\"" + std::string(name) + "\",outcome=\"" + (o ? "error" : "ok") + "\"",
+             std::to_string(requests_[m][o].load(std::memory_order_relaxed)));
+  }
   header(out, "mcpgate_tool_calls_total", "counter", "tools/call by tool and outcome.");
   for (const auto& [key, count] : tool_calls_)
     sample(out, "mcpgate_tool_calls_total",

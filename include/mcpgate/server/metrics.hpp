@@ -56,6 +56,8 @@ struct MetricsGauges {
 
 class Metrics final : public protocol::DispatchObserver {
  public:
+  static constexpr std::size_t method_slots = 14;  // the 13 MCP request methods, and "other"
+
   void request_finished(std::string_view method, bool error) override;
   void tool_call_finished(std::string_view tool, std::string_view outcome,
                           std::chrono::nanoseconds took) override;
@@ -69,7 +71,8 @@ class Metrics final : public protocol::DispatchObserver {
  private:
   using Key = std::pair<std::string, std::string>;
   mutable std::mutex mutex_;
-  std::map<Key, std::uint64_t> requests_;         // (method, outcome)
+  // [MCP method, or "other" last][ok, error]
+  std::array<std::array<std::atomic<std::uint64_t>, 2>, method_slots> requests_{};
   std::map<Key, std::uint64_t> tool_calls_;       // (tool, outcome)
   std::map<std::string, Histogram> tool_latency_;  // tool
   std::map<std::string, std::uint64_t> backend_;   // outcome
