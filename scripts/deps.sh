@@ -42,7 +42,15 @@ ensure_packages() {
   local arg
   for arg in "$@"; do
     case "$arg" in
-      --test) wanted+=("${MCPGATE_TEST_PACKAGES[@]}") ;;
+      --test)
+        wanted+=("${MCPGATE_TEST_PACKAGES[@]}")
+        # The SDK, soak and conformance suites run on Node. Any node and npm already on PATH
+        # will do (scripts/conformance.sh fetches Node 22 with npm when that one is older);
+        # Debian's are installed only when there are none, never over another distribution's.
+        if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+          wanted+=(nodejs npm)
+        fi
+        ;;
       --fuzz) wanted+=("${MCPGATE_FUZZ_PACKAGES[@]}") ;;
       --nginx) wanted+=("${MCPGATE_NGINX_PACKAGES[@]}") ;;
       *)

@@ -264,6 +264,16 @@ if ((release_ok)); then
   # MCPGATE_BUILD_DIR points elsewhere.
   for suite in "${shell_suites[@]}"; do
     run_suite "$suite" --binary "$binary"
+    if [[ "$suite" == scripts/conformance.sh ]]; then
+      # The node suites after it want Node >= 20. Where the system's is older (Debian 12 ships
+      # 18), use the Node 22 that conformance.sh has just fetched into its cache.
+      node22="${MCPGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgate}/node22/node_modules/node/bin"
+      system_node_major=$(node -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0)
+      if ((system_node_major < 20)) && [[ -x "$node22/node" ]]; then
+        export PATH="$node22:$PATH"
+        note "using Node $("$node22/node" --version) from $node22 for the node suites"
+      fi
+    fi
   done
   # The next suite release as an early warning: its 2025-11-25 requirements must pass too.
   run_suite scripts/conformance.sh --binary "$binary" --version 0.2.0-alpha.12
