@@ -20,16 +20,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -x "$binary" ]] || { echo "soak.sh: no executable mcpgate at $binary" >&2; echo "soak: 0 passed, 1 failed"; exit 1; }
-command -v node >/dev/null || { echo "soak.sh: node is not installed" >&2; echo "soak: 0 passed, 1 failed"; exit 1; }
 
-log="$(mktemp "${TMPDIR:-/tmp}/mcpgate-soak.XXXXXX")"
-trap 'rm -f "$log"' EXIT
-status=0
-timeout --kill-after=5 600 node "$repo/tests/soak/soak.mjs" --binary "$binary" "${args[@]}" 2>&1 | tee "$log" || status=$?
-line="$(grep -E '^RESULT passed=[0-9]+ failed=[0-9]+$' "$log" | tail -n1 || true)"
-p="$(sed -nE 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\1/p' <<<"$line")"
-f="$(sed -nE 's/^RESULT passed=([0-9]+) failed=([0-9]+)$/\2/p' <<<"$line")"
-p=${p:-0}; f=${f:-0}
-if [[ "$status" -ne 0 && "$f" -eq 0 ]]; then f=1; fi
-echo "soak: $p passed, $f failed"
-[[ "$f" -eq 0 ]]
+# shellcheck source=scripts/node-suite.sh
+source "$here/node-suite.sh"
+run_node_suite soak 600 "$repo/tests/soak/soak.mjs" --binary "$binary" "${args[@]}"

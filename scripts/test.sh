@@ -7,7 +7,7 @@
 #  2. builds the release configuration with tests in build/ and runs `meson test`;
 #  3. runs each shell suite that exists: scripts/smoke.sh, scripts/conformance.sh,
 #     tests/sdk/run.sh, against build/mcpgate;
-#     scripts/smoke-nginx.sh, scripts/soak.sh, against build/mcpgate;
+#     scripts/smoke-nginx.sh, scripts/soak.sh, scripts/shutdown.sh, against build/mcpgate;
 #  4. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
 #  5. builds with clang, AddressSanitizer + UBSan and libFuzzer's coverage (build-asan-clang/),
 #     runs the 'unit' and 'integration' suites there, then each fuzz target for
@@ -258,7 +258,7 @@ fi
 binary="$repo_root/$build_dir/mcpgate"
 export MCPGATE_BINARY="$binary"
 shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/conformance.sh tests/sdk/run.sh
-              scripts/soak.sh)
+              scripts/soak.sh scripts/shutdown.sh)
 if ((release_ok)); then
   # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
   # MCPGATE_BUILD_DIR points elsewhere.
@@ -291,7 +291,7 @@ if [[ "${MCPGATE_SKIP_SANITIZERS:-0}" == 1 ]]; then
   note "sanitizer builds skipped (MCPGATE_SKIP_SANITIZERS=1)"
 else
   # Make every sanitizer report fail the test that triggered it, with a usable stack.
-  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$repo_root/tests/tsan.supp}
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 

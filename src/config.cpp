@@ -92,7 +92,7 @@ ParsedConfig parse_config(int argc, char** argv) {
                   "Seconds one backend request may take in all", "MCP_REQUEST_TIMEOUT");
 
   double heartbeat = 0, session_ttl = 0, init_timeout = 0, init_retry = 0, client_timeout = 0,
-         test_delay = 0, thread_idle = 0;
+         test_delay = 0, thread_idle = 0, client_io = 0, header = 0;
   add_duration_ms(app, "--heartbeat", config.heartbeat, heartbeat,
                   "Seconds between ': ping' comments on idle SSE streams", "MCPGATE_HEARTBEAT");
   add_duration_ms(app, "--session-ttl", config.session_ttl, session_ttl,
@@ -110,6 +110,14 @@ ParsedConfig parse_config(int argc, char** argv) {
                   "Seconds an idle connection or request thread is kept before it exits "
                   "(a few always stay)",
                   "MCPGATE_THREAD_IDLE_TIMEOUT");
+  add_duration_ms(app, "--client-timeout", config.client_io_timeout, client_io,
+                  "Seconds a read from or write to a client may make no progress before its "
+                  "connection is closed (a client that stops reading its stream, a stalled sender)",
+                  "MCPGATE_CLIENT_TIMEOUT");
+  add_duration_ms(app, "--header-timeout", config.header_timeout, header,
+                  "Seconds a request's line and headers may take to arrive in all (against "
+                  "clients that trickle them)",
+                  "MCPGATE_HEADER_TIMEOUT");
   app.add_flag("--eager-init", config.eager_init,
                "Initialise the shared context at start-up instead of on the first session")
       ->envname("MCPGATE_EAGER_INIT");
@@ -182,6 +190,12 @@ ParsedConfig parse_config(int argc, char** argv) {
   config.client_request_timeout = seconds_to<std::chrono::milliseconds>(client_timeout);
   config.test_init_delay = seconds_to<std::chrono::milliseconds>(test_delay);
   config.thread_idle_timeout = seconds_to<std::chrono::milliseconds>(thread_idle);
+  config.client_io_timeout = seconds_to<std::chrono::milliseconds>(client_io);
+  config.header_timeout = seconds_to<std::chrono::milliseconds>(header);
+  if (config.client_io_timeout.count() <= 0 || config.header_timeout.count() <= 0) {
+    std::cerr << "mcpgate: --client-timeout and --header-timeout must be at least 0.001 s\n";
+    return ParsedConfig{std::nullopt, 2};
+  }
   config.backend_connect_timeout = seconds_to<std::chrono::milliseconds>(connect_timeout);
   config.backend_read_timeout = seconds_to<std::chrono::milliseconds>(read_timeout);
   config.backend_request_timeout = seconds_to<std::chrono::milliseconds>(request_timeout);

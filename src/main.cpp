@@ -9,11 +9,35 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <fstream>
 #include <pthread.h>
 #include <string_view>
 #include <thread>
+
+namespace {
+
+// Every connection is a descriptor: lift the soft open-files limit (1024 on many systems) to
+// the hard one, and say so when even that cannot hold --max-connections.
+void raise_open_files_limit(std::size_t max_connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  // Files, the listening socket, backend connections and the store need a few more.
+  constexpr rlim_t reserve = 64;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + reserve)
+    spdlog::warn("the open files limit is {}: fewer than the {} connections --max-connections "
+                 "allows can be accepted (raise it with ulimit -n or LimitNOFILE=)",
+                 limit.rlim_cur, max_connections);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "ingest")
@@ -24,6 +48,7 @@ int main(int argc, char** argv) {
   const mcpgate::Config& config = *parsed.config;
 
   mcpgate::configure_logging(config.log_format, config.log_level);
+  raise_open_files_limit(config.max_connections);
 
   // Signals are taken by one thread with sigwait(); every other thread inherits the mask.
   sigset_t signals;

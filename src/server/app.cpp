@@ -58,6 +58,9 @@ HttpOptions http_options(const Config& config) {
   options.max_connections = config.max_connections;
   options.max_body = config.max_body;
   options.thread_idle_timeout = config.thread_idle_timeout;
+  options.read_timeout = config.client_io_timeout;
+  options.write_timeout = config.client_io_timeout;
+  options.header_timeout = config.header_timeout;
   return options;
 }
 

@@ -2,17 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
-#include <dirent.h>
+#include "mcpgate/server/connection_stream.hpp"
+
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 
 namespace mcpgate::server {
@@ -23,42 +26,77 @@ namespace {
 // handler answers it 503 at once. Per-thread by nature (it describes the current connection).
 thread_local bool serving_overflow = false;
 
-// End every accepted connection to `port` that is idle in keep-alive, so that shutdown does not
-// wait out keep-alive timeouts. Listening sockets are already closed by then.
-void shutdown_accepted_sockets(int port) {
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (!dir) return;
-  while (dirent* entry = ::readdir(dir)) {
-    char* end = nullptr;
-    const long fd = std::strtol(entry->d_name, &end, 10);
-    if (end == entry->d_name || *end != '\0' || fd == ::dirfd(dir)) continue;
-    struct stat st {};
-    if (::fstat(static_cast<int>(fd), &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
-    sockaddr_storage local{};
-    socklen_t len = sizeof(local);
-    if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&local), &len) != 0)
-      continue;
-    int local_port = -1;
-    if (local.ss_family == AF_INET)
-      local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
-    else if (local.ss_family == AF_INET6)
-      local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
-    if (local_port != port) continue;
-    sockaddr_storage peer{};
-    len = sizeof(peer);
-    if (::getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &len) != 0)
-      continue;  // not a connection
-    ::shutdown(static_cast<int>(fd), SHUT_RD);
-  }
-  ::closedir(dir);
-}
-
 }  // namespace
 
-// httplib's Server with a real listen backlog (0.11.4 hard-codes 5).
+// The connections being served, so that shutdown can end the ones idle in keep-alive at once.
+// A descriptor leaves the set before it is closed: its number is never acted on after the
+// kernel may have given it to a new connection.
+class HttpServer::OpenConnections {
+ public:
+  void add(int fd) {
+    std::lock_guard lock(mutex_);
+    fds_.insert(fd);
+  }
+  void remove(int fd) {
+    std::lock_guard lock(mutex_);
+    fds_.erase(fd);
+  }
+  // shutdown(2) never blocks, so holding the lock across it keeps remove()-then-close() ordered
+  // after it without stalling anyone.
+  void shutdown_reads() {
+    std::lock_guard lock(mutex_);
+    for (const int fd : fds_) ::shutdown(fd, SHUT_RD);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_set<int> fds_;
+};
+
+// httplib's Server with a real listen backlog (0.11.4 hard-codes 5), serving each connection
+// through mcpgate's own loop and ConnectionStream, so that request headers have a deadline and
+// open connections are known by descriptor.
 class HttpServer::Listener : public httplib::Server {
  public:
+  Listener(const HttpOptions& options, OpenConnections& open) : options_(options), open_(open) {}
+
   bool relisten(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+
+ private:
+  // httplib's keep-alive protocol, as its own loop runs it: up to keep_alive_requests requests,
+  // each after at most keep_alive_timeout of silence, until a request asks to close or the
+  // server stops.
+  bool process_and_close_socket(socket_t sock) override {
+    int yes = 1;
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+    open_.add(sock);
+    ConnectionStream stream(sock, StreamTimeouts{options_.read_timeout, options_.write_timeout});
+    bool ok = false;
+    for (std::size_t left = options_.keep_alive_requests;
+         left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
+      if (!stream.wait_for_request(options_.keep_alive_timeout)) break;
+      stream.set_deadline(ConnectionStream::Clock::now() + options_.header_timeout);
+      bool closed = false;
+      ok = process_request(stream, left == 1, closed,
+                           [&stream](httplib::Request&) { stream.clear_deadline(); });
+      if (stream.deadline_expired()) {
+        std::string ip;
+        int port = 0;
+        stream.get_remote_ip_and_port(ip, port);
+        spdlog::info("closed the connection from {}:{}: its request headers took longer than {} ms",
+                     ip, port, options_.header_timeout.count());
+        break;
+      }
+      if (!ok || closed || stream.read_failed()) break;
+    }
+    open_.remove(sock);
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  const HttpOptions& options_;
+  OpenConnections& open_;
 };
 
 // Gives each accepted connection a pool thread at once. Past the cap the connection still gets a
@@ -131,7 +169,8 @@ HttpServer::HttpServer(HttpOptions options)
       connections_(std::make_shared<WorkerPool>(WorkerPool::Options{
           options_.max_connections, 256 * 1024, options_.thread_idle_timeout, 4,
           "connection"})),
-      listener_(std::make_unique<Listener>()) {
+      open_(std::make_unique<OpenConnections>()),
+      listener_(std::make_unique<Listener>(options_, *open_)) {
   auto& svr = *listener_;
   svr.new_task_queue = [this] { return new ConnectionQueue(connections_, rejected_); };
   svr.set_tcp_nodelay(true);
@@ -139,10 +178,6 @@ HttpServer::HttpServer(HttpOptions options)
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  svr.set_keep_alive_max_count(options_.keep_alive_requests);
-  svr.set_keep_alive_timeout(options_.keep_alive_timeout.count());
-  svr.set_read_timeout(options_.read_timeout.count(), 0);
-  svr.set_write_timeout(options_.write_timeout.count(), 0);
   svr.set_payload_max_length(options_.max_body);
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!serving_overflow) {
@@ -206,9 +241,7 @@ void HttpServer::stop() {
   listener_->stop();
 }
 
-void HttpServer::disconnect_idle() {
-  if (port_ > 0) shutdown_accepted_sockets(port_);
-}
+void HttpServer::disconnect_idle() { open_->shutdown_reads(); }
 
 WorkerPool::Stats HttpServer::connection_stats() const { return connections_->stats(); }
 

@@ -1,7 +1,8 @@
 // cpp-httplib, configured so that no connection can starve another: a thread per connection
 // from an elastic pool (an immediate 503 past the cap, never a queue), TCP_NODELAY, SO_REUSEADDR
 // without SO_REUSEPORT (a second server on the port fails to start), a real listen backlog,
-// bounded bodies and timeouts, and a shutdown that ends idle keep-alive connections at once.
+// bounded bodies, per-read and per-write timeouts, a deadline on request headers (slow senders
+// cannot hold a connection), and a shutdown that ends idle keep-alive connections at once.
 #pragma once
 
 #include "mcpgate/server/worker_pool.hpp"
@@ -21,9 +22,10 @@ struct HttpOptions {
   int port = 0;
   std::size_t max_connections = 10000;
   std::size_t max_body = 4 * 1024 * 1024;
-  std::chrono::seconds read_timeout{10};
-  std::chrono::seconds write_timeout{10};
-  std::chrono::seconds keep_alive_timeout{5};
+  std::chrono::milliseconds read_timeout{10000};    // one read from a client that makes no progress
+  std::chrono::milliseconds write_timeout{10000};   // one write a client makes no room for
+  std::chrono::milliseconds header_timeout{20000};  // a request's line and headers, in all
+  std::chrono::milliseconds keep_alive_timeout{5000};
   std::size_t keep_alive_requests = 10000;
   int backlog = 1024;
   std::chrono::milliseconds thread_idle_timeout{30000};  // idle connection threads retire after this
@@ -60,12 +62,14 @@ class HttpServer {
   [[nodiscard]] std::uint64_t rejected_connections() const noexcept { return rejected_.load(); }
 
  private:
+  class OpenConnections;
   class Listener;
   class ConnectionQueue;
 
   HttpOptions options_;
   RequestFilter filter_;
   std::shared_ptr<WorkerPool> connections_;
+  std::unique_ptr<OpenConnections> open_;
   std::unique_ptr<Listener> listener_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> rejected_{0};

@@ -1,0 +1,71 @@
+// One accepted connection as cpp-httplib's Stream, with mcpgate's own timeouts.
+//
+// httplib's SocketStream only bounds each read: a client that trickles its request a byte at a
+// time, each byte inside the read timeout, holds its connection for as long as it likes. This
+// stream adds an absolute deadline that HttpServer arms while a request's line and headers are
+// being read (--header-timeout) and clears once they are complete. Writes wait at most the write
+// timeout for the client to make room, so a client that never reads its stream is cut off too.
+// Neither the deadline nor the timeouts ever take a lock: each stream belongs to one thread.
+#pragma once
+
+#include <httplib.h>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace mcpgate::server {
+
+struct StreamTimeouts {
+  std::chrono::milliseconds read{10000};   // one read that makes no progress
+  std::chrono::milliseconds write{10000};  // one write the client makes no room for
+};
+
+class ConnectionStream final : public httplib::Stream {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Does not own `fd`: the connection loop closes it.
+  ConnectionStream(int fd, StreamTimeouts timeouts) noexcept : fd_(fd), timeouts_(timeouts) {}
+
+  // Waits up to `idle` for the next request's first byte. False when the client closed the
+  // connection, the socket was shut down, or the wait ran out.
+  [[nodiscard]] bool wait_for_request(std::chrono::milliseconds idle);
+
+  // Reads fail once `deadline` has passed, until clear_deadline().
+  void set_deadline(Clock::time_point deadline) noexcept { deadline_ = deadline; }
+  void clear_deadline() noexcept { deadline_.reset(); }
+  // True when a read failed because the deadline had passed (not a client close or timeout).
+  [[nodiscard]] bool deadline_expired() const noexcept { return deadline_expired_; }
+  // True once a read timed out, hit the deadline or found the connection closed: whatever
+  // httplib answered, the connection cannot carry another request.
+  [[nodiscard]] bool read_failed() const noexcept { return read_failed_; }
+
+  bool is_readable() const override;
+  // Writable within the write timeout and the client still there.
+  bool is_writable() const override;
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override;
+  void get_remote_ip_and_port(std::string& ip, int& port) const override;
+  void get_local_ip_and_port(std::string& ip, int& port) const override;
+  socket_t socket() const override { return fd_; }
+
+ private:
+  // How long the next read may wait: the read timeout, cut short by the deadline. Zero once the
+  // deadline has passed.
+  [[nodiscard]] std::chrono::milliseconds read_budget() const;
+
+  int fd_;
+  StreamTimeouts timeouts_;
+  std::optional<Clock::time_point> deadline_;
+  mutable bool deadline_expired_ = false;
+  bool read_failed_ = false;
+  // httplib reads request lines a byte at a time: buffer them to spare a syscall per byte.
+  std::array<char, 4096> buffer_{};
+  std::size_t buffered_begin_ = 0;
+  std::size_t buffered_end_ = 0;
+};
+
+}  // namespace mcpgate::server
