@@ -143,8 +143,17 @@ std::shared_ptr<const SharedContext> App::build_context() {
   }
   if (context->backend) {
     context->backend = std::make_shared<backend::MeteredBackend>(
-        context->backend, [metrics = metrics_](std::string_view outcome, std::chrono::nanoseconds took) {
+        context->backend,
+        [metrics = metrics_, &reachable = backend_reachable_](std::string_view outcome,
+                                                              std::chrono::nanoseconds took) {
           metrics->backend_request_finished(outcome, took);
+          // Every answer, or failure to get one, says whether the backend is there: /health
+          // follows it (degraded <-> ready) without waiting for the next health_check.
+          if (outcome == "2xx" || outcome == "3xx" || outcome == "4xx")
+            reachable = true;
+          else if (outcome == "connection_error" || outcome == "connect_timeout" ||
+                   outcome == "read_timeout")
+            reachable = false;
         });
     context->first_probe = probe(*context->backend);
     backend_reachable_ = context->first_probe.reachable;

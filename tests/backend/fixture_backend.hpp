@@ -182,9 +182,10 @@ class ThreadPerConnection : public httplib::TaskQueue {
 
 class FixtureBackend {
  public:
-  // Starts listening on 127.0.0.1 (ephemeral port); throws std::runtime_error if it cannot.
+  // Starts listening on 127.0.0.1 (ephemeral port, or `port` when given: a backend that comes
+  // back where it was); throws std::runtime_error if it cannot.
   FixtureBackend() : FixtureBackend(FixtureHandler{}) {}
-  explicit FixtureBackend(FixtureHandler handler) : handler_(std::move(handler)) {
+  explicit FixtureBackend(FixtureHandler handler, int port = 0) : handler_(std::move(handler)) {
     svr_.new_task_queue = [this] { return new fixture_detail::ThreadPerConnection(accepted_); };
     svr_.set_tcp_nodelay(true);
     svr_.set_keep_alive_max_count(100000);  // 0.11.4 closes after 5 requests by default
@@ -202,7 +203,8 @@ class FixtureBackend {
     svr_.Patch(".*", route);
     svr_.Delete(".*", route);
     svr_.Options(".*", route);
-    port_ = svr_.bind_to_any_port("127.0.0.1");
+    port_ = port == 0 ? svr_.bind_to_any_port("127.0.0.1")
+                      : (svr_.bind_to_port("127.0.0.1", port) ? port : -1);
     if (port_ <= 0) throw std::runtime_error("FixtureBackend: cannot listen on 127.0.0.1");
     svr_.relisten(1024);
     listener_ = std::thread([this] { svr_.listen_after_bind(); });

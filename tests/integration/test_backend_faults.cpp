@@ -1,0 +1,130 @@
+// A backend that is down at start, comes up, answers 500 and garbage, stalls past every
+// timeout, dies mid-run and flaps: through the real server, every tool call is answered with
+// the right error type (never a hang), /health answers throughout and follows the backend
+// (degraded <-> ready), and service resumes by itself each time the backend is back.
+#include "fixture_backend.hpp"
+#include "test_server.hpp"
+
+#include <atomic>
+
+using namespace itest;
+using mcpgate::test::FixtureBackend;
+using mcpgate::test::FixtureReply;
+using mcpgate::test::RecordedRequest;
+
+namespace {
+
+// What the fake Archon API does at the moment.
+enum class Mode { healthy, error_500, garbage, stall };
+
+struct BackendScript {
+  std::atomic<Mode> mode{Mode::healthy};
+
+  FixtureReply answer(const RecordedRequest& request) const {
+    switch (mode.load()) {
+      case Mode::error_500:
+        return FixtureReply{500, R"({"detail":{"error":"database is on fire"}})"};
+      case Mode::garbage:
+        return FixtureReply{200, "<html>a captive portal</html>", "text/html"};
+      case Mode::stall:
+        return FixtureReply{200, "{}", "application/json", 4s};  // past the 1 s read timeout
+      case Mode::healthy:
+        break;
+    }
+    if (request.path == "/api/health") return FixtureReply{200, R"({"status":"healthy"})"};
+    return FixtureReply{200, R"({"projects":[{"id":"p-1","title":"Alpha"}],"count":1})"};
+  }
+};
+
+// A port nothing listens on (yet): bind an ephemeral one and let it go.
+int vacant_port() {
+  FixtureBackend probe;
+  return probe.port();
+}
+
+// find_projects through the server: the tool's JSON payload (`success` true, or an error with
+// its `type`). An empty object when the call was not answered.
+json find_projects(int port, const std::string& session, int id) {
+  const auto reply = mcp_post(port, session, tool_call(id, "find_projects"));
+  if (!reply.ok || reply.status != 200) return json::object();
+  const auto response = reply.response(id);
+  if (!response || !response->contains("result")) return json::object();
+  return json::parse(result_text(*response), nullptr, false);
+}
+
+std::string error_type(const json& payload) {
+  if (!payload.is_object() || !payload.contains("error")) return {};
+  return payload["error"].value("type", "");
+}
+
+std::string health_status(TestServer& server) {
+  const auto health = server.client()->Get("/health");
+  if (!health || health->status != 200) return "unanswered";
+  return json::parse(health->body, nullptr, false).value("status", "");
+}
+
+}  // namespace
+
+TEST_CASE("backend faults: down, 500, garbage, stalled, dead, flapping; every call answered") {
+  const int backend_port = vacant_port();
+  auto config = test_config();
+  config.backend_url = "http://127.0.0.1:" + std::to_string(backend_port);
+  config.backend_connect_timeout = 1000ms;
+  config.backend_read_timeout = 1000ms;
+  config.backend_request_timeout = 2000ms;
+  TestServer server(config);
+  BackendScript script;
+  auto serve = [&script](const RecordedRequest& request) { return script.answer(request); };
+  int id = 1;
+
+  // Down at start: the server starts, sessions open, tools say why they fail.
+  const std::string session = open_session(server.port());
+  CHECK(health_status(server) == "degraded");
+  CHECK(error_type(find_projects(server.port(), session, ++id)) == "connection_error");
+
+  // The backend comes up where it was configured: calls succeed, /health is ready again.
+  auto backend = std::make_unique<FixtureBackend>(serve, backend_port);
+  CHECK(find_projects(server.port(), session, ++id).value("success", false));
+  CHECK(health_status(server) == "ready");
+
+  {  // Up but misbehaving.
+    script.mode = Mode::error_500;
+    const json failed = find_projects(server.port(), session, ++id);
+    CHECK(error_type(failed) == "api_error");
+    CHECK(failed["error"].value("http_status", 0) == 500);
+    CHECK(health_status(server) == "ready");  // it answers: up, if unhappy
+
+    script.mode = Mode::garbage;
+    CHECK(error_type(find_projects(server.port(), session, ++id)) == "invalid_response");
+
+    // Stalled: the call ends at the read timeout, and /health answers while it waits.
+    script.mode = Mode::stall;
+    auto stalled = std::async(std::launch::async, [&, call_id = ++id] {
+      return find_projects(server.port(), session, call_id);
+    });
+    CHECK(health_status(server) != "unanswered");
+    CHECK(error_type(stalled.get()) == "read_timeout");
+    CHECK(health_status(server) == "degraded");
+    script.mode = Mode::healthy;
+    CHECK(find_projects(server.port(), session, ++id).value("success", false));
+    CHECK(health_status(server) == "ready");
+  }
+
+  // Dies mid-run, then comes back.
+  backend.reset();
+  CHECK(error_type(find_projects(server.port(), session, ++id)) == "connection_error");
+  CHECK(health_status(server) == "degraded");
+  backend = std::make_unique<FixtureBackend>(serve, backend_port);
+  CHECK(find_projects(server.port(), session, ++id).value("success", false));
+
+  // Flapping: up and down in quick succession; each call gets one answer or the other.
+  for (int flap = 0; flap < 5; ++flap) {
+    backend.reset();
+    CHECK(error_type(find_projects(server.port(), session, ++id)) == "connection_error");
+    backend = std::make_unique<FixtureBackend>(serve, backend_port);
+    CHECK(find_projects(server.port(), session, ++id).value("success", false));
+  }
+  CHECK(health_status(server) == "ready");
+  // One session carried through all of it.
+  CHECK(server.app().sessions().counts().streamable_http == 1);
+}
