@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "mcpgate/server/connection_stream.hpp"
+#include "mcpgate/server/hangup_watch.hpp"
+#include "mcpgate/transport/client_hangup.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -53,12 +55,26 @@ class HttpServer::OpenConnections {
   std::unordered_set<int> fds_;
 };
 
+// The hang-up notifier of one connection, for the SSE writers it serves.
+class ConnectionHangups final : public transport::HangupNotifier {
+ public:
+  ConnectionHangups(HangupWatch& watch, int fd) noexcept : watch_(watch), fd_(fd) {}
+  std::shared_ptr<void> watch(std::function<void()> on_hangup) override {
+    return watch_.watch(fd_, std::move(on_hangup));
+  }
+
+ private:
+  HangupWatch& watch_;
+  int fd_;
+};
+
 // httplib's Server with a real listen backlog (0.11.4 hard-codes 5), serving each connection
 // through mcpgate's own loop and ConnectionStream, so that request headers have a deadline and
 // open connections are known by descriptor.
 class HttpServer::Listener : public httplib::Server {
  public:
-  Listener(const HttpOptions& options, OpenConnections& open) : options_(options), open_(open) {}
+  Listener(const HttpOptions& options, OpenConnections& open, HangupWatch& hangups)
+      : options_(options), open_(open), hangups_(hangups) {}
 
   bool relisten(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
 
@@ -71,6 +87,8 @@ class HttpServer::Listener : public httplib::Server {
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
     open_.add(sock);
     ConnectionStream stream(sock, StreamTimeouts{options_.read_timeout, options_.write_timeout});
+    ConnectionHangups hangups(hangups_, sock);
+    transport::ScopedHangupNotifier serving(&hangups);
     bool ok = false;
     for (std::size_t left = options_.keep_alive_requests;
          left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
@@ -97,6 +115,7 @@ class HttpServer::Listener : public httplib::Server {
 
   const HttpOptions& options_;
   OpenConnections& open_;
+  HangupWatch& hangups_;
 };
 
 // Gives each accepted connection a pool thread at once. Past the cap the connection still gets a
@@ -170,7 +189,8 @@ HttpServer::HttpServer(HttpOptions options)
           options_.max_connections, 256 * 1024, options_.thread_idle_timeout, 4,
           "connection"})),
       open_(std::make_unique<OpenConnections>()),
-      listener_(std::make_unique<Listener>(options_, *open_)) {
+      hangups_(std::make_unique<HangupWatch>()),
+      listener_(std::make_unique<Listener>(options_, *open_, *hangups_)) {
   auto& svr = *listener_;
   svr.new_task_queue = [this] { return new ConnectionQueue(connections_, rejected_); };
   svr.set_tcp_nodelay(true);

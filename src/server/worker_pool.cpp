@@ -115,14 +115,20 @@ void WorkerPool::run(Worker* self) {
   std::vector<pthread_t> to_join;
   reap_finished_locked(to_join);
   finished_.push_back(pthread_self());
-  const bool burst_over = !stopping_ && !to_join.empty();
+  // malloc_trim walks every arena under its lock and stalls every allocating thread meanwhile:
+  // when thousands of threads retire together it must run once, not once per thread. So: when
+  // the pool is back at its floor (the burst is over), else at most every trim_interval.
+  const auto now = std::chrono::steady_clock::now();
+  const bool trim = !stopping_ && !to_join.empty() &&
+                    (threads_ <= options_.idle_floor || now - last_trim_ >= trim_interval);
+  if (trim) last_trim_ = now;
   lock.unlock();
   all_exited_.notify_all();
   became_idle_.notify_all();
   join_all(to_join);
   // Threads retire only after idling, so a burst is over: hand the memory its requests used
   // back to the OS instead of keeping it in malloc's per-thread arenas.
-  if (burst_over) ::malloc_trim(0);
+  if (trim) ::malloc_trim(0);
 }
 
 bool WorkerPool::wait_idle(std::chrono::milliseconds timeout) {

@@ -57,6 +57,14 @@ void EventStream::request_disconnect() {
   changed_.notify_all();
 }
 
+void EventStream::client_gone(std::uint64_t generation) {
+  {
+    std::lock_guard lock(mutex_);
+    gone_generation_ = generation;
+  }
+  changed_.notify_all();
+}
+
 std::string EventStream::cursor_id() const {
   std::lock_guard lock(mutex_);
   return id_ + "." + std::to_string(next_seq_ - 1);
@@ -121,8 +129,8 @@ EventStream::Batch EventStream::wait(std::uint64_t generation, std::uint64_t aft
                                      Clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   auto ready = [&] {
-    return closed_ || generation != generation_ || disconnect_ || next_seq_ - 1 > after_seq ||
-           finished_;
+    return closed_ || generation != generation_ || disconnect_ || gone_generation_ == generation ||
+           next_seq_ - 1 > after_seq || finished_;
   };
   changed_.wait_until(lock, deadline, ready);
 
@@ -134,6 +142,10 @@ EventStream::Batch EventStream::wait(std::uint64_t generation, std::uint64_t aft
   }
   if (closed_) {
     batch.closed = true;
+    return batch;
+  }
+  if (gone_generation_ == generation) {
+    batch.client_gone = true;
     return batch;
   }
   if (disconnect_) {

@@ -1,5 +1,6 @@
 #include "mcpgate/transport/sse_writer.hpp"
 
+#include "mcpgate/transport/client_hangup.hpp"
 #include "mcpgate/transport/sse.hpp"
 
 #include <spdlog/spdlog.h>
@@ -17,19 +18,24 @@ bool write_all(httplib::DataSink& sink, const std::string& frame) {
 WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint64_t generation,
                          std::uint64_t after_seq, const WriterOptions& options) noexcept {
   using Clock = EventStream::Clock;
-  // How often an idle stream checks that its client is still there.
-  const auto liveness = std::min(options.heartbeat, std::chrono::milliseconds(1000));
   try {
+    // A client that closes is reported at once (the writer is woken); one that vanishes without
+    // closing is found by the heartbeat's write.
+    std::shared_ptr<void> hangup;
+    if (auto* notifier = current_hangup_notifier())
+      hangup = notifier->watch([&stream, generation] { stream.client_gone(generation); });
     if (!options.first_frame.empty() && !write_all(sink, options.first_frame))
       return WriteOutcome::client_gone;
     auto next_ping = Clock::now() + options.heartbeat;
     std::uint64_t cursor = after_seq;
     for (;;) {
-      const auto deadline = std::min(next_ping, Clock::now() + liveness);
-      auto batch = stream.wait(generation, cursor, deadline);
+      // An idle stream wakes only for its heartbeat: with 10,000 streams open, a shorter
+      // liveness check would be thousands of wake-ups a second for nothing.
+      auto batch = stream.wait(generation, cursor, next_ping);
       if (options.on_activity) options.on_activity();
       if (batch.superseded) return WriteOutcome::superseded;
       if (batch.closed) return WriteOutcome::closed;
+      if (batch.client_gone) return WriteOutcome::client_gone;
       if (batch.disconnect) return WriteOutcome::disconnect;
       for (const auto& frame : batch.frames)
         if (!write_all(sink, frame)) return WriteOutcome::client_gone;
@@ -39,13 +45,12 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
         next_ping = Clock::now() + options.heartbeat;
       }
       if (batch.finished) return WriteOutcome::finished;
-      if (batch.frames.empty()) {
-        if (Clock::now() >= next_ping) {
-          if (!write_all(sink, sse::comment("ping"))) return WriteOutcome::client_gone;
-          next_ping = Clock::now() + options.heartbeat;
-        } else if (!sink.is_writable()) {
+      if (batch.frames.empty() && Clock::now() >= next_ping) {
+        // A write to a client that has closed still succeeds once; looking first (is_writable
+        // peeks for the close) notices it within this one heartbeat interval.
+        if (!sink.is_writable() || !write_all(sink, sse::comment("ping")))
           return WriteOutcome::client_gone;
-        }
+        next_ping = Clock::now() + options.heartbeat;
       }
     }
   } catch (const std::exception& e) {

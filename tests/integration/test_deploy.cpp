@@ -14,14 +14,18 @@ mcpgate::Config instance_config(std::string id) {
 }
 
 // GET /sse with extra headers; the endpoint event's data, or "" when it did not come.
-std::string endpoint_data(int port, Headers extra, std::string_view path = "/sse") {
-  RawHttp http(port);
+// The endpoint event's data of a new legacy stream. The stream stays open in `keep` when given
+// (its session ends when it closes).
+std::string endpoint_data(int port, Headers extra, std::string_view path = "/sse",
+                          std::unique_ptr<RawHttp>* keep = nullptr) {
+  auto http = std::make_unique<RawHttp>(port);
   Headers headers{{"Accept", "text/event-stream"}};
   for (auto& header : extra) headers.push_back(std::move(header));
-  if (!http.send_request("GET", path, headers) || !http.read_head() || http.status() != 200)
+  if (!http->send_request("GET", path, headers) || !http->read_head() || http->status() != 200)
     return {};
-  auto event = http.next_event();
+  auto event = http->next_event();
   if (!event || event->event != "endpoint") return {};
+  if (keep) *keep = std::move(http);
   return event->data;
 }
 
@@ -92,7 +96,9 @@ TEST_CASE("legacy endpoint: with --trust-forwarded a valid prefix is used, an in
   config.trust_forwarded = true;
   TestServer server(config);
 
-  const auto prefixed = endpoint_data(server.port(), {{"X-Forwarded-Prefix", "/mcp-gate"}});
+  std::unique_ptr<RawHttp> stream;
+  const auto prefixed =
+      endpoint_data(server.port(), {{"X-Forwarded-Prefix", "/mcp-gate"}}, "/sse", &stream);
   INFO("endpoint: " << prefixed);
   CHECK(starts_with(prefixed, "/mcp-gate/messages?sessionId=a."));
 

@@ -17,6 +17,8 @@
 
 namespace mcpgate::server {
 
+class HangupWatch;
+
 struct HttpOptions {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -70,6 +72,7 @@ class HttpServer {
   RequestFilter filter_;
   std::shared_ptr<WorkerPool> connections_;
   std::unique_ptr<OpenConnections> open_;
+  std::unique_ptr<HangupWatch> hangups_;
   std::unique_ptr<Listener> listener_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> rejected_{0};

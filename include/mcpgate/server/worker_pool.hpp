@@ -64,6 +64,8 @@ class WorkerPool {
   std::size_t idle_ = 0;
   std::vector<pthread_t> finished_;  // exited threads waiting to be joined
   bool stopping_ = false;
+  static constexpr std::chrono::seconds trim_interval{10};
+  std::chrono::steady_clock::time_point last_trim_{};  // when a retiring thread last trimmed
 };
 
 }  // namespace mcpgate::server

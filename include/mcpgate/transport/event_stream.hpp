@@ -47,6 +47,8 @@ class EventStream {
   void close();
   // Ask the current writer to drop its connection while keeping the events for a resume.
   void request_disconnect();
+  // The client of writer `generation` closed its connection: that writer (only) stops now.
+  void client_gone(std::uint64_t generation);
 
   // The id of the last event pushed so far (for a priming event), e.g. "s3.0".
   [[nodiscard]] std::string cursor_id() const;
@@ -58,6 +60,7 @@ class EventStream {
     bool closed = false;              // the stream was closed: stop now
     bool disconnect = false;          // drop the connection, keep the events
     bool superseded = false;          // another writer took over this stream
+    bool client_gone = false;         // this writer's client closed its connection
     bool gap = false;                 // events after `after_seq` were already evicted
   };
 
@@ -104,6 +107,7 @@ class EventStream {
   bool finished_ = false;
   bool closed_ = false;
   bool disconnect_ = false;
+  std::uint64_t gone_generation_ = 0;  // a writer whose client closed (0: none)
   std::uint64_t generation_ = 0;
   std::uint64_t delivered_ = 0;
   bool writer_ = false;

@@ -1,6 +1,7 @@
 // Drains one EventStream into one HTTP response, on the connection's own thread: it blocks only
-// on that stream (with a deadline), sends a heartbeat comment when idle, and notices a client
-// that went away within the heartbeat interval.
+// on that stream (with a deadline), sends a heartbeat comment when idle, notices at once a
+// client that closes its connection (through the thread's HangupNotifier, when there is one)
+// and within the heartbeat interval one that vanished without closing.
 #pragma once
 
 #include "mcpgate/transport/event_stream.hpp"

@@ -1,0 +1,47 @@
+// One thread and one epoll set that watch the sockets of open SSE streams for the client's
+// close (EPOLLRDHUP, EPOLLHUP, EPOLLERR), so that 10,000 idle streams cost no wake-ups at all
+// and a client that leaves is noticed at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace mcpgate::server {
+
+class HangupWatch {
+ public:
+  // Throws std::system_error when epoll or its thread cannot be created.
+  HangupWatch();
+  ~HangupWatch();
+  HangupWatch(const HangupWatch&) = delete;
+  HangupWatch& operator=(const HangupWatch&) = delete;
+
+  // Calls `on_hangup` once, on the watch's thread, when the client of `fd` closes; until the
+  // returned handle is released (after which no call is running or will start). `fd` must stay
+  // open while the handle lives. nullptr when epoll refuses the descriptor.
+  [[nodiscard]] std::shared_ptr<void> watch(int fd, std::function<void()> on_hangup);
+
+  [[nodiscard]] std::size_t watched() const;
+
+ private:
+  struct Entry {
+    int fd;
+    std::function<void()> on_hangup;
+  };
+  void remove(std::uint64_t key);
+  void run();
+
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;  // an eventfd: stops the thread
+  // Held while a callback runs, so remove() returning means the callback is not running.
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, Entry> entries_;
+  std::uint64_t next_key_ = 1;  // 0 is the wake-up descriptor's key
+  std::thread thread_;
+};
+
+}  // namespace mcpgate::server
