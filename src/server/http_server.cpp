@@ -28,6 +28,17 @@ namespace {
 // handler answers it 503 at once. Per-thread by nature (it describes the current connection).
 thread_local bool serving_overflow = false;
 
+// Set by the pre-routing handler when it answered a request whose body it never read (httplib
+// runs it before reading bodies): the connection loop then closes the connection after that
+// answer, since the unread body would otherwise be parsed as the next request.
+thread_local bool close_after_answer = false;
+
+bool carries_body(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  const auto length = req.get_header_value("Content-Length");
+  return !length.empty() && length != "0";
+}
+
 }  // namespace
 
 // The connections being served, so that shutdown can end the ones idle in keep-alive at once.
@@ -103,6 +114,10 @@ class HttpServer::Listener : public httplib::Server {
         stream.get_remote_ip_and_port(ip, port);
         spdlog::info("closed the connection from {}:{}: its request headers took longer than {} ms",
                      ip, port, options_.header_timeout.count());
+        break;
+      }
+      if (close_after_answer) {
+        close_after_answer = false;
         break;
       }
       if (!ok || closed || stream.read_failed()) break;
@@ -194,20 +209,29 @@ HttpServer::HttpServer(HttpOptions options)
   auto& svr = *listener_;
   svr.new_task_queue = [this] { return new ConnectionQueue(connections_, rejected_); };
   svr.set_tcp_nodelay(true);
+  // Our own connection loop enforces these; httplib only advertises them (Keep-Alive header).
+  svr.set_keep_alive_max_count(options_.keep_alive_requests);
+  svr.set_keep_alive_timeout(
+      std::chrono::duration_cast<std::chrono::seconds>(options_.keep_alive_timeout).count());
   svr.set_socket_options([](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   svr.set_payload_max_length(options_.max_body);
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!serving_overflow) {
-      return filter_ && filter_(req, res) ? httplib::Server::HandlerResponse::Handled
-                                          : httplib::Server::HandlerResponse::Unhandled;
+    if (serving_overflow) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_header("Connection", "close");
+      res.set_content(R"({"error":"too many connections; try again shortly"})", "application/json");
+      close_after_answer = true;
+      return httplib::Server::HandlerResponse::Handled;
     }
-    res.status = 503;
-    res.set_header("Retry-After", "1");
-    res.set_header("Connection", "close");
-    res.set_content(R"({"error":"too many connections; try again shortly"})", "application/json");
+    if (!filter_ || !filter_(req, res)) return httplib::Server::HandlerResponse::Unhandled;
+    if (carries_body(req)) {
+      res.set_header("Connection", "close");
+      close_after_answer = true;
+    }
     return httplib::Server::HandlerResponse::Handled;
   });
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,

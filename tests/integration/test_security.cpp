@@ -135,3 +135,34 @@ TEST_CASE("--max-body: a larger request body gets 413 and other sessions keep wo
   CHECK(after.status == 200);
   CHECK(after.response(6).has_value());
 }
+
+TEST_CASE("a request refused before its body is read closes its connection; the next one is served") {
+  // Refusals (401 here, 403 for a bad Host or Origin) are answered before the body is read; the
+  // unread body must not be taken for the next request on the same keep-alive connection.
+  auto config = test_config();
+  config.auth_token = token;
+  TestServer server(config);
+  const int port = server.port();
+  const std::string init = initialize_request(1, latest).dump();
+
+  RawHttp refused(port);
+  REQUIRE(refused.send_request("POST", "/mcp", mcp_headers("", ""), init));
+  REQUIRE(refused.read_head());
+  CHECK(refused.status() == 401);
+  CHECK(lower(refused.header("Connection")) == "close");
+  refused.read_body();
+  CHECK(refused.wait_closed(2000ms));
+
+  // A preflight carries no body: its connection stays open for the next request.
+  RawHttp preflight(port);
+  REQUIRE(preflight.send_request("OPTIONS", "/mcp",
+                                 {{"Origin", browser_origin}, {"Access-Control-Request-Method", "POST"}}));
+  REQUIRE(preflight.read_head());
+  CHECK(preflight.status() == 204);
+  CHECK(lower(preflight.header("Connection")) != "close");
+
+  const auto served = exchange(port, "POST", "/mcp",
+                               with(mcp_headers("", ""), "Authorization", std::string("Bearer ") + token), init);
+  REQUIRE(served.ok);
+  CHECK(served.status == 200);
+}
