@@ -20,15 +20,19 @@
 
 namespace mcpgate::backend {
 
+// Outside the anonymous namespace: HttpBackend::Impl holds these handles, and a class with
+// external linkage must not have members of an internal-linkage type.
+namespace curl_handle {
+struct EasyDeleter {
+  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+};
+}  // namespace curl_handle
+using EasyHandle = std::unique_ptr<CURL, curl_handle::EasyDeleter>;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-struct EasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 
 struct UrlDeleter {
   void operator()(CURLU* url) const noexcept { curl_url_cleanup(url); }

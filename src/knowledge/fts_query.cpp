@@ -7,7 +7,7 @@ namespace mcpgate::knowledge {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_query_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 // The unicode61 tokenizer keeps letters and digits; any non-ASCII byte may belong to a letter.
 bool searchable(std::string_view word) {
@@ -17,7 +17,7 @@ bool searchable(std::string_view word) {
   });
 }
 
-std::string quoted(std::string_view text) {
+std::string fts_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     if (c == '"') out += '"';  // FTS5 escapes a quote inside a string by doubling it
@@ -43,9 +43,9 @@ std::optional<std::string> fts_match_expression(std::string_view query, std::siz
   std::vector<Word> words;
   std::size_t i = 0;
   while (i < query.size() && words.size() < max_words) {
-    while (i < query.size() && is_space(query[i])) ++i;
+    while (i < query.size() && is_query_space(query[i])) ++i;
     const std::size_t start = i;
-    while (i < query.size() && !is_space(query[i])) ++i;
+    while (i < query.size() && !is_query_space(query[i])) ++i;
     std::string_view word = query.substr(start, i - start);
     bool prefix = false;
     if (word.size() > 1 && word.back() == '*') {
@@ -70,10 +70,10 @@ std::optional<std::string> fts_match_expression(std::string_view query, std::siz
     phrase += w.text;
     ++phrase_words;
   }
-  if (phrase_words >= 2) expression = quoted(phrase);
+  if (phrase_words >= 2) expression = fts_string(phrase);
   for (const Word& w : words) {
     if (!expression.empty()) expression += " OR ";
-    expression += quoted(w.text);
+    expression += fts_string(w.text);
     if (w.prefix) expression += " *";
   }
   return expression;

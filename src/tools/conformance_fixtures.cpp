@@ -12,7 +12,7 @@ constexpr const char* png_1x1 =
 constexpr const char* wav_silence =
     "UklGRjQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YRAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
-const json no_arguments = json{{"type", "object"}, {"additionalProperties", false}};
+const json closed_empty_schema = json{{"type", "object"}, {"additionalProperties", false}};
 
 json string_argument_schema(const char* name, const char* description) {
   return json{{"type", "object"},
@@ -21,7 +21,7 @@ json string_argument_schema(const char* name, const char* description) {
 }
 
 Tool simple(const char* name, const char* description, ToolHandler handler,
-            json schema = no_arguments) {
+            json schema = closed_empty_schema) {
   return Tool{name, "", description, std::move(schema), std::nullopt, nullptr, std::move(handler)};
 }
 

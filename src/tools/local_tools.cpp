@@ -10,7 +10,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-const json no_arguments = json{{"type", "object"}, {"properties", json::object()}};
+const json empty_object_schema = json{{"type", "object"}, {"properties", json::object()}};
 
 }  // namespace
 
@@ -20,7 +20,7 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
       "Health check",
       "Report whether the server is up and ready: its status, how long it has been running and "
       "the state of its start-up. Call it first when other tools fail unexpectedly.",
-      no_arguments,
+      empty_object_schema,
       string_result_schema("health_check"),
       json{{"readOnlyHint", true}, {"openWorldHint", false}},
       [status](const json&, ToolContext&) {
@@ -45,7 +45,7 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
       "Session info",
       "Show how many MCP sessions are open on this server, by transport, with the idle timeout "
       "after which an abandoned session is closed and the server's uptime.",
-      no_arguments,
+      empty_object_schema,
       string_result_schema("session_info"),
       json{{"readOnlyHint", true}, {"openWorldHint", false}},
       [status](const json&, ToolContext& context) {

@@ -10,10 +10,6 @@ using namespace itest;
 
 namespace {
 
-json body_of(const httplib::Result& res) {
-  return res ? json::parse(res->body, nullptr, false) : json();
-}
-
 httplib::Result post_initialize(httplib::Client& client, const json& id = 1) {
   return client.Post("/mcp", httplib::Headers{{"Accept", accept_both}},
                      initialize_request(id, latest).dump(), "application/json");

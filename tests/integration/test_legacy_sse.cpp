@@ -5,10 +5,6 @@ using namespace itest;
 
 namespace {
 
-json body_of(const httplib::Result& res) {
-  return res ? json::parse(res->body, nullptr, false) : json();
-}
-
 httplib::Result legacy_post(httplib::Client& client, const std::string& target, const json& body) {
   return client.Post(target.c_str(), httplib::Headers{{"Accept", accept_both}}, body.dump(),
                      "application/json");

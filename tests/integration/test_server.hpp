@@ -8,6 +8,8 @@
 #include "mcpgate/config.hpp"
 #include "mcpgate/server/app.hpp"
 
+#include "../eventually.hpp"
+
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -671,12 +673,12 @@ inline std::unique_ptr<RawHttp> open_get_stream(int port, const std::string& ses
 // Polls `condition` every 20 ms until it holds or `timeout` passes.
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
+  return test_support::eventually(std::move(condition), timeout, 20ms);
+}
+
+// A response's body as JSON (null when there was no response or it is not JSON).
+inline json body_of(const httplib::Result& res) {
+  return res ? json::parse(res->body, nullptr, false) : json();
 }
 
 }  // namespace itest

@@ -5,10 +5,6 @@ using namespace itest;
 
 namespace {
 
-json body_of(const httplib::Result& res) {
-  return res ? json::parse(res->body, nullptr, false) : json();
-}
-
 httplib::Result post_plain(httplib::Client& client, const std::string& session, const json& body,
                            const std::string& version = latest,
                            const std::string& accept = accept_both,

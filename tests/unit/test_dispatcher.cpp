@@ -6,6 +6,8 @@
 
 #include "sse_parse.hpp"
 
+#include "../eventually.hpp"
+
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 
@@ -26,24 +28,13 @@ namespace code = jsonrpc::code;
 
 namespace {
 
-// Debian's libspdlog.so is not built with ThreadSanitizer, so its lazily created registry looks
-// racy to TSan when the very first log call of the process happens on two threads at once.
-// Create it on the main thread before any test starts a thread.
-[[maybe_unused]] const auto spdlog_registry_ready = spdlog::default_logger();
+using test_support::eventually;
+
 
 using Clock = std::chrono::steady_clock;
 
 std::atomic<int> g_wait_started{0};
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
 
 tools::Tool tool(std::string name, tools::ToolHandler handler, json input_schema = json{{"type", "object"}}) {
   tools::Tool t;

@@ -1,6 +1,8 @@
 // InitGate (mcpgate/init_gate.hpp): run-once lazy initialisation that cannot wedge callers.
 #include "mcpgate/init_gate.hpp"
 
+#include "../eventually.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -17,6 +19,8 @@ using namespace mcpgate;
 using namespace std::chrono_literals;
 
 namespace {
+
+using test_support::eventually;
 
 using Gate = InitGate<int>;
 using Clock = std::chrono::steady_clock;
@@ -50,16 +54,6 @@ Outcome call(Gate& gate) {
   return out;
 }
 
-// Poll until `pred` holds or `limit` passes.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
 
 }  // namespace
 

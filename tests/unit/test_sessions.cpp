@@ -2,6 +2,8 @@
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/sessions/session.hpp"
 
+#include "../eventually.hpp"
+
 #include <doctest/doctest.h>
 #include <spdlog/spdlog.h>
 
@@ -21,10 +23,8 @@ using sessions::Transport;
 
 namespace {
 
-// Debian's libspdlog.so is not built with ThreadSanitizer, so its lazily created registry looks
-// racy to TSan when the very first log call of the process happens on two threads at once.
-// Create it on the main thread before any test starts a thread.
-[[maybe_unused]] const auto spdlog_registry_ready = spdlog::default_logger();
+using test_support::eventually;
+
 
 std::shared_ptr<const SharedContext> context() {
   static const auto ctx = std::make_shared<const SharedContext>();
@@ -46,17 +46,8 @@ bool id_chars_ok(std::string_view s) {
   return true;
 }
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
 
-Session make_session(Transport t = Transport::streamable_http, sessions::StreamOptions o = {}) {
+Session plain_session(Transport t = Transport::streamable_http, sessions::StreamOptions o = {}) {
   return Session("sid", t, context(), o);
 }
 
@@ -323,7 +314,7 @@ TEST_CASE("SessionRegistry: concurrent lookups of shared sessions while others a
 // Session
 
 TEST_CASE("Session: initialize happens once") {
-  auto s = make_session();
+  auto s = plain_session();
   CHECK_FALSE(s.initialized());
   CHECK(s.protocol_version().empty());
   Session::Negotiated n;
@@ -345,7 +336,7 @@ TEST_CASE("Session: initialize happens once") {
 }
 
 TEST_CASE("Session: client_supports reflects the declared capabilities") {
-  auto s = make_session();
+  auto s = plain_session();
   CHECK_FALSE(s.client_supports("sampling"));  // before initialize
   Session::Negotiated n;
   n.protocol_version = "2025-11-25";
@@ -363,15 +354,15 @@ TEST_CASE("Session: client_supports reflects the declared capabilities") {
 }
 
 TEST_CASE("Session: log level defaults to debug and can be changed") {
-  auto s = make_session();
+  auto s = plain_session();
   CHECK(s.log_level() == protocol::LogLevel::debug);
   s.set_log_level(protocol::LogLevel::warning);
   CHECK(s.log_level() == protocol::LogLevel::warning);
 }
 
 TEST_CASE("Session: the session stream depends on the transport") {
-  auto http = make_session(Transport::streamable_http);
-  auto legacy = make_session(Transport::legacy_sse);
+  auto http = plain_session(Transport::streamable_http);
+  auto legacy = plain_session(Transport::legacy_sse);
   REQUIRE(http.session_stream());
   REQUIRE(legacy.session_stream());
   CHECK(http.find_stream(http.session_stream()->id()) == http.session_stream());
@@ -392,7 +383,7 @@ TEST_CASE("Session: the session stream depends on the transport") {
 }
 
 TEST_CASE("Session: request streams are found until retired") {
-  auto s = make_session();
+  auto s = plain_session();
   auto a = s.open_request_stream();
   auto b = s.open_request_stream();
   REQUIRE(a);
@@ -413,7 +404,7 @@ TEST_CASE("Session: request streams are found until retired") {
 TEST_CASE("Session: at most retained_streams finished request streams are kept, oldest dropped first") {
   sessions::StreamOptions o;
   o.retained_streams = 3;
-  auto s = make_session(Transport::streamable_http, o);
+  auto s = plain_session(Transport::streamable_http, o);
   std::vector<std::shared_ptr<transport::EventStream>> opened;
   for (int i = 0; i < 12; ++i) {
     auto stream = s.open_request_stream();
@@ -431,7 +422,7 @@ TEST_CASE("Session: at most retained_streams finished request streams are kept, 
 TEST_CASE("Session: live request streams are never evicted to make room") {
   sessions::StreamOptions o;
   o.retained_streams = 2;
-  auto s = make_session(Transport::streamable_http, o);
+  auto s = plain_session(Transport::streamable_http, o);
   auto live1 = s.open_request_stream();  // not finished: its request is still running
   auto live2 = s.open_request_stream();
   auto live3 = s.open_request_stream();
@@ -442,7 +433,7 @@ TEST_CASE("Session: live request streams are never evicted to make room") {
   // A finished stream with a writer still attached is not evicted either.
   sessions::StreamOptions o2;
   o2.retained_streams = 1;
-  auto t = make_session(Transport::streamable_http, o2);
+  auto t = plain_session(Transport::streamable_http, o2);
   auto attached = t.open_request_stream();
   const auto gen = attached->attach();
   attached->finish();
@@ -456,7 +447,7 @@ TEST_CASE("Session: live request streams are never evicted to make room") {
 }
 
 TEST_CASE("Session::end closes every stream, cancels running requests and wakes reply waiters") {
-  auto s = make_session();
+  auto s = plain_session();
   Session::Negotiated n;
   n.protocol_version = "2025-11-25";
   REQUIRE(s.initialize(n));
@@ -506,7 +497,7 @@ TEST_CASE("Session::end closes every stream, cancels running requests and wakes 
 }
 
 TEST_CASE("ReplyRouter: a delivered response reaches its waiter; unknown ids are refused") {
-  auto s = make_session();
+  auto s = plain_session();
   auto e1 = s.replies().expect();
   auto e2 = s.replies().expect();
   CHECK(e1.id != e2.id);

@@ -1,6 +1,8 @@
 // server::WorkerPool (server/worker_pool.hpp): an elastic pool that starts every job at once.
 #include "mcpgate/server/worker_pool.hpp"
 
+#include "../eventually.hpp"
+
 #include <doctest/doctest.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -21,22 +23,11 @@ using server::WorkerPool;
 
 namespace {
 
-// Debian's libspdlog.so is not built with ThreadSanitizer, so its lazily created registry looks
-// racy to TSan when the very first log call of the process happens on two threads at once.
-// Create it on the main thread before any test starts a thread.
-[[maybe_unused]] const auto spdlog_registry_ready = spdlog::default_logger();
+using test_support::eventually;
+
 
 using Clock = std::chrono::steady_clock;
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 10000ms) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
 
 WorkerPool::Options pool_options(std::size_t max_threads = 64) {
   WorkerPool::Options o;
@@ -46,7 +37,7 @@ WorkerPool::Options pool_options(std::size_t max_threads = 64) {
 }
 
 // A gate that blocking jobs wait on until the test opens it (with a safety timeout).
-class Gate {
+class Signal {
  public:
   void open() {
     {
@@ -89,7 +80,7 @@ class CaptureSink : public spdlog::sinks::base_sink<std::mutex> {
 TEST_CASE("WorkerPool: N blocking jobs all start concurrently") {
   WorkerPool pool(pool_options());
   constexpr int jobs = 16;
-  Gate gate;
+  Signal gate;
   std::atomic<int> started{0}, finished{0};
   for (int i = 0; i < jobs; ++i)
     REQUIRE(pool.try_submit([&] {
@@ -116,7 +107,7 @@ TEST_CASE("WorkerPool: N blocking jobs all start concurrently") {
 
 TEST_CASE("WorkerPool: at the cap try_submit returns false and does not run the job") {
   WorkerPool pool(pool_options(2));
-  Gate gate;
+  Signal gate;
   std::atomic<int> started{0};
   std::atomic<bool> extra_ran{false};
   for (int i = 0; i < 2; ++i)
@@ -195,7 +186,7 @@ TEST_CASE("WorkerPool: wait_idle returns only after a job handed to an idle thre
 
 TEST_CASE("WorkerPool: wait_idle times out while a job runs") {
   WorkerPool pool(pool_options());
-  Gate gate;
+  Signal gate;
   std::atomic<bool> started{false};
   REQUIRE(pool.try_submit([&] {
     started = true;
@@ -264,7 +255,7 @@ TEST_CASE("WorkerPool: idle threads retire down to the idle floor") {
   o.idle_retire = 50ms;
   o.idle_floor = 2;
   WorkerPool pool(o);
-  Gate gate;
+  Signal gate;
   std::atomic<int> started{0};
   for (int i = 0; i < 5; ++i)
     REQUIRE(pool.try_submit([&] {
