@@ -1,0 +1,104 @@
+#include "closed_loop.hpp"
+
+#include <sys/resource.h>
+
+#include <memory>
+#include <vector>
+
+namespace loadgen {
+
+double process_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+bool is_good_result(std::string_view text) {
+  // A substring check, not a parse: the load generator must stay cheap next to the server.
+  return text.find("\"result\"") != std::string_view::npos &&
+         text.find("\"isError\":true") == std::string_view::npos;
+}
+
+bool accept_rpc_result(const Response& response, bool result_event) {
+  if (response.status != 200) return false;
+  return result_event || is_good_result(response.body);
+}
+
+ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options) {
+  struct Caller {
+    std::unique_ptr<Connection> connection;
+    Clock::time_point sent;
+    bool result_event = false;
+    bool busy = false;
+  };
+
+  Loop loop;
+  ClosedLoopResult result;
+  long long sequence = 0;
+  const auto start = Clock::now();
+  const auto measure_from = start + options.warmup;
+  const auto end = measure_from + options.duration;
+  std::vector<Caller> callers(static_cast<std::size_t>(options.connections));
+
+  auto send_next = [&](Caller& caller) {
+    caller.result_event = false;
+    caller.busy = true;
+    caller.sent = Clock::now();
+    caller.connection->send(options.request(sequence++));
+  };
+
+  for (auto& caller : callers) {
+    Caller* self = &caller;
+    caller.connection = std::make_unique<Connection>(
+        loop, url.address,
+        Connection::Handlers{
+            nullptr,
+            [self](const SseEvent& event) {
+              if (is_good_result(event.data)) self->result_event = true;
+            },
+            [&, self](Response& response) {
+              const auto now = Clock::now();
+              self->busy = false;
+              if (self->sent >= measure_from && now <= end) {
+                if (options.accept(response, self->result_event)) {
+                  ++result.ok;
+                  result.latencies.add(now - self->sent);
+                } else {
+                  ++result.errors;
+                  if (result.first_error.empty())
+                    result.first_error = "HTTP " + std::to_string(response.status) + ": " +
+                                         response.body.substr(0, 200);
+                }
+              }
+              if (now < end) send_next(*self);
+            },
+            [&, self](const std::string& why) {
+              self->busy = false;
+              if (Clock::now() >= measure_from) {
+                ++result.errors;
+                if (result.first_error.empty()) result.first_error = why;
+              }
+              if (Clock::now() < end) send_next(*self);
+            },
+        });
+  }
+
+  for (auto& caller : callers) send_next(caller);
+  loop.run_until([] { return false; }, measure_from);
+  const double cpu_before = process_cpu_seconds();
+  loop.run_until([] { return false; }, end);
+  result.cpu_seconds = process_cpu_seconds() - cpu_before;
+  result.seconds = std::chrono::duration<double>(options.duration).count();
+  // Let the last answers arrive so that the connections close cleanly.
+  loop.run_until(
+      [&] {
+        for (const auto& caller : callers)
+          if (caller.busy) return false;
+        return true;
+      },
+      Clock::now() + std::chrono::seconds(5));
+  return result;
+}
+
+}  // namespace loadgen

@@ -1,0 +1,44 @@
+// C keep-alive connections, each sending its next request as soon as the previous answer is
+// complete, for a fixed time: the throughput and latency of a request kind.
+#pragma once
+
+#include "http_client.hpp"
+#include "latencies.hpp"
+
+#include <functional>
+#include <string>
+
+namespace loadgen {
+
+struct ClosedLoopResult {
+  Latencies latencies;   // answers completed inside the measured window
+  long long ok = 0;
+  long long errors = 0;
+  double seconds = 0;    // the measured window
+  double cpu_seconds = 0;  // the load generator's own CPU time in the window
+  std::string first_error;
+};
+
+struct ClosedLoopOptions {
+  int connections = 1;
+  std::chrono::milliseconds warmup{0};
+  std::chrono::milliseconds duration{5000};
+  // The request to send; `sequence` is unique over the run (for JSON-RPC ids).
+  std::function<std::string(long long sequence)> request;
+  // Whether an answer is a success: its response, and for an event stream whether one of its
+  // events carried a result that is not a tool error.
+  std::function<bool(const Response&, bool result_event)> accept;
+};
+
+ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options);
+
+// CPU time this process has used so far (user + system), in seconds.
+double process_cpu_seconds();
+
+// The usual `accept`: HTTP 200 and a JSON-RPC result that is not a tool error, in the body or
+// in an event.
+bool accept_rpc_result(const Response& response, bool result_event);
+// Whether text (a JSON body or an event's data) is a JSON-RPC result that is not a tool error.
+bool is_good_result(std::string_view text);
+
+}  // namespace loadgen

@@ -1,0 +1,69 @@
+// The benchmark workloads. Each runs against one server and returns its figures as a JSON object
+// (one line of the run's results); none of them judges the figures.
+#pragma once
+
+#include "http_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace loadgen {
+
+using json = nlohmann::json;
+
+// sessions: N legacy HTTP+SSE sessions open at once; each initialises and calls `tool` once.
+// Reports the time until every endpoint event arrived, the call latencies, the server's RSS
+// before, with all sessions open and idle, and after they closed, and its own session count.
+struct SessionsOptions {
+  Url url;                  // the server's /sse URL
+  int sessions = 1000;
+  int open_window = 512;    // streams being opened at once (connect sent, no endpoint yet)
+  int call_window = 64;     // sessions in their initialise/call exchange at once
+  int post_connections = 64;
+  int server_pid = 0;       // for RSS; 0: not measured
+  std::string tool = "session_info";
+  std::chrono::seconds timeout{180};
+};
+json run_sessions(const SessionsOptions& options);
+
+// calls: one Streamable HTTP session, C keep-alive connections each calling `tool` in a closed
+// loop for a fixed time; calls/s and latency percentiles.
+struct CallsOptions {
+  Url url;  // the server's /mcp URL
+  int connections = 1;
+  std::chrono::milliseconds warmup{0};
+  std::chrono::milliseconds duration{5000};
+  std::string tool = "session_info";
+  json arguments = json::object();
+  // Send the calls without initialising a session first: for a bare HTTP server that answers
+  // any POST with fixed bytes (the baseline), which then gets the very same requests.
+  bool without_session = false;
+};
+json run_calls(const CallsOptions& options);
+
+// herd: N Streamable HTTP clients arrive at once at a server that has not started up yet (its
+// first backend probe is slow); each initialises and calls `tool`. Reports how many were served,
+// when the last one was, and how many times the server ran its initialisation.
+struct HerdOptions {
+  Url url;  // the server's /mcp URL
+  int clients = 1000;
+  std::string tool = "session_info";
+  std::chrono::seconds timeout{60};
+};
+json run_herd(const HerdOptions& options);
+
+// forward: the added latency of calling a backend tool through the server over calling the
+// backend directly, with C concurrent callers, and the backend connections the server opened.
+struct ForwardOptions {
+  Url url;      // the server's /mcp URL
+  Url backend;  // the stub backend (its /stats counts accepted connections)
+  int connections = 1;
+  std::chrono::milliseconds warmup{1000};
+  std::chrono::milliseconds duration{5000};
+  std::string project_id = "p1";
+};
+json run_forward(const ForwardOptions& options);
+
+}  // namespace loadgen

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's JSON lines into its Markdown report: the machine and versions, the
+targets of the benchmark with the ratios measured, and one table per workload. Every figure is
+the median over the repetitions (each repetition ran on freshly started servers)."""
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+
+def load(path):
+    runs = defaultdict(list)  # (workload, server, connections) -> [result, ...]
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            entry = json.loads(line)
+            result = entry["result"]
+            key = (result["workload"], entry["server"], result.get("connections"))
+            runs[key].append(result)
+    return runs
+
+
+def median(results, *path):
+    values = []
+    for r in results:
+        v = r
+        for p in path:
+            v = v.get(p) if isinstance(v, dict) else None
+        if isinstance(v, (int, float)):
+            values.append(v)
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=0, unit=""):
+    if value is None:
+        return "–"
+    if digits == 0:
+        return f"{value:,.0f}{unit}"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def mb(value):
+    return "–" if value is None else f"{value / 1e6:,.1f} MB"
+
+
+def kb(value):
+    return "–" if value is None else f"{value / 1e3:,.1f} KB"
+
+
+def verdict(ok):
+    if ok is None:
+        return "not measured"
+    return "met" if ok else "**missed**"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--mode", required=True)
+    parser.add_argument("--reps", type=int, required=True)
+    parser.add_argument("--machine", default="")
+    parser.add_argument("--versions", default="")
+    parser.add_argument("--command", default="")
+    parser.add_argument("--herd-delay-ms", type=float, default=2000)
+    args = parser.parse_args()
+    runs = load(args.results)
+
+    def get(workload, server, connections=None):
+        return runs.get((workload, server, connections), [])
+
+    out = []
+    w = out.append
+    w(f"# mcpgate benchmarks, {datetime.date.today().isoformat()} ({args.mode} run)")
+    w("")
+    w(f"- Command: `{args.command}`")
+    w(f"- Machine: {args.machine}")
+    w(f"- Versions: {args.versions}")
+    w(f"- Each figure is the median of {args.reps} repetition(s); every repetition starts each "
+      "server afresh, and the servers take turns going first. The load generator "
+      "(`bench/loadgen`, one thread on epoll) runs on the same machine as the server.")
+    if args.mode != "full":
+        w("- **Quick run**: sizes far below the targets' (it checks that the harness works); "
+          "the targets below are for `bench/run.sh full`.")
+    w("")
+
+    # ---------------------------------------------------------------- targets
+    mg16, peer16, bare16 = get("calls", "mcpgate", 16), get("calls", "ts-sdk", 16), get("calls", "bare-httplib", 16)
+    mg_rate, peer_rate, bare_rate = (median(x, "calls_per_second") for x in (mg16, peer16, bare16))
+    mg_p99, peer_p99 = median(mg16, "p99_us"), median(peer16, "p99_us")
+    ses_mg, ses_peer = get("sessions", "mcpgate"), get("sessions", "ts-sdk")
+    herd_mg = get("herd", "mcpgate")
+
+    rows = []
+    if mg_rate and bare_rate:
+        ratio = mg_rate / bare_rate
+        rows.append(("calls, 16 connections: ≥ 70% of bare cpp-httplib", f"{ratio:.0%} ({fmt(mg_rate)} vs {fmt(bare_rate)} calls/s)", verdict(ratio >= 0.70)))
+    if mg_rate and peer_rate:
+        ratio = mg_rate / peer_rate
+        rows.append(("calls, 16 connections: ≥ 3× the TypeScript SDK", f"{ratio:.1f}× ({fmt(mg_rate)} vs {fmt(peer_rate)} calls/s)", verdict(ratio >= 3)))
+    if mg_p99 is not None and peer_p99 is not None:
+        applies = peer_p99 > 10_000
+        rows.append(("calls, 16 connections: p99 ≤ 2 ms where the peer's is above 10 ms",
+                     f"{mg_p99 / 1000:.2f} ms vs the peer's {peer_p99 / 1000:.2f} ms",
+                     verdict(mg_p99 <= 2000) if applies else ("met" if mg_p99 <= 2000 else "n/a (peer ≤ 10 ms)")))
+    if ses_mg:
+        n = ses_mg[0]["sessions"]
+        called = median(ses_mg, "called")
+        rows.append((f"sessions: {n:,} legacy-SSE sessions, every one answering its call",
+                     f"{fmt(called)} of {n:,} answered, {fmt(median(ses_mg, 'errors'))} errors",
+                     verdict(called == n and median(ses_mg, "errors") == 0)))
+        mg_open, peer_open = median(ses_mg, "opens_per_second"), median(ses_peer, "opens_per_second")
+        if mg_open and peer_open:
+            ratio = mg_open / peer_open
+            rows.append(("sessions: opened ≥ 3× faster than the peer",
+                         f"{ratio:.1f}× ({fmt(mg_open)} vs {fmt(peer_open)} sessions/s; load generator at "
+                         f"{fmt(median(ses_mg, 'loadgen_cpu_percent_open'))}% of a core)", verdict(ratio >= 3)))
+        mg_rss, peer_rss = median(ses_mg, "rss_per_idle_session_bytes"), median(ses_peer, "rss_per_idle_session_bytes")
+        if mg_rss is not None and peer_rss is not None:
+            rows.append(("sessions: RSS per idle session ≤ the peer's", f"{kb(mg_rss)} vs {kb(peer_rss)}", verdict(mg_rss <= peer_rss)))
+        after = median(ses_mg, "server_sessions_after")
+        rows.append(("sessions: the session count back to 0 after they close", fmt(after), verdict(after == 0)))
+    if herd_mg:
+        clients = herd_mg[0]["clients"]
+        runs_init = median(herd_mg, "init_runs")
+        served = median(herd_mg, "served")
+        last = median(herd_mg, "all_served_ms")
+        rows.append(("herd: initialisation ran once", fmt(runs_init), verdict(runs_init == 1)))
+        rows.append((f"herd: 100% of {clients:,} clients served", f"{fmt(served)} served", verdict(served == clients)))
+        bound = args.herd_delay_ms + 250
+        rows.append((f"herd: all served within init time + 250 ms ({bound:,.0f} ms)", f"{fmt(last)} ms", verdict(last is not None and last <= bound)))
+    for callers in (1, 8):
+        fw = get("forward", "mcpgate", callers)
+        if fw:
+            added = median(fw, "added_p50_us")
+            rows.append((f"forward, {callers} caller(s): added p50 ≤ 150 µs", f"{fmt(added)} µs", verdict(added is not None and added <= 150)))
+            conns = median(fw, "backend_connections_opened")
+            rows.append((f"forward, {callers} caller(s): backend connections ≤ callers", fmt(conns), verdict(conns is not None and conns <= callers)))
+
+    w("## Targets")
+    w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    for target, measured, result in rows:
+        w(f"| {target} | {measured} | {result} |")
+    w("")
+
+    servers = ("mcpgate", "ts-sdk")
+    # ---------------------------------------------------------------- sessions
+    w("## sessions: N legacy HTTP+SSE sessions at once, each initialises and calls `session_info`")
+    w("")
+    w("| server | sessions | answered | errors | all endpoints in | sessions/s | load generator CPU | call p50 | call p99 | RSS before | RSS, all open | per idle session | open after close | drained in |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for server in servers:
+        r = get("sessions", server)
+        if not r:
+            continue
+        w(f"| {server} | {r[0]['sessions']:,} | {fmt(median(r, 'called'))} | {fmt(median(r, 'errors'))} | "
+          f"{fmt(median(r, 'open_seconds'), 2, ' s')} | {fmt(median(r, 'opens_per_second'))} | "
+          f"{fmt(median(r, 'loadgen_cpu_percent_open'))}% | {fmt(median(r, 'call_p50_us'), 0, ' µs')} | "
+          f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} | {mb(median(r, 'rss_before_bytes'))} | "
+          f"{mb(median(r, 'rss_open_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
+          f"{fmt(median(r, 'server_sessions_after'))} | {fmt(median(r, 'drain_seconds'), 2, ' s')} |")
+    w("")
+
+    # ---------------------------------------------------------------- calls
+    w("## calls: one Streamable HTTP session, C connections calling `session_info` in a closed loop")
+    w("")
+    w("| server | connections | calls/s | p50 | p99 | errors | load generator CPU |")
+    w("|---|---|---|---|---|---|---|")
+    for connections in (1, 16):
+        for server in ("mcpgate", "bare-httplib", "ts-sdk"):
+            r = get("calls", server, connections)
+            if not r:
+                continue
+            w(f"| {server} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
+              f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
+              f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'loadgen_cpu_percent'))}% |")
+    w("")
+
+    # ---------------------------------------------------------------- herd
+    w(f"## herd: N first clients while start-up (a backend health probe) takes {args.herd_delay_ms:,.0f} ms")
+    w("")
+    w("| server | clients | served | errors | first served | median | last served | init runs |")
+    w("|---|---|---|---|---|---|---|---|")
+    for server in servers:
+        r = get("herd", server)
+        if not r:
+            continue
+        w(f"| {server} | {r[0]['clients']:,} | {fmt(median(r, 'served'))} | {fmt(median(r, 'errors'))} | "
+          f"{fmt(median(r, 'first_served_ms'), 0, ' ms')} | {fmt(median(r, 'p50_served_ms'), 0, ' ms')} | "
+          f"{fmt(median(r, 'all_served_ms'), 0, ' ms')} | {fmt(median(r, 'init_runs'))} |")
+    w("")
+
+    # ---------------------------------------------------------------- forward
+    w("## forward: `find_projects` through the server vs. the same backend request made directly")
+    w("")
+    w("| server | callers | direct p50 | direct p99 | through the server p50 | p99 | added p50 | added p99 | calls/s | backend connections opened | errors |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    for callers in (1, 8):
+        for server in servers:
+            r = get("forward", server, callers)
+            if not r:
+                continue
+            w(f"| {server} | {callers} | {fmt(median(r, 'direct', 'p50_us'), 0, ' µs')} | "
+              f"{fmt(median(r, 'direct', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'p50_us'), 0, ' µs')} | "
+              f"{fmt(median(r, 'via', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'added_p50_us'), 0, ' µs')} | "
+              f"{fmt(median(r, 'added_p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'calls_per_second'))} | "
+              f"{fmt(median(r, 'backend_connections_opened'))} | {fmt(median(r, 'errors'))} |")
+    w("")
+    sys.stdout.write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Benchmarks mcpgate against the official TypeScript SDK (bench/peers/ts-sdk) and, for the calls
+# workload, against bare cpp-httplib answering the same bytes (the ceiling of this stack):
+#
+#   bench/run.sh [quick|full] [--build-dir DIR] [--out FILE.md]
+#
+# Workloads (bench/loadgen; see bench/README.md):
+#   sessions  N legacy HTTP+SSE sessions open at once, each initialises and calls session_info
+#   calls     one Streamable HTTP session, 1 and 16 connections calling session_info
+#   herd      N first clients while the server's start-up (a backend health probe) takes 2 s
+#   forward   find_projects through the server vs. the same backend request made directly
+# Each repetition runs every workload against every server, alternating, each on a freshly
+# started server; the report gives the median of the repetitions.
+#
+#   quick  1 repetition, small sizes (200 sessions, 100 herd clients, 2 s loops): checks that
+#          the harness works, in well under 2 minutes. scripts/test.sh runs it. It fails only
+#          when a workload could not run or a client was not served; it never judges speed.
+#   full   3 repetitions, 10,000 sessions, 1,000 herd clients, 20 s of warm-up before each
+#          calls measurement (the peer needs 15-20 s to reach full speed), 10 s loops.
+#
+# Writes a Markdown report: FILE.md (default: bench/results/<date>.md for full, a temporary file
+# for quick) and the raw JSON lines beside it (.jsonl). Needs the release build (built here if
+# missing), Node >= 20 and npm (the peer is installed with `npm ci` into
+# bench/peers/ts-sdk/node_modules). Every server listens on 127.0.0.1 and is stopped on exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+mode=quick
+build_dir="$repo/build"
+out=""
+
+usage() {
+  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit "${1:-0}"
+}
+
+while (($# > 0)); do
+  case "$1" in
+    quick | full) mode=$1; shift ;;
+    --build-dir) build_dir=$(cd "$2" && pwd); shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h | --help) usage 0 ;;
+    *) echo "run.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
+  esac
+done
+
+if [[ $mode == full ]]; then
+  reps=3 sessions=10000 herd_clients=1000 warmup=20 seconds=10 forward_seconds=5
+else
+  reps=1 sessions=200 herd_clients=100 warmup=1 seconds=2 forward_seconds=1
+fi
+herd_delay_ms=2000
+stamp=$(date -u +%Y-%m-%d)
+if [[ -z $out ]]; then
+  if [[ $mode == full ]]; then
+    out="$here/results/$stamp.md"
+  else
+    out="$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-bench.XXXXXX")/$stamp-quick.md"
+  fi
+fi
+mkdir -p "$(dirname "$out")"
+results="${out%.md}.jsonl"
+: >"$results"
+
+say() { echo "bench: $*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+
+# --- what the run needs --------------------------------------------------------------------
+command -v node >/dev/null || die "node is not installed (scripts/test.sh installs it)"
+node_major=$(node -e 'process.stdout.write(process.versions.node.split(".")[0])')
+((node_major >= 20)) || die "the TypeScript SDK peer needs Node >= 20 (this is $(node --version))"
+
+if [[ ! -f "$build_dir/build.ninja" ]]; then
+  meson setup "$build_dir" -Dbuildtype=release >/dev/null || die "meson setup $build_dir failed"
+fi
+ninja -C "$build_dir" mcpgate bench/loadgen bench/stub_backend bench/bare_httplib >/dev/null ||
+  die "building the benchmark binaries in $build_dir failed"
+mcpgate="$build_dir/mcpgate"
+loadgen="$build_dir/bench/loadgen"
+stub_backend="$build_dir/bench/stub_backend"
+bare_httplib="$build_dir/bench/bare_httplib"
+
+peer_dir="$here/peers/ts-sdk"
+if [[ ! -d "$peer_dir/node_modules/@modelcontextprotocol/sdk" ||
+  "$peer_dir/package-lock.json" -nt "$peer_dir/node_modules/.package-lock.json" ]]; then
+  say "installing the TypeScript SDK peer (npm ci)"
+  (cd "$peer_dir" && timeout 600 npm ci --no-audit --no-fund --loglevel=error) >&2 ||
+    die "npm ci in $peer_dir failed"
+fi
+
+# Thousands of sockets on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# --- servers ---------------------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-bench-run.XXXXXX")
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 0.2
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+server_pid="" server_port=""
+# start NAME COMMAND... : runs COMMAND (which writes its port to $work/NAME.port) in the
+# background; sets server_pid and server_port once it listens.
+start() {
+  local name=$1
+  shift
+  local port_file="$work/$name.port"
+  rm -f "$port_file"
+  "$@" --port 0 --port-file "$port_file" >"$work/$name.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  local waited=0
+  while [[ ! -s $port_file ]]; do
+    kill -0 "$server_pid" 2>/dev/null || die "$name exited at start: $(tail -n 5 "$work/$name.log")"
+    ((waited++ < 200)) || die "$name did not start listening within 20 s"
+    sleep 0.1
+  done
+  server_port=$(<"$port_file")
+}
+
+stop() {
+  local pid=$1 waited=0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null && ((waited++ < 50)); do sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# start_server KIND NAME [--backend URL]: mcpgate (embedded store, caps raised for 10,000
+# streams) or the TypeScript peer.
+start_server() {
+  local kind=$1 name=$2
+  shift 2
+  case "$kind" in
+    mcpgate)
+      start "$name" "$mcpgate" --log-level warn --data "$work/$name.db" \
+        --max-connections 20000 --max-sessions 20000 "$@"
+      ;;
+    ts-sdk)
+      start "$name" node "$peer_dir/server.mjs" "$@"
+      ;;
+  esac
+}
+
+# record REP SERVER JSON-LINE
+record() {
+  printf '{"rep":%s,"server":"%s","result":%s}\n' "$1" "$2" "$3" >>"$results"
+}
+
+failures=0
+# measure REP SERVER LOADGEN-ARGS...: one workload; its JSON line goes to the results. A
+# loadgen that fails, or a run with errors, is a failure of the harness (not a slow result).
+measure() {
+  local rep=$1 server=$2 line
+  shift 2
+  if ! line=$("$loadgen" "$@" 2>>"$work/loadgen.log"); then
+    say "FAILED: $server: loadgen $1: $(tail -n 1 "$work/loadgen.log")"
+    failures=$((failures + 1))
+    return 0
+  fi
+  record "$rep" "$server" "$line"
+  local errors
+  errors=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("errors", 0))' "$line")
+  if ((errors > 0)); then
+    say "FAILED: $server: $1 had $errors errors: $line"
+    failures=$((failures + 1))
+  fi
+}
+
+# --- workloads -------------------------------------------------------------------------------
+run_sessions() {
+  local rep=$1 kind=$2
+  start_server "$kind" "$kind-sessions"
+  local pid=$server_pid
+  measure "$rep" "$kind" sessions --url "http://127.0.0.1:$server_port/sse" \
+    --sessions "$sessions" --pid "$pid" --label "$kind"
+  stop "$pid"
+}
+
+run_calls() {
+  local rep=$1 kind=$2 connections
+  start_server "$kind" "$kind-calls"
+  local pid=$server_pid port=$server_port
+  for connections in 1 16; do
+    measure "$rep" "$kind" calls --url "http://127.0.0.1:$port/mcp" --connections "$connections" \
+      --warmup "$warmup" --seconds "$seconds" --label "$kind"
+  done
+  stop "$pid"
+}
+
+# The baseline answers every POST with the bytes mcpgate answers to the same tools/call.
+run_baseline_calls() {
+  local rep=$1 connections
+  start_server mcpgate mcpgate-capture
+  local pid=$server_pid port=$server_port sid
+  sid=$(curl -s -D - -o /dev/null --max-time 10 "http://127.0.0.1:$port/mcp" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}' |
+    tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+  [[ -n $sid ]] || die "could not start a session on mcpgate to capture its answer"
+  curl -s --max-time 10 -o "$work/answer.body" "http://127.0.0.1:$port/mcp" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -H "Mcp-Session-Id: $sid" -H 'MCP-Protocol-Version: 2025-06-18' \
+    -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"session_info","arguments":{}}}'
+  stop "$pid"
+  [[ -s $work/answer.body ]] || die "mcpgate's answer to tools/call was empty"
+  start bare-httplib "$bare_httplib" --body-file "$work/answer.body"
+  pid=$server_pid port=$server_port
+  for connections in 1 16; do
+    measure "$rep" bare-httplib calls --url "http://127.0.0.1:$port/mcp" --connections "$connections" \
+      --warmup "$warmup" --seconds "$seconds" --without-session --label bare-httplib
+  done
+  stop "$pid"
+}
+
+run_herd() {
+  local rep=$1 kind=$2
+  start stub-herd "$stub_backend" --health-delay-ms "$herd_delay_ms"
+  local stub=$server_pid stub_port=$server_port
+  start_server "$kind" "$kind-herd" --backend "http://127.0.0.1:$stub_port"
+  local pid=$server_pid
+  measure "$rep" "$kind" herd --url "http://127.0.0.1:$server_port/mcp" --clients "$herd_clients" \
+    --label "$kind"
+  stop "$pid"
+  stop "$stub"
+}
+
+run_forward() {
+  local rep=$1 kind=$2 connections
+  for connections in 1 8; do
+    start stub-forward "$stub_backend"
+    local stub=$server_pid stub_port=$server_port
+    start_server "$kind" "$kind-forward" --backend "http://127.0.0.1:$stub_port"
+    local pid=$server_pid
+    measure "$rep" "$kind" forward --url "http://127.0.0.1:$server_port/mcp" \
+      --backend "http://127.0.0.1:$stub_port" --connections "$connections" \
+      --warmup 1 --seconds "$forward_seconds" --label "$kind"
+    stop "$pid"
+    stop "$stub"
+  done
+}
+
+started=$SECONDS
+say "$mode run: $reps repetition(s); report: $out"
+for ((rep = 1; rep <= reps; rep++)); do
+  # Alternate which server goes first, so that neither always runs on a warmer machine.
+  if ((rep % 2)); then order=(mcpgate ts-sdk); else order=(ts-sdk mcpgate); fi
+  for kind in "${order[@]}"; do
+    say "rep $rep: $kind: sessions ($sessions)"
+    run_sessions "$rep" "$kind"
+  done
+  for kind in "${order[@]}"; do
+    say "rep $rep: $kind: calls (1 and 16 connections)"
+    run_calls "$rep" "$kind"
+  done
+  say "rep $rep: bare-httplib: calls (1 and 16 connections)"
+  run_baseline_calls "$rep"
+  for kind in "${order[@]}"; do
+    say "rep $rep: $kind: herd ($herd_clients clients, start-up ${herd_delay_ms} ms)"
+    run_herd "$rep" "$kind"
+  done
+  for kind in "${order[@]}"; do
+    say "rep $rep: $kind: forward (1 and 8 callers)"
+    run_forward "$rep" "$kind"
+  done
+done
+
+# --- report ----------------------------------------------------------------------------------
+machine=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
+versions="mcpgate $("$mcpgate" --version 2>/dev/null | head -n 1 | awk '{print $NF}'), \
+cpp-httplib $(dpkg-query -W -f='${Version}' libcpp-httplib-dev 2>/dev/null || echo '?'), \
+@modelcontextprotocol/sdk $(node -p "require('$peer_dir/node_modules/@modelcontextprotocol/sdk/package.json').version"), \
+node $(node --version), kernel $(uname -r)"
+python3 "$here/report.py" --results "$results" --mode "$mode" --reps "$reps" \
+  --machine "$machine, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
+  --versions "$versions" --command "bench/run.sh $mode" --herd-delay-ms "$herd_delay_ms" >"$out"
+say "report written to $out ($((SECONDS - started)) s)"
+cat "$out"
+if ((failures > 0)); then
+  say "$failures workload run(s) failed"
+  exit 1
+fi

@@ -1,0 +1,104 @@
+// A stand-in for Archon's REST API for the benchmarks: answers the routes the forward and herd
+// workloads use at once (GET /api/health after --health-delay-ms), counts the connections it
+// accepts, and reports them at GET /stats. Thread per connection from a pool wide enough that it
+// never queues, so it is never what a benchmark measures.
+//
+//   stub_backend [--port N] [--port-file PATH] [--health-delay-ms MS]
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace {
+
+httplib::Server* running = nullptr;  // for the signal handler: stop() is what it may call
+
+void stop_on_signal(int) {
+  if (running) running->stop();
+}
+
+// Counts each accepted connection: httplib hands every accepted socket to its task queue once.
+class CountingPool : public httplib::ThreadPool {
+ public:
+  CountingPool(std::size_t threads, std::atomic<long long>& accepted)
+      : httplib::ThreadPool(threads), accepted_(accepted) {}
+  void enqueue(std::function<void()> fn) override {
+    accepted_.fetch_add(1);
+    httplib::ThreadPool::enqueue(std::move(fn));
+  }
+
+ private:
+  std::atomic<long long>& accepted_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"stub_backend: an Archon-compatible REST stand-in for mcpgate's benchmarks"};
+  int port = 0;
+  int health_delay_ms = 0;
+  std::string port_file;
+  app.add_option("--port", port, "TCP port on 127.0.0.1 (0: any free port)")->capture_default_str();
+  app.add_option("--port-file", port_file, "write the bound port here once listening");
+  app.add_option("--health-delay-ms", health_delay_ms, "GET /api/health answers after this long")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::atomic<long long> accepted{0};
+  std::atomic<long long> requests{0};
+  httplib::Server server;
+  server.new_task_queue = [&accepted] { return new CountingPool(256, accepted); };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(1000000);
+  server.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+
+  const std::string project =
+      R"({"id":"p1","title":"Benchmark project","description":"A project the stub backend serves for the forward workload.","github_repo":null,"docs":[],"features":[],"data":[],"pinned":false,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})";
+
+  server.Get("/api/health", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    if (health_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(health_delay_ms));
+    res.set_content(R"({"status":"healthy","service":"stub-backend","ready":true})", "application/json");
+  });
+  server.Get(R"(/api/projects/([^/]+))", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_content(project, "application/json");
+  });
+  server.Get("/api/projects", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_content(R"({"projects":[)" + project + "]}", "application/json");
+  });
+  server.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"connections\":" + std::to_string(accepted.load()) +
+                        ",\"requests\":" + std::to_string(requests.load()) + "}",
+                    "application/json");
+  });
+
+  const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
+  if (bound < 0) {
+    std::fprintf(stderr, "stub_backend: cannot listen on 127.0.0.1:%d\n", port);
+    return 1;
+  }
+  if (!port_file.empty()) {
+    const std::string temp = port_file + ".tmp";
+    std::ofstream(temp) << bound << "\n";
+    std::rename(temp.c_str(), port_file.c_str());
+  }
+  running = &server;
+  std::signal(SIGTERM, stop_on_signal);
+  std::signal(SIGINT, stop_on_signal);
+  std::fprintf(stderr, "stub_backend: listening on 127.0.0.1:%d\n", bound);
+  server.listen_after_bind();
+  return 0;
+}
