@@ -174,9 +174,15 @@ json server_capabilities(const SharedContext& context) {
 
 }  // namespace
 
-bool Dispatcher::runs_inline(std::string_view method) {
-  return method != "tools/call" && method != "prompts/get" && method != "resources/read" &&
-         method != "completion/complete";
+bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Request& request) {
+  const std::string& method = request.method;
+  if (method == "tools/call") {
+    const auto name = request.params.is_object() ? request.params.find("name") : request.params.end();
+    if (name == request.params.end() || !name->is_string()) return true;  // an error, at once
+    const auto* entry = session.context().tools.find(name->get_ref<const std::string&>());
+    return entry == nullptr || entry->tool.never_blocks;  // an unknown tool is an error, at once
+  }
+  return method != "prompts/get" && method != "resources/read" && method != "completion/complete";
 }
 
 std::optional<json> Dispatcher::handle_request(

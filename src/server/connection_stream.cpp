@@ -48,16 +48,34 @@ milliseconds ConnectionStream::read_budget() const {
   return std::clamp(left, milliseconds{0}, timeouts_.read);
 }
 
-bool ConnectionStream::wait_for_request(milliseconds idle) {
-  if (buffered_begin_ < buffered_end_) return true;  // a pipelined request is already here
-  const short revents = poll_for(fd_, POLLIN, idle);
-  if (!(revents & (POLLIN | POLLHUP | POLLERR))) return false;
-  // Readable may mean closed: peek so that a client that left is not served a phantom request.
-  char byte = 0;
+namespace {
+
+// The most a response gathers before sending: past it, a long body goes out as it is written.
+constexpr std::size_t gather_limit = 64 * 1024;
+
+}  // namespace
+
+ssize_t ConnectionStream::fill_now() {
   ssize_t n;
   do {
-    n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    buffered_begin_ = 0;
+    buffered_end_ = static_cast<std::size_t>(n);
+  }
+  return n;
+}
+
+bool ConnectionStream::wait_for_request(milliseconds idle) {
+  if (buffered_begin_ < buffered_end_) return true;  // a pipelined request is already here
+  // The next request is often here already; and a client that left reads as end of stream, so
+  // it is not served a phantom request.
+  ssize_t n = fill_now();
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (!(poll_for(fd_, POLLIN, idle) & (POLLIN | POLLHUP | POLLERR))) return false;
+    n = fill_now();
+  }
   return n > 0;
 }
 
@@ -77,6 +95,7 @@ bool ConnectionStream::is_readable() const {
 }
 
 bool ConnectionStream::is_writable() const {
+  if (write_failed_) return false;
   if (!(poll_for(fd_, POLLOUT, timeouts_.write) & POLLOUT)) return false;
   // Still there? A closed or reset connection polls readable with nothing left to read.
   const short revents = poll_for(fd_, POLLIN, milliseconds{0});
@@ -95,20 +114,29 @@ bool ConnectionStream::is_writable() const {
 ssize_t ConnectionStream::read(char* ptr, size_t size) {
   if (size == 0) return 0;
   if (buffered_begin_ == buffered_end_) {
-    if (!is_readable()) {
+    // Whatever was written must go out before we wait for the client (a "100 Continue" asks for
+    // the body that this read waits for).
+    if (!out_.empty() && !flush()) {
       read_failed_ = true;
       return -1;
     }
-    ssize_t n;
-    do {
-      n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-    } while (n < 0 && errno == EINTR);
+    if (deadline_ && Clock::now() >= *deadline_) {
+      deadline_expired_ = true;
+      read_failed_ = true;
+      return -1;
+    }
+    ssize_t n = fill_now();
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!is_readable()) {
+        read_failed_ = true;
+        return -1;
+      }
+      n = fill_now();
+    }
     if (n <= 0) {
       read_failed_ = true;
       return n < 0 ? -1 : 0;
     }
-    buffered_begin_ = 0;
-    buffered_end_ = static_cast<std::size_t>(n);
   }
   const std::size_t n = std::min(size, buffered_end_ - buffered_begin_);
   std::memcpy(ptr, buffer_.data() + buffered_begin_, n);
@@ -117,26 +145,64 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
 }
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
-  if (!(poll_for(fd_, POLLOUT, timeouts_.write) & POLLOUT)) return -1;
-  ssize_t n;
-  do {
-    n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n < 0 ? -1 : n;
+  if (write_failed_) return -1;
+  if (out_.size() + size > gather_limit) {
+    if (!flush()) return -1;
+    if (size > gather_limit) return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
+  }
+  out_.append(ptr, size);
+  return static_cast<ssize_t>(size);
+}
+
+bool ConnectionStream::flush() {
+  if (write_failed_) return false;
+  if (out_.empty()) return true;
+  const bool ok = send_all(out_.data(), out_.size());
+  out_.clear();
+  return ok;
+}
+
+bool ConnectionStream::send_all(const char* ptr, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      ptr += n;
+      size -= static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    // The client makes no room: wait for it, at most the write timeout each time.
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+        (poll_for(fd_, POLLOUT, timeouts_.write) & POLLOUT))
+      continue;
+    write_failed_ = true;
+    return false;
+  }
+  return true;
 }
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    address_of(addr, len, ip, port);
+  if (!remote_) {
+    remote_.emplace();
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      address_of(addr, len, remote_->ip, remote_->port);
+  }
+  ip = remote_->ip;
+  port = remote_->port;
 }
 
 void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    address_of(addr, len, ip, port);
+  if (!local_) {
+    local_.emplace();
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      address_of(addr, len, local_->ip, local_->port);
+  }
+  ip = local_->ip;
+  port = local_->port;
 }
 
 }  // namespace mcpgate::server

@@ -4,7 +4,7 @@
 
 #include "mcpgate/server/connection_stream.hpp"
 #include "mcpgate/server/hangup_watch.hpp"
-#include "mcpgate/transport/client_hangup.hpp"
+#include "mcpgate/transport/connection_hooks.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -66,17 +66,19 @@ class HttpServer::OpenConnections {
   std::unordered_set<int> fds_;
 };
 
-// The hang-up notifier of one connection, for the SSE writers it serves.
-class ConnectionHangups final : public transport::HangupNotifier {
+// What the SSE writers of one connection may ask of it: hang-up notices and flushes.
+class ServedConnection final : public transport::ConnectionHooks {
  public:
-  ConnectionHangups(HangupWatch& watch, int fd) noexcept : watch_(watch), fd_(fd) {}
-  std::shared_ptr<void> watch(std::function<void()> on_hangup) override {
-    return watch_.watch(fd_, std::move(on_hangup));
+  ServedConnection(HangupWatch& watch, ConnectionStream& stream) noexcept
+      : watch_(watch), stream_(stream) {}
+  std::shared_ptr<void> watch_hangup(std::function<void()> on_hangup) override {
+    return watch_.watch(stream_.socket(), std::move(on_hangup));
   }
+  bool flush() override { return stream_.flush(); }
 
  private:
   HangupWatch& watch_;
-  int fd_;
+  ConnectionStream& stream_;
 };
 
 // httplib's Server with a real listen backlog (0.11.4 hard-codes 5), serving each connection
@@ -98,8 +100,8 @@ class HttpServer::Listener : public httplib::Server {
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
     open_.add(sock);
     ConnectionStream stream(sock, StreamTimeouts{options_.read_timeout, options_.write_timeout});
-    ConnectionHangups hangups(hangups_, sock);
-    transport::ScopedHangupNotifier serving(&hangups);
+    ServedConnection served(hangups_, stream);
+    transport::ScopedConnectionHooks serving(&served);
     bool ok = false;
     for (std::size_t left = options_.keep_alive_requests;
          left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
@@ -108,6 +110,8 @@ class HttpServer::Listener : public httplib::Server {
       bool closed = false;
       ok = process_request(stream, left == 1, closed,
                            [&stream](httplib::Request&) { stream.clear_deadline(); });
+      // The response was gathered: send it (headers and a short body in one send).
+      if (!stream.flush()) ok = false;
       if (stream.deadline_expired()) {
         std::string ip;
         int port = 0;

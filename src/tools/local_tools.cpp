@@ -62,7 +62,8 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
               {"protocol_version", context.protocol_version()}}},
             {"timestamp", utc_timestamp()}};
         return json_string_result(payload);
-      }});
+      },
+      /*never_blocks=*/true});
 }
 
 }  // namespace mcpgate::tools

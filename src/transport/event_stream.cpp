@@ -163,6 +163,23 @@ EventStream::Batch EventStream::wait(std::uint64_t generation, std::uint64_t aft
   return batch;
 }
 
+std::optional<std::string> EventStream::take_finished(std::uint64_t generation,
+                                                      std::uint64_t after_seq,
+                                                      Clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_until(lock, deadline, [&] {
+    return finished_ || closed_ || disconnect_ || generation != generation_ ||
+           gone_generation_ == generation || next_seq_ - 1 > after_seq;
+  });
+  if (!finished_ || closed_ || disconnect_ || generation != generation_) return std::nullopt;
+  if (!buffer_.empty() && buffer_.front().seq > after_seq + 1) return std::nullopt;  // a gap
+  std::string body;
+  for (const auto& stored : buffer_)
+    if (stored.seq > after_seq) body += stored.frame;
+  if (next_seq_ - 1 > delivered_) delivered_ = next_seq_ - 1;
+  return body;
+}
+
 std::optional<EventStream::Position> EventStream::parse_event_id(std::string_view event_id) {
   const auto dot = event_id.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 >= event_id.size() ||

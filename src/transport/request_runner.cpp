@@ -57,7 +57,7 @@ std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& s
   for (const auto& error : immediate) completion->deliver(error);
 
   for (auto& request : requests) {
-    if (protocol::Dispatcher::runs_inline(request.method)) {
+    if (protocol::Dispatcher::runs_inline(*session, request)) {
       completion->deliver(dispatcher_.handle_request(*session, request, out));
       continue;
     }

@@ -1,6 +1,6 @@
 #include "mcpgate/transport/sse_writer.hpp"
 
-#include "mcpgate/transport/client_hangup.hpp"
+#include "mcpgate/transport/connection_hooks.hpp"
 #include "mcpgate/transport/sse.hpp"
 
 #include <spdlog/spdlog.h>
@@ -20,18 +20,21 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
   using Clock = EventStream::Clock;
   try {
     // A client that closes is reported at once (the writer is woken); one that vanishes without
-    // closing is found by the heartbeat's write.
+    // closing is found by the heartbeat's write. The watch is set up only once the writer has
+    // to wait: a stream whose events are all there ends before it would matter.
+    auto* connection = current_connection_hooks();
     std::shared_ptr<void> hangup;
-    if (auto* notifier = current_hangup_notifier())
-      hangup = notifier->watch([&stream, generation] { stream.client_gone(generation); });
+    bool watching = false;
     if (!options.first_frame.empty() && !write_all(sink, options.first_frame))
       return WriteOutcome::client_gone;
     auto next_ping = Clock::now() + options.heartbeat;
     std::uint64_t cursor = after_seq;
     for (;;) {
+      // What was written goes out before the writer sleeps.
+      if (watching && connection && !connection->flush()) return WriteOutcome::client_gone;
       // An idle stream wakes only for its heartbeat: with 10,000 streams open, a shorter
       // liveness check would be thousands of wake-ups a second for nothing.
-      auto batch = stream.wait(generation, cursor, next_ping);
+      auto batch = stream.wait(generation, cursor, watching ? next_ping : Clock::time_point::min());
       if (options.on_activity) options.on_activity();
       if (batch.superseded) return WriteOutcome::superseded;
       if (batch.closed) return WriteOutcome::closed;
@@ -45,6 +48,12 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
         next_ping = Clock::now() + options.heartbeat;
       }
       if (batch.finished) return WriteOutcome::finished;
+      if (!watching) {
+        watching = true;
+        if (connection)
+          hangup = connection->watch_hangup([&stream, generation] { stream.client_gone(generation); });
+        continue;
+      }
       if (batch.frames.empty() && Clock::now() >= next_ping) {
         // A write to a client that has closed still succeeds once; looking first (is_writable
         // peeks for the close) notices it within this one heartbeat interval.

@@ -14,6 +14,8 @@ namespace code = jsonrpc::code;
 namespace {
 
 constexpr const char* session_header = "Mcp-Session-Id";
+// How long a POST's answer may take to be sent as one complete body rather than streamed.
+constexpr std::chrono::milliseconds complete_answer_wait{50};
 constexpr const char* version_header = "MCP-Protocol-Version";
 
 const jsonrpc::Request* as_request(const jsonrpc::Item& item) {
@@ -246,6 +248,19 @@ void StreamableHttp::stream_response(httplib::Response& res,
     if (auto s = weak.lock()) s->touch();
   };
   const bool is_session_stream = stream == session->session_stream();
+  // A POST's answer that is complete within a moment (its requests ran on this thread, or an
+  // executor answered quickly, with nothing to stream before): one body, sent with the headers
+  // in a single write, instead of a chunked stream. Anything else streams as soon as it has an
+  // event or the moment passes.
+  if (!is_session_stream) {
+    if (auto body = stream->take_finished(generation, after_seq,
+                                          EventStream::Clock::now() + complete_answer_wait)) {
+      res.set_content(options.first_frame + *body, sse::content_type);
+      session->retire_stream(stream->id());
+      stream->detach(generation);
+      return;
+    }
+  }
   res.set_chunked_content_provider(
       sse::content_type,
       [stream, generation, after_seq, options, weak, is_session_stream](std::size_t,

@@ -235,6 +235,24 @@ class RawHttp {
     }
   }
 
+  // An interim (1xx) answer's status line, e.g. "100 Continue" before a request body: read
+  // without taking what follows for a body. Its status, or 0 on timeout or another answer.
+  int read_interim_head(std::chrono::milliseconds timeout = io_timeout) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      const auto end = raw_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const std::string head = raw_.substr(0, end);
+        const auto sp = head.find(' ');
+        const int status = sp == std::string::npos ? 0 : std::atoi(head.c_str() + sp + 1);
+        if (status < 100 || status >= 200) return 0;
+        raw_.erase(0, end + 4);
+        return status;
+      }
+      if (!fill(deadline)) return 0;
+    }
+  }
+
   [[nodiscard]] int status() const noexcept { return status_; }
   [[nodiscard]] const Headers& headers() const noexcept { return headers_; }
   [[nodiscard]] std::string header(std::string_view name) const {

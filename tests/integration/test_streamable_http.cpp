@@ -591,3 +591,57 @@ TEST_CASE("DNS-rebinding protection: a foreign Host or Origin is refused with 40
   REQUIRE(probe.read_head());
   CHECK(probe.status() == 200);
 }
+
+TEST_CASE("answers complete at once go out as one SSE body; a tool that reports progress streams") {
+  TestServer server;
+  const int port = server.port();
+  const std::string session = open_session(port);
+
+  // session_info never blocks: it runs on the connection's thread and its answer (priming event
+  // and response) is one body with a Content-Length.
+  const auto quick = mcp_post(port, session, tool_call(2, "session_info"));
+  REQUIRE(quick.ok);
+  CHECK(quick.status == 200);
+  CHECK(quick.content_type == "text/event-stream");
+  CHECK_FALSE(quick.header("Content-Length").empty());
+  CHECK(quick.header("Transfer-Encoding").empty());
+  REQUIRE(!quick.events.empty());
+  CHECK(quick.events.front().priming());
+  CHECK(quick.response(2).has_value());
+  CHECK(quick.ended);
+
+  // Progress arrives while the tool runs: chunked, each event before the response.
+  RawHttp http(port);
+  json call = tool_call(3, "test_tool_with_progress");
+  call["params"]["_meta"] = {{"progressToken", "p"}};
+  REQUIRE(http.send_request("POST", "/mcp", mcp_headers(session, latest), call.dump()));
+  REQUIRE(http.read_head());
+  CHECK(http.status() == 200);
+  CHECK(lower(http.header("Transfer-Encoding")) == "chunked");
+  std::vector<std::string> methods;
+  for (const auto& event : http.read_all_events()) {
+    if (!event.message()) continue;
+    const json message = event.payload();
+    methods.push_back(message.value("method", message.contains("result") ? "result" : "?"));
+  }
+  REQUIRE(methods.size() == 4);
+  CHECK(methods[0] == "notifications/progress");
+  CHECK(methods[2] == "notifications/progress");
+  CHECK(methods[3] == "result");
+}
+
+TEST_CASE("Expect: 100-continue: the interim answer is sent before the body is awaited") {
+  TestServer server;
+  const int port = server.port();
+  const std::string body = initialize_request(1, latest).dump();
+  RawHttp http(port);
+  Headers headers = mcp_headers("", "");
+  headers.emplace_back("Expect", "100-continue");
+  headers.emplace_back("Content-Length", std::to_string(body.size()));
+  REQUIRE(http.send_request("POST", "/mcp", headers));  // the head only
+  CHECK(http.read_interim_head(2000ms) == 100);
+  REQUIRE(http.send_all(body));
+  REQUIRE(http.read_head());
+  CHECK(http.status() == 200);
+  CHECK_FALSE(http.header("Mcp-Session-Id").empty());
+}

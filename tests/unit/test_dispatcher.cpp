@@ -69,6 +69,7 @@ void add_tools(tools::ToolRegistry& registry) {
   add.output_schema = json{{"type", "object"},
                            {"properties", {{"sum", {{"type", "integer"}}}}},
                            {"required", json::array({"sum"})}};
+  add.never_blocks = true;
   registry.add(std::move(add));
 
   auto forgetful = tool("forgetful", [](const json&, tools::ToolContext&) {
@@ -893,14 +894,25 @@ TEST_CASE("response ids keep their JSON type") {
   CHECK(r2["id"].is_number_integer());
 }
 
-TEST_CASE("runs_inline: cheap methods inline, tool calls and reads on an executor") {
-  CHECK(Dispatcher::runs_inline("ping"));
-  CHECK(Dispatcher::runs_inline("initialize"));
-  CHECK(Dispatcher::runs_inline("tools/list"));
-  CHECK_FALSE(Dispatcher::runs_inline("tools/call"));
-  CHECK_FALSE(Dispatcher::runs_inline("prompts/get"));
-  CHECK_FALSE(Dispatcher::runs_inline("resources/read"));
-  CHECK_FALSE(Dispatcher::runs_inline("completion/complete"));
+TEST_CASE("runs_inline: cheap methods and never-blocking tools inline, other calls and reads on an executor") {
+  auto s = make_session();
+  auto inline_ = [&](std::string method, json params = nullptr) {
+    jsonrpc::Request r;
+    r.id = 1;
+    r.method = std::move(method);
+    r.params = std::move(params);
+    return Dispatcher::runs_inline(*s, r);
+  };
+  CHECK(inline_("ping"));
+  CHECK(inline_("initialize"));
+  CHECK(inline_("tools/list"));
+  CHECK(inline_("tools/call", json{{"name", "add"}}));          // declared never_blocks
+  CHECK_FALSE(inline_("tools/call", json{{"name", "echo"}}));   // may block
+  CHECK(inline_("tools/call", json{{"name", "no_such_tool"}}));  // answered with an error at once
+  CHECK(inline_("tools/call", json{{"name", 5}}));
+  CHECK_FALSE(inline_("prompts/get"));
+  CHECK_FALSE(inline_("resources/read"));
+  CHECK_FALSE(inline_("completion/complete"));
 }
 
 TEST_CASE("concurrent tool calls on one session are independent") {

@@ -38,8 +38,10 @@ class Dispatcher {
   // A client's answer to one of our requests. False when nothing waited for it.
   bool handle_response(sessions::Session& session, const jsonrpc::Response& response) const;
 
-  // Methods cheap enough to run on the connection's thread; others get an executor thread.
-  [[nodiscard]] static bool runs_inline(std::string_view method);
+  // Whether `request` is cheap enough to run on the connection's thread (lifecycle, listings,
+  // and calls of tools that never block); others get an executor thread.
+  [[nodiscard]] static bool runs_inline(const sessions::Session& session,
+                                        const jsonrpc::Request& request);
 
   [[nodiscard]] const DispatchOptions& options() const noexcept { return options_; }
 

@@ -6,6 +6,11 @@
 // being read (--header-timeout) and clears once they are complete. Writes wait at most the write
 // timeout for the client to make room, so a client that never reads its stream is cut off too.
 // Neither the deadline nor the timeouts ever take a lock: each stream belongs to one thread.
+//
+// Syscalls are what a small request costs most, so the stream spends few: reads try the socket
+// before polling it, the peer's and its own address are looked up once, and writes gather in a
+// buffer that flush() sends (the connection loop flushes after each response, an SSE writer
+// before it waits): a response's headers and a short body leave in one send.
 #pragma once
 
 #include <httplib.h>
@@ -47,15 +52,29 @@ class ConnectionStream final : public httplib::Stream {
   // Writable within the write timeout and the client still there.
   bool is_writable() const override;
   ssize_t read(char* ptr, size_t size) override;
+  // Gathers into the write buffer (sending it first when it is full). -1 once a send failed.
   ssize_t write(const char* ptr, size_t size) override;
   void get_remote_ip_and_port(std::string& ip, int& port) const override;
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return fd_; }
 
+  // Sends what write() gathered, waiting at most the write timeout each time the client makes
+  // no room. False when the client is gone (and from then on).
+  bool flush();
+
  private:
   // How long the next read may wait: the read timeout, cut short by the deadline. Zero once the
   // deadline has passed.
   [[nodiscard]] std::chrono::milliseconds read_budget() const;
+  // One recv into the empty read buffer without waiting: bytes read, 0 at end of stream, -1
+  // with errno (EAGAIN: nothing yet).
+  ssize_t fill_now();
+  bool send_all(const char* ptr, std::size_t size);
+
+  struct Address {
+    std::string ip;
+    int port = 0;
+  };
 
   int fd_;
   StreamTimeouts timeouts_;
@@ -66,6 +85,10 @@ class ConnectionStream final : public httplib::Stream {
   std::array<char, 4096> buffer_{};
   std::size_t buffered_begin_ = 0;
   std::size_t buffered_end_ = 0;
+  std::string out_;  // written, not sent yet
+  bool write_failed_ = false;
+  mutable std::optional<Address> remote_;
+  mutable std::optional<Address> local_;
 };
 
 }  // namespace mcpgate::server

@@ -80,6 +80,10 @@ struct Tool {
   std::optional<json> output_schema;
   json annotations;  // null when none
   ToolHandler handler;
+  // The handler only computes from memory: no I/O, no waiting, no progress, no requests to the
+  // client. Its calls then run on the connection's own thread, without the hand-off to an
+  // executor thread that a call which may wait needs.
+  bool never_blocks = false;
 };
 
 }  // namespace mcpgate::tools

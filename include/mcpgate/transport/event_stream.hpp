@@ -75,6 +75,14 @@ class EventStream {
   [[nodiscard]] Batch wait(std::uint64_t generation, std::uint64_t after_seq,
                            Clock::time_point deadline);
 
+  // Waits until `deadline` for the stream to finish, for a first event after `after_seq`, or
+  // for anything that ends writer `generation`. When it finished and every event after
+  // `after_seq` is still buffered: all of them, concatenated and marked delivered, so that the
+  // answer goes out as one complete body. nullopt otherwise: the writer streams with wait().
+  [[nodiscard]] std::optional<std::string> take_finished(std::uint64_t generation,
+                                                         std::uint64_t after_seq,
+                                                         Clock::time_point deadline);
+
   // The newest seq a writer has handed to a connection; a fresh (non-resuming) writer of the
   // session stream starts after it.
   void mark_delivered(std::uint64_t seq);

@@ -1,7 +1,8 @@
 // Drains one EventStream into one HTTP response, on the connection's own thread: it blocks only
 // on that stream (with a deadline), sends a heartbeat comment when idle, notices at once a
-// client that closes its connection (through the thread's HangupNotifier, when there is one)
-// and within the heartbeat interval one that vanished without closing.
+// client that closes its connection (through the thread's ConnectionHooks, when there are any)
+// and within the heartbeat interval one that vanished without closing. It flushes what it wrote
+// (ConnectionHooks::flush) before every wait.
 #pragma once
 
 #include "mcpgate/transport/event_stream.hpp"

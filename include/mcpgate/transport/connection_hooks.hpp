@@ -1,0 +1,41 @@
+// What an SSE writer may ask of the connection it writes to, beyond httplib's DataSink: to learn
+// the moment the client closes (instead of at the next heartbeat, without waking an idle stream
+// for anything else), and to send what it has written so far before it waits. The HTTP server
+// installs the hooks of the connection each of its threads is serving; the transport only asks
+// for them.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+namespace mcpgate::transport {
+
+class ConnectionHooks {
+ public:
+  virtual ~ConnectionHooks() = default;
+  // Calls `on_hangup` (from another thread) if the client closes the connection while the
+  // returned handle lives. Once the handle is released no call is running or will start.
+  // nullptr when the connection cannot be watched (the heartbeat still notices).
+  [[nodiscard]] virtual std::shared_ptr<void> watch_hangup(std::function<void()> on_hangup) = 0;
+  // The connection gathers what a response writes and sends it at the end of the response (so
+  // that headers and a short body leave together); a writer about to wait sends it now. False
+  // when the client is gone.
+  [[nodiscard]] virtual bool flush() = 0;
+};
+
+// The hooks of the connection the calling thread serves, or nullptr.
+[[nodiscard]] ConnectionHooks* current_connection_hooks() noexcept;
+
+// Installs `hooks` for the calling thread for the scope's lifetime.
+class ScopedConnectionHooks {
+ public:
+  explicit ScopedConnectionHooks(ConnectionHooks* hooks) noexcept;
+  ~ScopedConnectionHooks();
+  ScopedConnectionHooks(const ScopedConnectionHooks&) = delete;
+  ScopedConnectionHooks& operator=(const ScopedConnectionHooks&) = delete;
+
+ private:
+  ConnectionHooks* previous_;
+};
+
+}  // namespace mcpgate::transport
