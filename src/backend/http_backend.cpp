@@ -3,7 +3,11 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -11,6 +15,7 @@
 #include <new>
 #include <stdexcept>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -178,6 +183,7 @@ struct Transfer {
   std::string body;
   std::size_t max_body = 0;
   bool too_large = false;
+  const std::atomic<bool>* cancelled = nullptr;  // the backend's cancel_all() flag
 
   bool connected = false;             // the connection was established or reused
   milliseconds read_limit{0};         // <= 0: no silence limit
@@ -219,6 +225,7 @@ size_t on_body(char* data, size_t size, size_t count, void* userdata) {
 
 int on_progress(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(clientp);
+  if (t->cancelled && t->cancelled->load()) return 1;  // CURLE_ABORTED_BY_CALLBACK
   if (ulnow != t->last_uploaded) {
     t->last_uploaded = ulnow;
     t->activity();
@@ -252,6 +259,48 @@ void setopt(CURL* handle, CURLoption option, T value) {
 struct HttpBackend::Impl {
   std::string base;  // "http://host:port"
   HttpBackendOptions options;
+
+  // Every socket libcurl has open for this backend (in a call, or kept alive in the pool), so
+  // that cancel_all() can shut them down. Declared before `idle`: closing a pooled handle's
+  // connection reports back here.
+  std::atomic<bool> cancelled{false};
+  std::mutex sockets_mutex;
+  std::unordered_set<curl_socket_t> sockets;  // guarded by sockets_mutex
+
+  static curl_socket_t open_socket(void* clientp, curlsocktype, curl_sockaddr* address) {
+    auto* self = static_cast<Impl*>(clientp);
+    if (self->cancelled.load()) return CURL_SOCKET_BAD;
+    const curl_socket_t fd =
+        ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd == CURL_SOCKET_BAD) return fd;
+    try {
+      std::lock_guard lock(self->sockets_mutex);
+      self->sockets.insert(fd);
+    } catch (...) {
+      ::close(fd);
+      return CURL_SOCKET_BAD;
+    }
+    return fd;
+  }
+
+  static int close_socket(void* clientp, curl_socket_t fd) {
+    auto* self = static_cast<Impl*>(clientp);
+    {
+      // Under the lock: cancel_all() never acts on a number the kernel may have reused.
+      std::lock_guard lock(self->sockets_mutex);
+      self->sockets.erase(fd);
+      ::close(fd);
+    }
+    return 0;
+  }
+
+  void cancel_all() {
+    cancelled = true;
+    std::lock_guard lock(sockets_mutex);
+    // shutdown(2) wakes a libcurl waiting on the socket; the descriptor stays open until
+    // libcurl closes it through close_socket.
+    for (const curl_socket_t fd : sockets) ::shutdown(fd, SHUT_RDWR);
+  }
 
   mutable std::mutex pool_mutex;
   std::vector<EasyHandle> idle;  // guarded by pool_mutex; back() is the most recently used
@@ -318,6 +367,8 @@ HttpBackend::~HttpBackend() = default;
 
 std::string HttpBackend::describe() const { return impl_->base; }
 
+void HttpBackend::cancel_all() { impl_->cancel_all(); }
+
 std::size_t HttpBackend::idle_connections() const {
   std::lock_guard lock(impl_->pool_mutex);
   return impl_->idle.size();
@@ -331,6 +382,9 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   const Timeouts limits = timeouts_in.value_or(impl_->options.timeouts);
   // For messages: method and path, never host, query or credentials.
   const std::string what = method + " " + std::string(path);
+  if (impl_->cancelled.load())
+    throw TransportError(TransportError::Kind::connection_error,
+                         what + ": cancelled: the server is shutting down");
 
   std::string url = impl_->base + escape_path(path);
   for (std::size_t i = 0; i < query.size(); ++i) {
@@ -360,6 +414,7 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
 
   Transfer transfer;
   transfer.max_body = impl_->options.max_response_bytes;
+  transfer.cancelled = &impl_->cancelled;
   transfer.read_limit = limits.read;
 
   // Declared before the lease: the handle may reference these until it is back in the pool.
@@ -407,6 +462,10 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
   setopt(h, CURLOPT_XFERINFODATA, static_cast<void*>(&transfer));
   setopt(h, CURLOPT_NOPROGRESS, 0L);
+  setopt(h, CURLOPT_OPENSOCKETFUNCTION, &Impl::open_socket);
+  setopt(h, CURLOPT_OPENSOCKETDATA, static_cast<void*>(impl_.get()));
+  setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &Impl::close_socket);
+  setopt(h, CURLOPT_CLOSESOCKETDATA, static_cast<void*>(impl_.get()));
 
   const auto started = Clock::now();
   transfer.activity();
@@ -422,7 +481,10 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
     const std::string because = os_text.empty() ? std::string(curl_easy_strerror(rc)) : os_text;
     Kind kind = Kind::request_error;
     std::string message;
-    if (rc == CURLE_OPERATION_TIMEDOUT && !transfer.connected) {
+    if (impl_->cancelled.load()) {
+      kind = Kind::connection_error;
+      message = "cancelled: the server is shutting down";
+    } else if (rc == CURLE_OPERATION_TIMEDOUT && !transfer.connected) {
       kind = Kind::connect_timeout;
       auto limit = limits.connect;
       if (limits.total.count() > 0 && (limit.count() <= 0 || limits.total < limit)) {

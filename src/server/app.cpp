@@ -127,7 +127,13 @@ std::shared_ptr<const SharedContext> App::build_context() {
   if (!config_.backend_url.empty()) {
     const backend::Timeouts timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
                                      config_.backend_request_timeout};
-    context->backend = std::make_shared<backend::HttpBackend>(config_.backend_url, timeouts);
+    auto http = std::make_shared<backend::HttpBackend>(config_.backend_url, timeouts);
+    {
+      std::lock_guard lock(http_backend_mutex_);
+      http_backend_ = http;
+    }
+    if (stopping_.load()) http->cancel_all();  // shutdown began while we were starting up
+    context->backend = std::move(http);
   } else if (!config_.data_path.empty()) {
     // No REST server: the same routes from the embedded store. A failure to open it (folder
     // not creatable, file unwritable, schema from a newer mcpgate) fails initialisation with
@@ -303,6 +309,11 @@ void App::stop() {
   if (!executor_.wait_idle(drain_limit))
     spdlog::warn("shutdown: requests still running after {} ms; cancelling them",
                  drain_limit.count());
+  // Calls still waiting on the backend (or a start-up probe) end now instead of at its timeouts.
+  {
+    std::lock_guard lock(http_backend_mutex_);
+    if (http_backend_) http_backend_->cancel_all();
+  }
   sessions_.end_all();  // every stream writes its last chunk and ends; the rest is cancelled
   // A moment for those last chunks, then end the connections idling in keep-alive.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));

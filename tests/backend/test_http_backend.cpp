@@ -3,6 +3,7 @@
 // All traffic stays on loopback.
 #include "fixture_backend.hpp"
 
+#include "../eventually.hpp"
 #include "mcpgate/backend/curl_global.hpp"
 #include "mcpgate/backend/http_backend.hpp"
 
@@ -363,6 +364,36 @@ TEST_CASE("an answer that does not come in time is a read_timeout, and it is bou
     const Response r = api.request("GET", "/api/fast", {}, nullptr, std::nullopt);
     CHECK(r.status == 200);
   }
+}
+
+TEST_CASE("cancel_all ends calls in flight at once, and later calls fail without being sent") {
+  FixtureBackend fx([](const RecordedRequest&) { return FixtureReply{200, "{}", "application/json", 10000ms}; });
+  auto api = make_backend(fx.url(), Timeouts{2000ms, 30000ms, 30000ms});
+  std::atomic<int> started{0};
+  std::vector<std::thread> callers;
+  std::vector<std::string> outcomes(3);
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    callers.emplace_back([&, i] {
+      ++started;
+      const TransportError e =
+          transport_error([&] { api.request("GET", "/api/stalled", {}, nullptr, std::nullopt); });
+      outcomes[i] = kind_name(e.kind()) + " " + e.what();
+    });
+  REQUIRE(test_support::eventually([&] { return fx.requests().size() == 3; }, 5000ms));
+
+  const auto start = Clock::now();
+  api.cancel_all();
+  for (auto& caller : callers) caller.join();
+  CHECK(ms_since(start) < 1000 * time_scale);  // not the 10 s the backend would take
+  for (const auto& outcome : outcomes) {
+    INFO(outcome);
+    CHECK(outcome.rfind("connection_error GET /api/stalled: cancelled", 0) == 0);
+  }
+
+  const TransportError later =
+      transport_error([&] { api.request("GET", "/api/next", {}, nullptr, std::nullopt); });
+  CHECK(kind_name(later.kind()) == "connection_error");
+  CHECK(fx.requests().size() == 3);  // never sent
 }
 
 TEST_CASE("a server that closes without answering is a connection_error") {

@@ -128,3 +128,33 @@ TEST_CASE("backend faults: down, 500, garbage, stalled, dead, flapping; every ca
   // One session carried through all of it.
   CHECK(server.app().sessions().counts().streamable_http == 1);
 }
+
+TEST_CASE("shutdown while calls wait on a stalled backend: they end, and the server stops within 2 s") {
+  // The backend would keep these calls for 20 s, well inside the 30 s limits; shutdown must not
+  // wait for it (start-up's probe is cut short the same way).
+  FixtureBackend backend([](const RecordedRequest& request) {
+    if (request.path == "/api/health") return FixtureReply{200, R"({"status":"healthy"})"};
+    return FixtureReply{200, "{}", "application/json", 20s};
+  });
+  auto config = test_config();
+  config.backend_url = "http://127.0.0.1:" + std::to_string(backend.port());
+  config.backend_read_timeout = 30s;
+  config.backend_request_timeout = 30s;
+  auto server = std::make_unique<TestServer>(config);
+  const int port = server->port();
+  const std::string session = open_session(port);
+
+  std::vector<std::future<json>> calls;
+  for (int id = 10; id < 14; ++id)
+    calls.push_back(std::async(std::launch::async, [port, &session, id] {
+      return find_projects(port, session, id);
+    }));
+  REQUIRE(eventually([&] { return backend.requests().size() >= 5; }, 5000ms));  // probe + 4 calls
+
+  const auto start = Clock::now();
+  server->stop();
+  server.reset();  // joins every thread, the ones that were waiting on the backend included
+  CHECK(ms_since(start) < 2000 * time_scale);
+  for (auto& call : calls)
+    CHECK(call.wait_for(5s) == std::future_status::ready);  // answered or closed, never stuck
+}

@@ -34,7 +34,8 @@
 // Errors. Any HTTP answer, whatever its status, is a Response. Without one, TransportError:
 //   connect_timeout   no connection within the connect (or total) limit
 //   read_timeout      connected, but no complete answer within the read or total limit
-//   connection_error  refused, unreachable, DNS failure, reset, closed without an answer
+//   connection_error  refused, unreachable, DNS failure, reset, closed without an answer, or
+//                     cancelled by cancel_all()
 //   request_error     anything else (TLS, protocol error, answer over max_response_bytes, ...)
 // Messages read like "GET /api/projects: cannot connect to the backend (Connection refused)":
 // method and path only; no host, query or credentials (describe() gives the target for logs).
@@ -78,6 +79,11 @@ class HttpBackend final : public Backend {
 
   // Handles (each with at most one connection) waiting in the pool for the next call.
   [[nodiscard]] std::size_t idle_connections() const;
+
+  // For shutdown: every call in flight ends at once (its connection is shut down under it) and
+  // every later call fails at once, as connection_error "the server is shutting down".
+  // Thread-safe; calls already answered are not affected.
+  void cancel_all();
 
  private:
   struct Impl;

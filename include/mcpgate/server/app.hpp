@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mcpgate/backend/curl_global.hpp"
+#include "mcpgate/backend/http_backend.hpp"
 #include "mcpgate/config.hpp"
 #include "mcpgate/init_gate.hpp"
 #include "mcpgate/protocol/dispatcher.hpp"
@@ -20,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 namespace mcpgate::server {
 
@@ -62,6 +64,9 @@ class App {
   std::atomic<int> init_failures_left_;
   // The latest look at the backend (first probe, then every health_check): feeds "degraded".
   std::atomic<bool> backend_reachable_{true};
+  // The REST backend once built, so that shutdown can end calls stuck on it.
+  std::mutex http_backend_mutex_;
+  std::shared_ptr<backend::HttpBackend> http_backend_;  // guarded by http_backend_mutex_
 
   // Counters for /metrics, shared with the dispatcher, the event streams and the backend.
   const std::shared_ptr<Metrics> metrics_ = std::make_shared<Metrics>();
