@@ -13,6 +13,29 @@ namespace mcpgate {
 
 namespace {
 
+// What the calling thread's log lines are about (LogScope). Per thread by nature.
+thread_local std::string log_scope_session;
+thread_local std::string log_scope_request;  // JSON text
+
+// %& : `,"session":"...","request":...` for the fields LogScope set, or nothing.
+class JsonScopeFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    if (!log_scope_session.empty()) {
+      const std::string field = ",\"session\":" + nlohmann::json(log_scope_session).dump(
+                                    -1, ' ', false, nlohmann::json::error_handler_t::replace);
+      dest.append(field.data(), field.data() + field.size());
+    }
+    if (!log_scope_request.empty()) {
+      const std::string field = ",\"request\":" + log_scope_request;
+      dest.append(field.data(), field.data() + field.size());
+    }
+  }
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonScopeFlag>();
+  }
+};
+
 // %* : the message as a JSON string literal (quotes, control characters and invalid UTF-8
 // escaped or replaced), so a message can never break the line's JSON.
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
@@ -30,20 +53,36 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 
 }  // namespace
 
+std::unique_ptr<spdlog::formatter> json_line_formatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<JsonMessageFlag>('*').add_flag<JsonScopeFlag>('&').set_pattern(
+      R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"message":%*%&})");
+  return formatter;
+}
+
 void configure_logging(const std::string& format, const std::string& level) {
   std::shared_ptr<spdlog::logger> logger;
   if (format == "json") {
     logger = spdlog::stderr_logger_mt("mcpgate");  // plain sink: no colour codes inside JSON
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"message":%*})");
-    logger->set_formatter(std::move(formatter));
+    logger->set_formatter(json_line_formatter());
   } else {
     logger = spdlog::stderr_color_mt("mcpgate");
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   }
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
+}
+
+LogScope::LogScope(std::string_view session, std::string_view request_json)
+    : previous_session_(std::move(log_scope_session)),
+      previous_request_(std::move(log_scope_request)) {
+  log_scope_session.assign(session);
+  log_scope_request.assign(request_json);
+}
+
+LogScope::~LogScope() {
+  log_scope_session = std::move(previous_session_);
+  log_scope_request = std::move(previous_request_);
 }
 
 }  // namespace mcpgate

@@ -1,14 +1,37 @@
 // The process's logger: spdlog on stderr, as text for people or as one JSON object per line for
 // log shippers (--log-format json):
 //   {"time":"2026-11-25T10:00:00.123+0000","level":"info","thread":1234,"message":"..."}
-// Messages name the session, tool and backend they concern, so every line carries its context.
+// Messages name the session, tool and backend they concern. In JSON, a line logged while a
+// session's message is handled also carries them as fields, for shippers to filter on:
+//   {..., "message":"...", "session":"Xy3...", "request":7}
 #pragma once
 
+#include <spdlog/formatter.h>
+
+#include <memory>
 #include <string>
+#include <string_view>
 
 namespace mcpgate {
 
+// The formatter of --log-format json: one JSON object per line, with LogScope's fields.
+[[nodiscard]] std::unique_ptr<spdlog::formatter> json_line_formatter();
+
 // Installs the default logger. `format` is "text" or "json"; `level` an spdlog level name.
 void configure_logging(const std::string& format, const std::string& level);
+
+// Names the session (and the JSON-RPC request, as its JSON text: `7` or `"a"`) that the calling
+// thread's log lines are about, for the scope's lifetime; the previous one comes back after.
+class LogScope {
+ public:
+  explicit LogScope(std::string_view session, std::string_view request_json = {});
+  ~LogScope();
+  LogScope(const LogScope&) = delete;
+  LogScope& operator=(const LogScope&) = delete;
+
+ private:
+  std::string previous_session_;
+  std::string previous_request_;
+};
 
 }  // namespace mcpgate

@@ -1,5 +1,6 @@
 #include "mcpgate/protocol/dispatcher.hpp"
 
+#include "mcpgate/logging.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/tools/argument_coercion.hpp"
 #include "mcpgate/tools/tool.hpp"
@@ -188,6 +189,8 @@ bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Re
 std::optional<json> Dispatcher::handle_request(
     sessions::Session& session, const jsonrpc::Request& request,
     const std::shared_ptr<transport::EventStream>& out) const {
+  const LogScope log_scope(session.id(),
+                           request.id.dump(-1, ' ', false, json::error_handler_t::replace));
   auto cancelled = session.inflight().begin(request.id);
   json response;
   try {
@@ -390,6 +393,7 @@ json Dispatcher::call_tool(sessions::Session& session, const jsonrpc::Request& r
 
 void Dispatcher::handle_notification(sessions::Session& session,
                                      const jsonrpc::Notification& notification) const {
+  const LogScope log_scope(session.id());
   const std::string& method = notification.method;
   if (method == "notifications/initialized") {
     session.mark_client_ready();

@@ -183,7 +183,7 @@ bool ConnectionStream::send_all(const char* ptr, std::size_t size) {
 
 void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const {
   if (!remote_) {
-    remote_.emplace();
+    remote_.emplace(Address{std::string(), 0});
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
     if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
@@ -195,7 +195,7 @@ void ConnectionStream::get_remote_ip_and_port(std::string& ip, int& port) const 
 
 void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
   if (!local_) {
-    local_.emplace();
+    local_.emplace(Address{std::string(), 0});
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
     if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)

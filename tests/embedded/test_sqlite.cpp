@@ -315,7 +315,7 @@ TEST_CASE("default_data_path follows XDG_DATA_HOME, then HOME") {
   {
     ScopedEnv xdg("XDG_DATA_HOME", nullptr);
     ScopedEnv home("HOME", nullptr);
-    CHECK_THROWS_AS(default_data_path(), std::runtime_error);
+    CHECK_THROWS_AS(static_cast<void>(default_data_path()), std::runtime_error);
   }
 }
 
