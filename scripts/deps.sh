@@ -19,6 +19,8 @@ MCPGATE_FUZZ_PACKAGES=(clang)
 # (On a machine with systemd, installing the package also starts Debian's own nginx service on
 # port 80; the smoke test runs a separate nginx of its own and does not touch that one.)
 MCPGATE_NGINX_PACKAGES=(nginx)
+# Only needed by scripts/check-units.sh (systemd-analyze), so opt-in.
+MCPGATE_UNIT_PACKAGES=(systemd)
 
 # Prints the packages among "$@" that are not fully installed, one per line.
 missing_packages() {
@@ -33,8 +35,9 @@ missing_packages() {
   done
 }
 
-# ensure_packages [--test] [--fuzz] [--nginx]
-#   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang, --nginx adds nginx.
+# ensure_packages [--test] [--fuzz] [--nginx] [--units]
+#   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang, --nginx adds
+#   nginx, --units adds systemd (for systemd-analyze).
 #   Returns 0 when everything is present (after installing it if needed). Exits 1 when
 #   packages are missing and we are not root, after printing the command to run.
 ensure_packages() {
@@ -53,6 +56,7 @@ ensure_packages() {
         ;;
       --fuzz) wanted+=("${MCPGATE_FUZZ_PACKAGES[@]}") ;;
       --nginx) wanted+=("${MCPGATE_NGINX_PACKAGES[@]}") ;;
+      --units) wanted+=("${MCPGATE_UNIT_PACKAGES[@]}") ;;
       *)
         echo "ensure_packages: unknown option: $arg" >&2
         return 2

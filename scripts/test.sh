@@ -243,7 +243,7 @@ run_suite() {
 
 # ---------------------------------------------------------------------------------------------
 section "dependencies"
-ensure_packages --test --fuzz --nginx
+ensure_packages --test --fuzz --nginx --units
 
 # ---------------------------------------------------------------------------------------------
 section "release build: $build_dir"
@@ -258,8 +258,8 @@ fi
 # Shell suites drive the real binary over HTTP, so they need the release build.
 binary="$repo_root/$build_dir/mcpgate"
 export MCPGATE_BINARY="$binary"
-shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/conformance.sh tests/sdk/run.sh
-              scripts/soak.sh scripts/shutdown.sh)
+shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/check-units.sh scripts/conformance.sh
+              tests/sdk/run.sh scripts/soak.sh scripts/shutdown.sh)
 if ((release_ok)); then
   # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
   # MCPGATE_BUILD_DIR points elsewhere.

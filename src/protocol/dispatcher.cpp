@@ -175,13 +175,15 @@ json server_capabilities(const SharedContext& context) {
 
 }  // namespace
 
-bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Request& request) {
+bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Request& request,
+                             bool caller_only_waits) {
   const std::string& method = request.method;
   if (method == "tools/call") {
     const auto name = request.params.is_object() ? request.params.find("name") : request.params.end();
     if (name == request.params.end() || !name->is_string()) return true;  // an error, at once
     const auto* entry = session.context().tools.find(name->get_ref<const std::string&>());
-    return entry == nullptr || entry->tool.never_blocks;  // an unknown tool is an error, at once
+    if (entry == nullptr) return true;  // an unknown tool is an error, at once
+    return entry->tool.never_blocks || (caller_only_waits && entry->tool.silent_while_running);
   }
   return method != "prompts/get" && method != "resources/read" && method != "completion/complete";
 }

@@ -38,7 +38,9 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
                      {"uptime_seconds", seconds_since(status.started)},
                      {"timestamp", utc_timestamp()}};
         return json_string_result(payload);
-      }});
+      },
+      /*never_blocks=*/false,
+      /*silent_while_running=*/true});
 
   registry.add(Tool{
       "session_info",

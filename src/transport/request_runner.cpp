@@ -56,8 +56,11 @@ std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& s
   completion->finish_out = finish_out;
   for (const auto& error : immediate) completion->deliver(error);
 
+  // A POST stream's thread has nothing to do but wait for its one answer: a silent call can run
+  // right there, saving two thread hand-offs.
+  const bool caller_only_waits = finish_out && requests.size() == 1;
   for (auto& request : requests) {
-    if (protocol::Dispatcher::runs_inline(*session, request)) {
+    if (protocol::Dispatcher::runs_inline(*session, request, caller_only_waits)) {
       completion->deliver(dispatcher_.handle_request(*session, request, out));
       continue;
     }

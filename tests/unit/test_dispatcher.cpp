@@ -72,6 +72,13 @@ void add_tools(tools::ToolRegistry& registry) {
   add.never_blocks = true;
   registry.add(std::move(add));
 
+  auto quiet_wait = tool("quiet_wait", [](const json&, tools::ToolContext&) {
+    std::this_thread::sleep_for(1ms);  // stands for a backend call: waits, sends the client nothing
+    return tools::ToolResult::text("waited");
+  });
+  quiet_wait.silent_while_running = true;
+  registry.add(std::move(quiet_wait));
+
   auto forgetful = tool("forgetful", [](const json&, tools::ToolContext&) {
     return tools::ToolResult::text("no structured content");
   });
@@ -366,7 +373,7 @@ TEST_CASE("tools/list pages with nextCursor until every tool is listed once, in 
   auto s = make_session();
   initialize(d, *s);
   const auto& entries = s->context().tools.entries();
-  REQUIRE(entries.size() == 7);
+  REQUIRE(entries.size() == 8);
 
   std::vector<std::string> names;
   json params = json::object();
@@ -896,12 +903,12 @@ TEST_CASE("response ids keep their JSON type") {
 
 TEST_CASE("runs_inline: cheap methods and never-blocking tools inline, other calls and reads on an executor") {
   auto s = make_session();
-  auto inline_ = [&](std::string method, json params = nullptr) {
+  auto inline_ = [&](std::string method, json params = nullptr, bool caller_only_waits = false) {
     jsonrpc::Request r;
     r.id = 1;
     r.method = std::move(method);
     r.params = std::move(params);
-    return Dispatcher::runs_inline(*s, r);
+    return Dispatcher::runs_inline(*s, r, caller_only_waits);
   };
   CHECK(inline_("ping"));
   CHECK(inline_("initialize"));
@@ -913,6 +920,12 @@ TEST_CASE("runs_inline: cheap methods and never-blocking tools inline, other cal
   CHECK_FALSE(inline_("prompts/get"));
   CHECK_FALSE(inline_("resources/read"));
   CHECK_FALSE(inline_("completion/complete"));
+
+  // A silent tool runs where its caller would only wait; one that talks to the client while it
+  // runs (progress, requests) never does, or nothing would carry what it sends.
+  CHECK_FALSE(inline_("tools/call", json{{"name", "quiet_wait"}}));
+  CHECK(inline_("tools/call", json{{"name", "quiet_wait"}}, true));
+  CHECK_FALSE(inline_("tools/call", json{{"name", "echo"}}, true));
 }
 
 TEST_CASE("concurrent tool calls on one session are independent") {

@@ -38,10 +38,13 @@ class Dispatcher {
   // A client's answer to one of our requests. False when nothing waited for it.
   bool handle_response(sessions::Session& session, const jsonrpc::Response& response) const;
 
-  // Whether `request` is cheap enough to run on the connection's thread (lifecycle, listings,
-  // and calls of tools that never block); others get an executor thread.
+  // Whether `request` runs on the connection's thread: when it is cheap (lifecycle, listings,
+  // calls of tools that never block), or when `caller_only_waits` (the connection has nothing
+  // to do but wait for this one answer) and it calls a tool that is silent while it runs.
+  // Others get an executor thread, so that what they send the client streams while they run.
   [[nodiscard]] static bool runs_inline(const sessions::Session& session,
-                                        const jsonrpc::Request& request);
+                                        const jsonrpc::Request& request,
+                                        bool caller_only_waits = false);
 
   [[nodiscard]] const DispatchOptions& options() const noexcept { return options_; }
 

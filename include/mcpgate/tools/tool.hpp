@@ -84,6 +84,10 @@ struct Tool {
   // client. Its calls then run on the connection's own thread, without the hand-off to an
   // executor thread that a call which may wait needs.
   bool never_blocks = false;
+  // The handler may wait (on a backend, a store) but sends the client nothing while it runs:
+  // no progress, no log messages, no requests. When such a call is all a POST carries, it runs
+  // on that connection's thread, which would otherwise only wait for its answer.
+  bool silent_while_running = false;
 };
 
 }  // namespace mcpgate::tools

@@ -246,9 +246,11 @@ Tool make_tool(std::string name, std::string title, std::string description, jso
                                       {"idempotentHint", false},
                                       {"openWorldHint", false}};
   json output = string_result_schema(name);
-  return Tool{std::move(name),        std::move(title),       std::move(description),
-              std::move(input_schema), std::move(output),     std::move(annotations),
-              std::move(handler)};
+  Tool tool{std::move(name),        std::move(title),       std::move(description),
+            std::move(input_schema), std::move(output),     std::move(annotations),
+            std::move(handler)};
+  tool.silent_while_running = true;  // Archon's tools only talk to the backend
+  return tool;
 }
 
 }  // namespace mcpgate::tools::archon::detail
