@@ -135,16 +135,20 @@ def main():
         rows.append((f"herd: all served within init time + 250 ms ({bound:,.0f} ms)", f"{fmt(last)} ms", verdict(last is not None and last <= bound)))
     # A forwarded call crosses one more HTTP hop than a direct one: what that hop alone costs on
     # this machine (a request through bare cpp-httplib, at the same concurrency) is the floor of
-    # the added latency; the rest is mcpgate's own.
-    bare1 = median(get("calls", "bare-httplib", 1), "p50_us")
+    # the added latency; the rest is mcpgate's own, and its CPU time per call says what it spends.
     for callers in (1, 8):
         fw = get("forward", "mcpgate", callers)
         if fw:
             added = median(fw, "added_p50_us")
             measured = f"{fmt(added)} µs"
-            if callers == 1 and bare1 is not None and added is not None:
-                measured += (f" (one hop through bare cpp-httplib alone: {fmt(bare1)} µs p50; "
-                             f"mcpgate's own share {fmt(added - bare1)} µs)")
+            bare = median(get("calls", "bare-httplib", callers), "p50_us")
+            if bare is not None and added is not None:
+                measured += (f" (one hop through bare cpp-httplib alone: {fmt(bare)} µs p50; "
+                             f"mcpgate's own share {fmt(added - bare)} µs")
+                cpu = median(fw, "via", "server_cpu_us_per_call")
+                if cpu is not None:
+                    measured += f"; mcpgate's CPU time per call {fmt(cpu)} µs"
+                measured += ")"
             rows.append((f"forward, {callers} caller(s): added p50 ≤ 150 µs", measured, verdict(added is not None and added <= 150)))
             conns = median(fw, "backend_connections_opened")
             rows.append((f"forward, {callers} caller(s): backend connections ≤ callers", fmt(conns), verdict(conns is not None and conns <= callers)))
@@ -178,16 +182,17 @@ def main():
     # ---------------------------------------------------------------- calls
     w("## calls: one Streamable HTTP session, C connections calling `session_info` in a closed loop")
     w("")
-    w("| server | connections | calls/s | p50 | p99 | errors | load generator CPU |")
-    w("|---|---|---|---|---|---|---|")
-    for connections in (1, 16):
+    w("| server | connections | calls/s | p50 | p99 | errors | server CPU per call | load generator CPU |")
+    w("|---|---|---|---|---|---|---|---|")
+    for connections in (1, 8, 16):
         for server in ("mcpgate", "bare-httplib", "ts-sdk"):
             r = get("calls", server, connections)
             if not r:
                 continue
             w(f"| {server} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
               f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
-              f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'loadgen_cpu_percent'))}% |")
+              f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
+              f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
     w("")
 
     # ---------------------------------------------------------------- herd
@@ -207,8 +212,8 @@ def main():
     # ---------------------------------------------------------------- forward
     w("## forward: `find_projects` through the server vs. the same backend request made directly")
     w("")
-    w("| server | callers | direct p50 | direct p99 | through the server p50 | p99 | added p50 | added p99 | calls/s | backend connections opened | errors |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| server | callers | direct p50 | direct p99 | through the server p50 | p99 | added p50 | added p99 | calls/s | server CPU per call | backend CPU per request | backend connections opened | errors |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for callers in (1, 8):
         for server in servers:
             r = get("forward", server, callers)
@@ -218,6 +223,8 @@ def main():
               f"{fmt(median(r, 'direct', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'p50_us'), 0, ' µs')} | "
               f"{fmt(median(r, 'via', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'added_p50_us'), 0, ' µs')} | "
               f"{fmt(median(r, 'added_p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'calls_per_second'))} | "
+              f"{fmt(median(r, 'via', 'server_cpu_us_per_call'), 1, ' µs')} | "
+              f"{fmt(median(r, 'direct', 'server_cpu_us_per_call'), 1, ' µs')} | "
               f"{fmt(median(r, 'backend_connections_opened'))} | {fmt(median(r, 'errors'))} |")
     w("")
     sys.stdout.write("\n".join(out))

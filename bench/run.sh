@@ -192,7 +192,7 @@ run_calls() {
   local pid=$server_pid port=$server_port
   for connections in 1 16; do
     measure "$rep" "$kind" calls --url "http://127.0.0.1:$port/mcp" --connections "$connections" \
-      --warmup "$warmup" --seconds "$seconds" --label "$kind"
+      --warmup "$warmup" --seconds "$seconds" --pid "$pid" --label "$kind"
   done
   stop "$pid"
 }
@@ -215,9 +215,10 @@ run_baseline_calls() {
   [[ -s $work/answer.body ]] || die "mcpgate's answer to tools/call was empty"
   start bare-httplib "$bare_httplib" --body-file "$work/answer.body"
   pid=$server_pid port=$server_port
-  for connections in 1 16; do
+  # 8 connections too: one hop at the forward workload's concurrency is that workload's floor.
+  for connections in 1 8 16; do
     measure "$rep" bare-httplib calls --url "http://127.0.0.1:$port/mcp" --connections "$connections" \
-      --warmup "$warmup" --seconds "$seconds" --without-session --label bare-httplib
+      --warmup "$warmup" --seconds "$seconds" --without-session --pid "$pid" --label bare-httplib
   done
   stop "$pid"
 }
@@ -243,7 +244,7 @@ run_forward() {
     local pid=$server_pid
     measure "$rep" "$kind" forward --url "http://127.0.0.1:$server_port/mcp" \
       --backend "http://127.0.0.1:$stub_port" --connections "$connections" \
-      --warmup 1 --seconds "$forward_seconds" --label "$kind"
+      --warmup 1 --seconds "$forward_seconds" --pid "$pid" --backend-pid "$stub" --label "$kind"
     stop "$pid"
     stop "$stub"
   done
@@ -262,7 +263,7 @@ for ((rep = 1; rep <= reps; rep++)); do
     say "rep $rep: $kind: calls (1 and 16 connections)"
     run_calls "$rep" "$kind"
   done
-  say "rep $rep: bare-httplib: calls (1 and 16 connections)"
+  say "rep $rep: bare-httplib: calls (1, 8 and 16 connections)"
   run_baseline_calls "$rep"
   for kind in "${order[@]}"; do
     say "rep $rep: $kind: herd ($herd_clients clients, start-up ${herd_delay_ms} ms)"

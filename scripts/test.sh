@@ -11,8 +11,9 @@
 #     benchmark harness against mcpgate and the TypeScript SDK peer; it judges no speed);
 #  4. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
 #  5. builds with clang, AddressSanitizer + UBSan and libFuzzer's coverage (build-asan-clang/),
-#     runs the 'unit' and 'integration' suites there, then each fuzz target for
-#     MCPGATE_FUZZ_SECONDS (15; 600 with --long) through scripts/fuzz.sh.
+#     runs the 'unit' and 'integration' suites there, then each fuzz target through
+#     scripts/fuzz.sh for MCPGATE_FUZZ_SECONDS (15), or with --long until MCPGATE_FUZZ_RUNS
+#     executions (10 million) or an hour per target, whichever comes first.
 #
 # A failing step never stops the run: everything is counted, and the last line is exactly
 # `N passed, M failed` (each meson test is one test, each shell suite is one test, a build
@@ -24,7 +25,7 @@
 # them). Environment (optional), e.g. to keep a developer's own build dirs apart from others':
 #   MCPGATE_BUILD_DIR (build), MCPGATE_TSAN_BUILD_DIR (build-tsan),
 #   MCPGATE_ASAN_BUILD_DIR (build-asan-clang), MCPGATE_SUITE_TIMEOUT (seconds per shell suite, 600),
-#   MCPGATE_FUZZ_SECONDS (per fuzz target),
+#   MCPGATE_FUZZ_SECONDS, MCPGATE_FUZZ_RUNS (per fuzz target),
 #   MCPGATE_SKIP_SANITIZERS=1 to skip steps 4 and 5 for a quick local run.
 set -euo pipefail
 
@@ -42,7 +43,8 @@ while (($# > 0)); do
   case "$1" in
     --long)
       export MCPGATE_TEST_LONG=1
-      : "${MCPGATE_FUZZ_SECONDS:=600}"
+      : "${MCPGATE_FUZZ_SECONDS:=3600}"
+      : "${MCPGATE_FUZZ_RUNS:=10000000}"
       shift
       ;;
     -h | --help) usage ;;
@@ -58,6 +60,7 @@ tsan_dir=${MCPGATE_TSAN_BUILD_DIR:-build-tsan}
 asan_dir=${MCPGATE_ASAN_BUILD_DIR:-build-asan-clang}
 suite_timeout=${MCPGATE_SUITE_TIMEOUT:-600}
 fuzz_seconds=${MCPGATE_FUZZ_SECONDS:-15}
+fuzz_runs=${MCPGATE_FUZZ_RUNS:--1}
 # CI machines have 2 cores; more jobs only make the sanitizer builds swap.
 jobs=2
 
@@ -336,7 +339,9 @@ else
     -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
     -Ddebug=true -Db_ndebug=false -Dcpp_args=-fsanitize=fuzzer-no-link
   if [[ -f "$asan_dir/build.ninja" ]]; then
-    run_suite scripts/fuzz.sh --build-dir "$asan_dir" --time "$fuzz_seconds"
+    # Six targets, each bounded by fuzz_seconds: the suite's own bound follows.
+    suite_timeout=$((6 * fuzz_seconds + suite_timeout)) \
+      run_suite scripts/fuzz.sh --build-dir "$asan_dir" --time "$fuzz_seconds" --runs "$fuzz_runs"
   fi
 fi
 

@@ -10,20 +10,26 @@ namespace loadgen {
 namespace {
 
 json loop_figures(ClosedLoopResult& r) {
-  return json{{"calls", r.ok},
+  json figures{{"calls", r.ok},
               {"errors", r.errors},
               {"calls_per_second", r.seconds > 0 ? static_cast<double>(r.ok) / r.seconds : 0.0},
               {"p50_us", r.latencies.percentile(50)},
               {"p99_us", r.latencies.percentile(99)},
               {"loadgen_cpu_percent", r.seconds > 0 ? 100.0 * r.cpu_seconds / r.seconds : 0.0},
               {"first_error", r.first_error}};
+  if (r.server_cpu_seconds >= 0 && r.ok > 0) {
+    figures["server_cpu_percent"] = r.seconds > 0 ? 100.0 * r.server_cpu_seconds / r.seconds : 0.0;
+    figures["server_cpu_us_per_call"] = 1e6 * r.server_cpu_seconds / static_cast<double>(r.ok);
+  }
+  return figures;
 }
 
 // tools/call `tool` with `arguments` over `session`, in a closed loop on C connections.
 ClosedLoopResult call_loop(const Url& url, const std::string& session, int connections,
                            std::chrono::milliseconds warmup, std::chrono::milliseconds duration,
-                           const std::string& tool, const json& arguments) {
+                           const std::string& tool, const json& arguments, int server_pid) {
   ClosedLoopOptions loop;
+  loop.server_pid = server_pid;
   loop.connections = connections;
   loop.warmup = warmup;
   loop.duration = duration;
@@ -45,7 +51,7 @@ json run_calls(const CallsOptions& options) {
   const std::string session =
       options.without_session ? std::string("baseline-no-session") : start_session(options.url);
   auto result = call_loop(options.url, session, options.connections, options.warmup,
-                          options.duration, options.tool, options.arguments);
+                          options.duration, options.tool, options.arguments, options.server_pid);
   json out = loop_figures(result);
   out["workload"] = "calls";
   out["connections"] = options.connections;
@@ -67,6 +73,7 @@ json run_forward(const ForwardOptions& options) {
   direct.connections = options.connections;
   direct.warmup = options.warmup;
   direct.duration = options.duration;
+  direct.server_pid = options.backend_pid;
   const std::string path = "/api/projects/" + options.project_id;
   const std::string request = get_request(options.backend, path, "application/json");
   direct.request = [&request](long long) { return request; };
@@ -79,7 +86,7 @@ json run_forward(const ForwardOptions& options) {
   const std::string session = start_session(options.url);
   auto via_result = call_loop(options.url, session, options.connections, options.warmup,
                               options.duration, "find_projects",
-                              json{{"project_id", options.project_id}});
+                              json{{"project_id", options.project_id}}, options.server_pid);
   // The fetch of /stats itself is one more connection to the stub: not the server's.
   const long long connections_after = backend_connections() - 1;
 

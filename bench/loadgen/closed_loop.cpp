@@ -1,8 +1,12 @@
 #include "closed_loop.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <vector>
 
 namespace loadgen {
@@ -12,6 +16,21 @@ double process_cpu_seconds() {
   ::getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double process_cpu_seconds(int pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index == 14 || index == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 bool is_good_result(std::string_view text) {
@@ -87,8 +106,13 @@ ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options) {
   for (auto& caller : callers) send_next(caller);
   loop.run_until([] { return false; }, measure_from);
   const double cpu_before = process_cpu_seconds();
+  const double server_before = options.server_pid > 0 ? process_cpu_seconds(options.server_pid) : -1;
   loop.run_until([] { return false; }, end);
   result.cpu_seconds = process_cpu_seconds() - cpu_before;
+  if (server_before >= 0) {
+    const double server_after = process_cpu_seconds(options.server_pid);
+    if (server_after >= 0) result.server_cpu_seconds = server_after - server_before;
+  }
   result.seconds = std::chrono::duration<double>(options.duration).count();
   // Let the last answers arrive so that the connections close cleanly.
   loop.run_until(

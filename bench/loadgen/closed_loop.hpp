@@ -16,6 +16,7 @@ struct ClosedLoopResult {
   long long errors = 0;
   double seconds = 0;    // the measured window
   double cpu_seconds = 0;  // the load generator's own CPU time in the window
+  double server_cpu_seconds = -1;  // the server's (ClosedLoopOptions::server_pid), -1: not measured
   std::string first_error;
 };
 
@@ -28,12 +29,16 @@ struct ClosedLoopOptions {
   // Whether an answer is a success: its response, and for an event stream whether one of its
   // events carried a result that is not a tool error.
   std::function<bool(const Response&, bool result_event)> accept;
+  // The process answering (on this machine), whose CPU time in the window is reported; 0: none.
+  int server_pid = 0;
 };
 
 ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options);
 
 // CPU time this process has used so far (user + system), in seconds.
 double process_cpu_seconds();
+// The same for another process, from /proc (clock-tick resolution); -1 when it cannot be read.
+double process_cpu_seconds(int pid);
 
 // The usual `accept`: HTTP 200 and a JSON-RPC result that is not a tool error, in the body or
 // in an event.

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   c->add_option("--warmup", warmup, "seconds of load before measuring")->capture_default_str();
   c->add_option("--tool", tool, "the tool to call")->capture_default_str();
   c->add_option("--arguments", arguments, "the tool's arguments (JSON)")->capture_default_str();
+  c->add_option("--pid", calls.server_pid, "the server's process id, for its CPU time per call");
   c->add_flag("--without-session", calls.without_session,
               "send the calls without initialising (for a bare HTTP server answering fixed bytes)");
 
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
   f->add_option("--connections", forward.connections, "concurrent callers")->capture_default_str();
   f->add_option("--seconds", seconds, "measured time, each of direct and through the server")->capture_default_str();
   f->add_option("--warmup", warmup, "seconds of load before measuring")->capture_default_str();
+  f->add_option("--pid", forward.server_pid, "the server's process id, for its CPU time per call");
+  f->add_option("--backend-pid", forward.backend_pid, "the stub's process id, for its CPU time per call");
 
   for (auto* sub : {s, c, h, f})
     sub->add_option("--label", label, "copied into the output line (e.g. the server's name)");

@@ -40,6 +40,7 @@ struct CallsOptions {
   // Send the calls without initialising a session first: for a bare HTTP server that answers
   // any POST with fixed bytes (the baseline), which then gets the very same requests.
   bool without_session = false;
+  int server_pid = 0;  // for the server's CPU time per call; 0: not measured
 };
 json run_calls(const CallsOptions& options);
 
@@ -63,6 +64,8 @@ struct ForwardOptions {
   std::chrono::milliseconds warmup{1000};
   std::chrono::milliseconds duration{5000};
   std::string project_id = "p1";
+  int server_pid = 0;   // for the CPU time per call of the server ...
+  int backend_pid = 0;  // ... and of the stub backend; 0: not measured
 };
 json run_forward(const ForwardOptions& options);
 

@@ -96,6 +96,15 @@ TEST_CASE("sse::event splits multi-line data on LF, CR and CRLF into data: lines
     CHECK(frame == "event: m\ndata: \n\n");
     REQUIRE(parse_sse(frame).events.size() == 1);
   }
+  SUBCASE("NUL bytes are dropped wherever they are; the text around them is kept") {
+    const auto frame = sse::event("m", "", std::string("\0a\0\0b\nc\0\r\0", 11));
+    CHECK(frame == "event: m\ndata: ab\ndata: c\ndata: \n\n");
+  }
+  SUBCASE("a trailing line break gives a last, empty data line") {
+    CHECK(sse::event("", "", "a\r") == "data: a\ndata: \n\n");
+    CHECK(sse::event("", "", "a\r\n") == "data: a\ndata: \n\n");
+    CHECK(sse::event("", "", "\n") == "data: \ndata: \n\n");
+  }
 }
 
 TEST_CASE("CR/LF/NUL in the event name or id cannot inject a field or an event") {
