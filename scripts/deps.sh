@@ -19,8 +19,8 @@ MCPGATE_FUZZ_PACKAGES=(clang)
 # (On a machine with systemd, installing the package also starts Debian's own nginx service on
 # port 80; the smoke test runs a separate nginx of its own and does not touch that one.)
 MCPGATE_NGINX_PACKAGES=(nginx)
-# Only needed by scripts/check-units.sh (systemd-analyze), so opt-in.
-MCPGATE_UNIT_PACKAGES=(systemd)
+# Only needed by scripts/check-units.sh (systemd-analyze; curl for its /health check), so opt-in.
+MCPGATE_UNIT_PACKAGES=(systemd curl)
 
 # Prints the packages among "$@" that are not fully installed, one per line.
 missing_packages() {
@@ -37,7 +37,7 @@ missing_packages() {
 
 # ensure_packages [--test] [--fuzz] [--nginx] [--units]
 #   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang, --nginx adds
-#   nginx, --units adds systemd (for systemd-analyze).
+#   nginx, --units adds systemd (for systemd-analyze) and curl.
 #   Returns 0 when everything is present (after installing it if needed). Exits 1 when
 #   packages are missing and we are not root, after printing the command to run.
 ensure_packages() {

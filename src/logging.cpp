@@ -14,22 +14,20 @@ namespace mcpgate {
 namespace {
 
 // What the calling thread's log lines are about (LogScope). Per thread by nature.
-thread_local std::string log_scope_session;
-thread_local std::string log_scope_request;  // JSON text
+thread_local std::string_view log_scope_session;
+thread_local const nlohmann::json* log_scope_request = nullptr;
 
 // %& : `,"session":"...","request":...` for the fields LogScope set, or nothing.
 class JsonScopeFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
-    if (!log_scope_session.empty()) {
-      const std::string field = ",\"session\":" + nlohmann::json(log_scope_session).dump(
-                                    -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const auto append = [&dest](std::string_view name, const nlohmann::json& value) {
+      const std::string field = ",\"" + std::string(name) + "\":" +
+                                value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       dest.append(field.data(), field.data() + field.size());
-    }
-    if (!log_scope_request.empty()) {
-      const std::string field = ",\"request\":" + log_scope_request;
-      dest.append(field.data(), field.data() + field.size());
-    }
+    };
+    if (!log_scope_session.empty()) append("session", nlohmann::json(log_scope_session));
+    if (log_scope_request != nullptr) append("request", *log_scope_request);
   }
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonScopeFlag>();
@@ -73,16 +71,15 @@ void configure_logging(const std::string& format, const std::string& level) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
-LogScope::LogScope(std::string_view session, std::string_view request_json)
-    : previous_session_(std::move(log_scope_session)),
-      previous_request_(std::move(log_scope_request)) {
-  log_scope_session.assign(session);
-  log_scope_request.assign(request_json);
+LogScope::LogScope(std::string_view session, const nlohmann::json* request_id)
+    : previous_session_(log_scope_session), previous_request_(log_scope_request) {
+  log_scope_session = session;
+  log_scope_request = request_id;
 }
 
 LogScope::~LogScope() {
-  log_scope_session = std::move(previous_session_);
-  log_scope_request = std::move(previous_request_);
+  log_scope_session = previous_session_;
+  log_scope_request = previous_request_;
 }
 
 }  // namespace mcpgate

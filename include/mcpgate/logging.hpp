@@ -6,6 +6,7 @@
 //   {..., "message":"...", "session":"Xy3...", "request":7}
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <spdlog/formatter.h>
 
 #include <memory>
@@ -20,18 +21,20 @@ namespace mcpgate {
 // Installs the default logger. `format` is "text" or "json"; `level` an spdlog level name.
 void configure_logging(const std::string& format, const std::string& level);
 
-// Names the session (and the JSON-RPC request, as its JSON text: `7` or `"a"`) that the calling
-// thread's log lines are about, for the scope's lifetime; the previous one comes back after.
+// Names the session (and the JSON-RPC request id) that the calling thread's log lines are about,
+// for the scope's lifetime; the previous one comes back after. Both are referenced, not copied,
+// and formatted only when a JSON line is written: a scope costs the request path nothing else.
+// They must outlive the scope.
 class LogScope {
  public:
-  explicit LogScope(std::string_view session, std::string_view request_json = {});
+  explicit LogScope(std::string_view session, const nlohmann::json* request_id = nullptr);
   ~LogScope();
   LogScope(const LogScope&) = delete;
   LogScope& operator=(const LogScope&) = delete;
 
  private:
-  std::string previous_session_;
-  std::string previous_request_;
+  std::string_view previous_session_;
+  const nlohmann::json* previous_request_;
 };
 
 }  // namespace mcpgate

@@ -191,8 +191,7 @@ bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Re
 std::optional<json> Dispatcher::handle_request(
     sessions::Session& session, const jsonrpc::Request& request,
     const std::shared_ptr<transport::EventStream>& out) const {
-  const LogScope log_scope(session.id(),
-                           request.id.dump(-1, ' ', false, json::error_handler_t::replace));
+  const LogScope log_scope(session.id(), &request.id);
   auto cancelled = session.inflight().begin(request.id);
   json response;
   try {

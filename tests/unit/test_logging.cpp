@@ -36,11 +36,13 @@ TEST_CASE("JSON log lines: one object per line, message escaped, session and req
   std::ostringstream out;
   auto logger = json_logger(out);
   logger->info("outside any session");
+  const json seven = 7;
+  const json req_a = "req-a";
   {
-    const mcpgate::LogScope scope("Xy3-session", "7");
+    const mcpgate::LogScope scope("Xy3-session", &seven);
     logger->warn("tool \"boom\" failed:\nline two \x01");
     {
-      const mcpgate::LogScope inner("other", "\"req-a\"");
+      const mcpgate::LogScope inner("other", &req_a);
       logger->info("nested");
     }
     logger->info("back in the outer scope");

@@ -20,8 +20,8 @@ class RequestRunner {
       : dispatcher_(dispatcher), executor_(executor) {}
 
   // Handle `items`; every response (and every error for an invalid item) is pushed to `out`.
-  // With `finish_out`, `out` is the POST's own stream, finished once the last response is in. Returns how many
-  // responses will be pushed (0: the POST carried no request).
+  // With `finish_out`, `out` is the POST's own stream, finished once the last response is in.
+  // Returns how many responses will be pushed (0: the POST carried no request).
   std::size_t run_async(const std::shared_ptr<sessions::Session>& session,
                         std::vector<jsonrpc::Item> items,
                         const std::shared_ptr<EventStream>& out, bool finish_out) const;
