@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmarks mcpgate against the official TypeScript SDK (bench/peers/ts-sdk) and, for the calls
-# workload, against bare cpp-httplib answering the same bytes (the ceiling of this stack):
+# Benchmarks mcpgate against the official TypeScript SDK (bench/peers/ts-sdk) and against the
+# ceiling of this stack: bare cpp-httplib answering the same bytes (calls workload) and bare
+# cpp-httplib + libcurl forwarding the same call (forward workload):
 #
 #   bench/run.sh [quick|full] [--build-dir DIR] [--out FILE.md]
 #
@@ -31,7 +32,7 @@ build_dir="$repo/build"
 out=""
 
 usage() {
-  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -77,12 +78,13 @@ node_major=$(node -e 'process.stdout.write(process.versions.node.split(".")[0])'
 if [[ ! -f "$build_dir/build.ninja" ]]; then
   meson setup "$build_dir" -Dbuildtype=release >/dev/null || die "meson setup $build_dir failed"
 fi
-ninja -C "$build_dir" mcpgate bench/loadgen bench/stub_backend bench/bare_httplib >/dev/null ||
+ninja -C "$build_dir" mcpgate bench/loadgen bench/stub_backend bench/bare_httplib bench/bare_proxy >/dev/null ||
   die "building the benchmark binaries in $build_dir failed"
 mcpgate="$build_dir/mcpgate"
 loadgen="$build_dir/bench/loadgen"
 stub_backend="$build_dir/bench/stub_backend"
 bare_httplib="$build_dir/bench/bare_httplib"
+bare_proxy="$build_dir/bench/bare_proxy"
 
 peer_dir="$here/peers/ts-sdk"
 if [[ ! -d "$peer_dir/node_modules/@modelcontextprotocol/sdk" ||
@@ -235,12 +237,18 @@ run_herd() {
   stop "$stub"
 }
 
+# KIND is mcpgate, ts-sdk or bare-proxy (cpp-httplib and libcurl forwarding each call with
+# nothing else: the floor of this stack for the workload).
 run_forward() {
   local rep=$1 kind=$2 connections
   for connections in 1 8; do
     start stub-forward "$stub_backend"
     local stub=$server_pid stub_port=$server_port
-    start_server "$kind" "$kind-forward" --backend "http://127.0.0.1:$stub_port"
+    if [[ $kind == bare-proxy ]]; then
+      start bare-proxy "$bare_proxy" --backend "http://127.0.0.1:$stub_port"
+    else
+      start_server "$kind" "$kind-forward" --backend "http://127.0.0.1:$stub_port"
+    fi
     local pid=$server_pid
     measure "$rep" "$kind" forward --url "http://127.0.0.1:$server_port/mcp" \
       --backend "http://127.0.0.1:$stub_port" --connections "$connections" \
@@ -269,7 +277,7 @@ for ((rep = 1; rep <= reps; rep++)); do
     say "rep $rep: $kind: herd ($herd_clients clients, start-up ${herd_delay_ms} ms)"
     run_herd "$rep" "$kind"
   done
-  for kind in "${order[@]}"; do
+  for kind in "${order[@]}" bare-proxy; do
     say "rep $rep: $kind: forward (1 and 8 callers)"
     run_forward "$rep" "$kind"
   done

@@ -1,5 +1,7 @@
 #include "mcpgate/jsonrpc.hpp"
 
+#include "mcpgate/util/compact_json.hpp"
+
 namespace mcpgate::jsonrpc {
 
 namespace {
@@ -135,8 +137,6 @@ json make_notification(std::string_view method, json params) {
   return message;
 }
 
-std::string dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string dump(const json& value) { return util::compact_json(value); }
 
 }  // namespace mcpgate::jsonrpc

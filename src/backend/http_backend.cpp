@@ -1,5 +1,7 @@
 #include "mcpgate/backend/http_backend.hpp"
 
+#include "mcpgate/util/compact_json.hpp"
+
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
@@ -396,7 +398,7 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
 
   const bool has_body = !body.is_null();
   std::string payload;
-  if (has_body) payload = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (has_body) payload = util::compact_json(body);
 
   curl_slist* raw_headers = nullptr;
   auto add_header = [&](const char* line) {

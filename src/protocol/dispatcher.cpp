@@ -389,7 +389,7 @@ json Dispatcher::call_tool(sessions::Session& session, const jsonrpc::Request& r
                 "Internal error: tool " + name + " returned no structured content");
   }
   observe(result.is_error ? "error" : "ok");
-  return result.to_json();
+  return std::move(result).to_json();
 }
 
 void Dispatcher::handle_notification(sessions::Session& session,

@@ -138,6 +138,11 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
       return n < 0 ? -1 : 0;
     }
   }
+  // cpp-httplib reads request and header lines one byte per call: those skip memcpy.
+  if (size == 1) {
+    *ptr = buffer_[buffered_begin_++];
+    return 1;
+  }
   const std::size_t n = std::min(size, buffered_end_ - buffered_begin_);
   std::memcpy(ptr, buffer_.data() + buffered_begin_, n);
   buffered_begin_ += n;

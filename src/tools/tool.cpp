@@ -37,9 +37,11 @@ ToolResult ToolResult::error(std::string_view message) {
   return result;
 }
 
-json ToolResult::to_json() const {
-  json out{{"content", content}};
-  if (structured) out["structuredContent"] = *structured;
+json ToolResult::to_json() const& { return ToolResult(*this).to_json(); }
+
+json ToolResult::to_json() && {
+  json out{{"content", std::move(content)}};
+  if (structured) out["structuredContent"] = std::move(*structured);
   if (is_error) out["isError"] = true;
   return out;
 }

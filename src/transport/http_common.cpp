@@ -1,6 +1,5 @@
 #include "mcpgate/transport/http_common.hpp"
 
-#include "mcpgate/util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -41,26 +40,58 @@ std::shared_ptr<sessions::Session> open_session(const TransportDeps& deps,
   return session;
 }
 
-bool accepts(const httplib::Request& req, std::string_view media_type) {
-  if (!req.has_header("Accept")) return true;
-  const std::string header = util::ascii_lower(req.get_header_value("Accept"));
-  const std::string wanted = util::ascii_lower(media_type);
-  const std::string family = wanted.substr(0, wanted.find('/')) + "/*";
-  std::size_t start = 0;
-  while (start <= header.size()) {
-    std::size_t comma = header.find(',', start);
-    if (comma == std::string::npos) comma = header.size();
-    std::string range = header.substr(start, comma - start);
-    range = util::trim(range.substr(0, range.find(';')));
-    if (range == wanted || range == "*/*" || range == family) return true;
-    start = comma + 1;
+const std::string* header(const httplib::Request& req, const std::string& name) {
+  const auto it = req.headers.find(name);
+  return it == req.headers.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+std::string_view trim_view(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
-  return false;
+  return true;
+}
+
+// A media range without its parameters ("text/html;q=0.5" -> "text/html").
+std::string_view media_range(std::string_view item) {
+  return trim_view(item.substr(0, item.find(';')));
+}
+
+}  // namespace
+
+// Every request passes through here (twice for a POST): no copies, one header lookup.
+bool accepts(const httplib::Request& req, std::string_view media_type) {
+  const std::string* value = header(req, "Accept");
+  if (!value) return true;
+  const std::string_view family = media_type.substr(0, media_type.find('/'));
+  std::string_view rest = *value;
+  while (true) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view range = media_range(rest.substr(0, comma));
+    if (iequals(range, media_type) || range == "*/*") return true;
+    const std::size_t slash = range.find('/');
+    if (slash != std::string_view::npos && range.substr(slash) == "/*" &&
+        iequals(range.substr(0, slash), family))
+      return true;
+    if (comma == std::string_view::npos) return false;
+    rest.remove_prefix(comma + 1);
+  }
 }
 
 bool is_json_body(const httplib::Request& req) {
-  const std::string type = util::ascii_lower(req.get_header_value("Content-Type"));
-  return util::trim(type.substr(0, type.find(';'))) == "application/json";
+  const std::string* value = header(req, "Content-Type");
+  return value && iequals(media_range(*value), "application/json");
 }
 
 void set_sse_headers(httplib::Response& res) {

@@ -41,29 +41,29 @@ void StreamableHttp::install(httplib::Server& server, const std::string& path) {
 
 bool StreamableHttp::check_version_header(const httplib::Request& req,
                                           httplib::Response& res) const {
-  if (!req.has_header(version_header)) return true;  // assume 2025-03-26
-  const std::string version = req.get_header_value(version_header);
-  if (protocol::is_supported(version)) return true;
+  const std::string* version = http::header(req, version_header);
+  if (!version) return true;  // assume 2025-03-26
+  if (protocol::is_supported(*version)) return true;
   http::send_error(res, 400, code::transport_error,
-                   "Bad Request: Unsupported protocol version: " + sse::single_line(version) +
+                   "Bad Request: Unsupported protocol version: " + sse::single_line(*version) +
                        " (supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
   return false;
 }
 
 std::shared_ptr<sessions::Session> StreamableHttp::session_for(const httplib::Request& req,
                                                                httplib::Response& res) const {
-  if (req.get_header_value_count(session_header) > 1) {
+  const auto [first, last] = req.headers.equal_range(session_header);
+  if (first != last && std::next(first) != last) {
     http::send_error(res, 400, code::transport_error,
                      "Bad Request: more than one Mcp-Session-Id header");
     return nullptr;
   }
-  const std::string id = req.get_header_value(session_header);
-  if (id.empty()) {
+  if (first == last || first->second.empty()) {
     http::send_error(res, 400, code::transport_error,
                      "Bad Request: Mcp-Session-Id header is required");
     return nullptr;
   }
-  auto session = deps_.sessions.find(id);
+  auto session = deps_.sessions.find(first->second);
   if (!session || session->transport() != sessions::Transport::streamable_http) {
     http::send_error(res, 404, code::session_not_found,
                      "Session not found: it has ended or expired; initialize a new one");

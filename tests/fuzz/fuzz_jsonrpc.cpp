@@ -1,5 +1,6 @@
-// JSON-RPC parsing and validation (jsonrpc.hpp) on arbitrary bytes: never crashes, and every
-// request and notification it accepts survives a dump and re-parse unchanged.
+// JSON-RPC parsing and validation (jsonrpc.hpp) on arbitrary bytes: never crashes, every
+// request and notification it accepts survives a dump and re-parse unchanged, and the wire
+// writer (jsonrpc::dump) writes exactly nlohmann's compact dump of any JSON document.
 #include "mcpgate/jsonrpc.hpp"
 
 #include <cstddef>
@@ -13,6 +14,10 @@ using nlohmann::json;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
+  if (const json document = json::parse(body, nullptr, false); !document.is_discarded()) {
+    if (jsonrpc::dump(document) != document.dump(-1, ' ', false, json::error_handler_t::replace))
+      std::abort();
+  }
   const auto parsed = jsonrpc::parse(body);
   const auto* ok = std::get_if<jsonrpc::Parsed>(&parsed);
   if (!ok) return 0;

@@ -3,7 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <vector>
 
 using namespace mcpgate;
 using jsonrpc::json;
@@ -338,6 +341,48 @@ TEST_CASE("dump() of invalid UTF-8 does not throw and yields parseable JSON") {
   CHECK(text.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD replacement character
   // Compact output.
   CHECK(jsonrpc::dump(json{{"a", 1}}) == R"({"a":1})");
+}
+
+// What every byte on the wire must equal: nlohmann's own compact dump, invalid UTF-8 replaced.
+std::string reference_dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+TEST_CASE("dump() writes exactly what nlohmann's compact dump writes") {
+  std::string every_byte;
+  for (int b = 0; b < 256; ++b) every_byte += static_cast<char>(b);
+  std::string controls;
+  for (int b = 0; b < 0x20; ++b) controls += static_cast<char>(b);
+  const std::vector<json> values{
+      nullptr, true, false, 0, -1, 42, INT64_MIN, INT64_MAX, UINT64_MAX, 0.5, -1e300, 1e-7, 3.0,
+      std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(), "",
+      "plain ascii", "quote \" backslash \\ slash /", controls, "tab\tnewline\ncr\r\x7f",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "bad \xff\xfe", "cut \xc3", every_byte,
+      json::array(), json::object(), json::array({1, "two", nullptr, json::array({json::object()})}),
+      json{{"z", 1}, {"a", json{{"nested", "\"q\""}}}, {"k\n\xc3\xa9", json::array({1.25, "x"})}},
+      json::binary({1, 2, 3}),
+  };
+  for (const auto& value : values) {
+    CAPTURE(reference_dump(value));
+    CHECK(jsonrpc::dump(value) == reference_dump(value));
+    // The same value as a member and an element, so that a fallback never drops its neighbours.
+    const json wrapped{{"before", 1}, {"value", value}, {"list", json::array({"x", value, 2})}};
+    CHECK(jsonrpc::dump(wrapped) == reference_dump(wrapped));
+  }
+}
+
+TEST_CASE("dump() agrees with nlohmann on a tools/call answer carrying a JSON text") {
+  const json payload{{"success", true},
+                     {"project", {{"id", "p1"}, {"title", "A \"quoted\" title"},
+                                  {"description", "line one\nline two\tand a tab"},
+                                  {"features", json::array({"auth", "caf\xc3\xa9"})}}}};
+  const std::string text = jsonrpc::dump(payload);
+  CHECK(text == reference_dump(payload));
+  const json answer = jsonrpc::make_result(
+      7, json{{"content", json::array({{{"type", "text"}, {"text", text}}})},
+              {"structuredContent", {{"result", text}}},
+              {"isError", false}});
+  CHECK(jsonrpc::dump(answer) == reference_dump(answer));
 }
 
 TEST_CASE("jsonrpc::Error carries code, message and data") {

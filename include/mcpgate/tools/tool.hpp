@@ -36,7 +36,10 @@ struct ToolResult {
 
   [[nodiscard]] static ToolResult text(std::string_view text);
   [[nodiscard]] static ToolResult error(std::string_view message);
-  [[nodiscard]] json to_json() const;
+  // The result member of a tools/call answer. The rvalue form moves the content (a tool's text
+  // is often the largest thing in the answer) instead of copying it.
+  [[nodiscard]] json to_json() const&;
+  [[nodiscard]] json to_json() &&;
 };
 
 // A server->client request failed: the client lacks the capability, answered with an error,

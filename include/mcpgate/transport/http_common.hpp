@@ -47,6 +47,9 @@ void send_init_error(httplib::Response& res, const InitError& error);
                                                               httplib::Response& res,
                                                               const nlohmann::json& id = nullptr);
 
+// The first value of a header, or null when the request has none (one lookup, no copy).
+[[nodiscard]] const std::string* header(const httplib::Request& req, const std::string& name);
+
 // Whether an Accept header admits `media_type` (missing header and */* admit everything).
 [[nodiscard]] bool accepts(const httplib::Request& req, std::string_view media_type);
 

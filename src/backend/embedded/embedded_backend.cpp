@@ -1,6 +1,7 @@
 #include "mcpgate/backend/embedded_backend.hpp"
 
 #include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/util/compact_json.hpp"
 #include "router.hpp"
 #include "schema.hpp"
 
@@ -55,7 +56,7 @@ Response EmbeddedBackend::request(std::string_view method, std::string_view path
     // Limits first, so an oversized write never reaches the store. Mirrors the MCP listener's
     // 4 MiB body cap; a single field over 1 MiB is refused as well.
     if (!body.is_null()) {
-      const auto size = body.dump(-1, ' ', false, json::error_handler_t::replace).size();
+      const auto size = util::compact_json(body).size();
       if (size > max_body_bytes)
         return embedded::detail_error(
             413, "Request body too large: " + std::to_string(size) + " bytes (limit 4 MiB)");

@@ -1,5 +1,6 @@
 #include "records.hpp"
 
+#include "mcpgate/util/compact_json.hpp"
 #include "values.hpp"
 
 #include <array>
@@ -95,7 +96,7 @@ json parse_stored(const std::string& text) {
 }
 
 std::string to_stored(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return util::compact_json(value);
 }
 
 std::optional<json> load_project(store::Connection& c, const std::string& id) {

@@ -1,5 +1,7 @@
 #include "router.hpp"
 
+#include "mcpgate/util/compact_json.hpp"
+
 #include <algorithm>
 
 namespace mcpgate::backend::embedded {
@@ -110,7 +112,7 @@ Response Router::dispatch(std::string_view method, std::string_view path, const 
 Response reply(int status, json body) {
   Response response;
   response.status = status;
-  response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  response.body = util::compact_json(body);
   response.body_json = std::move(body);
   return response;
 }

@@ -1,5 +1,7 @@
 #include "mcpgate/tools/archon/api.hpp"
 
+#include "mcpgate/util/compact_json.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -98,7 +100,7 @@ std::string lower_ascii(std::string_view text) {
 
 std::string as_text(const json& value) {
   if (value.is_string()) return value.get<std::string>();
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+  return util::compact_json(value);
 }
 
 std::string path_segment(std::string_view id) {

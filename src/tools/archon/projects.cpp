@@ -32,12 +32,12 @@ std::string text_field(const json& object, const char* key) {
 
 json find_projects(const ApiClient& api, const Args& args) {
   if (const auto project_id = args.str("project_id"); given(project_id)) {
-    const auto response = api.get("/api/projects/" + path_segment(*project_id));
+    auto response = api.get("/api/projects/" + path_segment(*project_id));
     if (response.status == 404)
       return errors::not_found("Project " + *project_id + " not found",
                                "Verify the project ID is correct");
     if (!response.ok()) return errors::from_http_error(response, "get project");
-    return json{{"success", true}, {"project", json_body(response, "get project")}};
+    return json{{"success", true}, {"project", take_json_body(response, "get project")}};
   }
 
   const auto query = args.str("query");

@@ -219,13 +219,18 @@ const json& json_body(const backend::Response& response, std::string_view operat
 }
 
 const json& object_body(const backend::Response& response, std::string_view operation) {
-  const std::string prefix = answered(response, operation);
   (void)json_body(response, operation);
   if (!response.body_json->is_object())
-    throw Reply{errors::invalid_response(prefix + " with JSON that is not an object",
+    throw Reply{errors::invalid_response(answered(response, operation) +
+                                             " with JSON that is not an object",
                                          json{{"response_type", type_name(*response.body_json)}},
                                          response.status)};
   return *response.body_json;
+}
+
+json take_json_body(backend::Response& response, std::string_view operation) {
+  (void)json_body(response, operation);
+  return std::move(*response.body_json);
 }
 
 const json& flat_object_body(const backend::Response& response, const json& extra) {
