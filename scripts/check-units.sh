@@ -30,6 +30,8 @@ done
 
 # shellcheck source=scripts/deps.sh
 source "$repo_root/scripts/deps.sh"
+# shellcheck source=scripts/lib.sh
+source "$repo_root/scripts/lib.sh"
 ensure_packages --units
 
 if [[ ! -x "$binary" ]]; then
@@ -90,14 +92,7 @@ for unit in mcpgate.service mcpgate@.service; do
   MCPGATE_DATA="$work/$unit.db" "${command[@]}" --host 127.0.0.1 --port 0 \
     --port-file "$work/$unit.port" >"$work/$unit.log" 2>&1 &
   pid=$!
-  port=""
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    port=$(head -n 1 "$work/$unit.port" 2>/dev/null | tr -d '[:space:]') || true
-    [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0)) && break
-    port=""
-    sleep 0.1
-  done
+  port=$(wait_for_port "$pid" "$work/$unit.port") || port=""
   health=""
   [[ -n "$port" ]] && health=$(curl -sS --max-time 5 "http://127.0.0.1:$port/health" 2>&1) || true
   kill -TERM "$pid" 2>/dev/null || true

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$root/scripts/lib.sh"
 binary="$root/build/mcpgate"
 version=0.1.16
 args=()
@@ -69,9 +71,9 @@ trap cleanup EXIT
 "$binary" --host 127.0.0.1 --port 0 --port-file "$work/port" --conformance-fixtures \
   --log-level warn >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do [[ -s $work/port ]] && break; sleep 0.05; done
-[[ -s $work/port ]] || { cat "$work/server.log" >&2; fail "the server did not start"; }
-url="http://127.0.0.1:$(cat "$work/port")/mcp"
+port=$(wait_for_port "$server_pid" "$work/port") ||
+  { cat "$work/server.log" >&2; fail "the server did not start"; }
+url="http://127.0.0.1:$port/mcp"
 
 set +e
 timeout --kill-after=10 600 "$node" "$entry" server --url "$url" -o "$work/results" "${args[@]}" \

@@ -58,6 +58,8 @@ fi
 
 # shellcheck source=deps.sh
 source "$repo_root/scripts/deps.sh"
+# shellcheck source=lib.sh
+source "$repo_root/scripts/lib.sh"
 ensure_packages --test --nginx
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
@@ -230,21 +232,12 @@ clean_env=(env)
 while IFS= read -r name; do clean_env+=(-u "$name"); done < <(compgen -e | grep -E '^(MCPGATE_|ARCHON_|MCP_)' || true)
 
 start_instance() {  # NAME
-  local name=$1 port=""
+  local name=$1 port
   "${clean_env[@]}" "$binary" --host 127.0.0.1 --port 0 --port-file "$tmp/$name.port" \
     --instance-id "$name" --heartbeat "$heartbeat_s" --data "$tmp/$name.db" \
     >"$tmp/$name.log" 2>&1 &
   instance_pid[$name]=$!
-  for ((n = 0; n < 100; n++)); do
-    kill -0 "${instance_pid[$name]}" 2>/dev/null || break
-    if [[ -s "$tmp/$name.port" ]]; then
-      port=$(head -n 1 "$tmp/$name.port" | tr -d '[:space:]')
-      [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0)) && break
-      port=""
-    fi
-    sleep 0.1
-  done
-  if [[ -z "$port" ]]; then
+  if ! port=$(wait_for_port "${instance_pid[$name]}" "$tmp/$name.port"); then
     not_ok "instance $name starts" "no port in --port-file after 10 s"
     finish
   fi

@@ -11,6 +11,8 @@
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$repo_root/scripts/lib.sh"
 binary="$repo_root/build/mcpgate"
 
 usage() {
@@ -209,20 +211,10 @@ expect_contains() {
   >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
-port=""
-for _ in $(seq 1 100); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    not_ok "server starts" "the server exited during start-up"
-  fi
-  # The file may exist before its contents are written: wait for a whole number.
-  if [[ -s "$tmp/port" ]]; then
-    port=$(head -n 1 "$tmp/port" | tr -d '[:space:]')
-    [[ "$port" =~ ^[0-9]+$ ]] && ((port > 0)) && break
-    port=""
-  fi
-  sleep 0.1
-done
-[[ -n "$port" ]] || not_ok "server starts" "no port in --port-file after 10 s"
+if ! port=$(wait_for_port "$server_pid" "$tmp/port"); then
+  kill -0 "$server_pid" 2>/dev/null || not_ok "server starts" "the server exited during start-up"
+  not_ok "server starts" "no port in --port-file after 10 s"
+fi
 base="http://127.0.0.1:$port"
 ok "server started on 127.0.0.1:$port (pid $server_pid)"
 

@@ -183,7 +183,9 @@ bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Re
     if (name == request.params.end() || !name->is_string()) return true;  // an error, at once
     const auto* entry = session.context().tools.find(name->get_ref<const std::string&>());
     if (entry == nullptr) return true;  // an unknown tool is an error, at once
-    return entry->tool.never_blocks || (caller_only_waits && entry->tool.silent_while_running);
+    const auto style = entry->tool.style;
+    return style == tools::CallStyle::instant ||
+           (caller_only_waits && style == tools::CallStyle::silent);
   }
   return method != "prompts/get" && method != "resources/read" && method != "completion/complete";
 }

@@ -39,8 +39,7 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
                      {"timestamp", utc_timestamp()}};
         return json_string_result(payload);
       },
-      /*never_blocks=*/false,
-      /*silent_while_running=*/true});
+      CallStyle::silent});
 
   registry.add(Tool{
       "session_info",
@@ -65,7 +64,7 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
             {"timestamp", utc_timestamp()}};
         return json_string_result(payload);
       },
-      /*never_blocks=*/true});
+      CallStyle::instant});
 }
 
 }  // namespace mcpgate::tools

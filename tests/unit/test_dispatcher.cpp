@@ -69,14 +69,14 @@ void add_tools(tools::ToolRegistry& registry) {
   add.output_schema = json{{"type", "object"},
                            {"properties", {{"sum", {{"type", "integer"}}}}},
                            {"required", json::array({"sum"})}};
-  add.never_blocks = true;
+  add.style = tools::CallStyle::instant;
   registry.add(std::move(add));
 
   auto quiet_wait = tool("quiet_wait", [](const json&, tools::ToolContext&) {
     std::this_thread::sleep_for(1ms);  // stands for a backend call: waits, sends the client nothing
     return tools::ToolResult::text("waited");
   });
-  quiet_wait.silent_while_running = true;
+  quiet_wait.style = tools::CallStyle::silent;
   registry.add(std::move(quiet_wait));
 
   auto forgetful = tool("forgetful", [](const json&, tools::ToolContext&) {
@@ -913,7 +913,7 @@ TEST_CASE("runs_inline: cheap methods and never-blocking tools inline, other cal
   CHECK(inline_("ping"));
   CHECK(inline_("initialize"));
   CHECK(inline_("tools/list"));
-  CHECK(inline_("tools/call", json{{"name", "add"}}));          // declared never_blocks
+  CHECK(inline_("tools/call", json{{"name", "add"}}));          // declared instant
   CHECK_FALSE(inline_("tools/call", json{{"name", "echo"}}));   // may block
   CHECK(inline_("tools/call", json{{"name", "no_such_tool"}}));  // answered with an error at once
   CHECK(inline_("tools/call", json{{"name", 5}}));

@@ -75,6 +75,20 @@ class ToolContext {
 
 using ToolHandler = std::function<ToolResult(const json& arguments, ToolContext& context)>;
 
+// What a tool's handler does while it runs, which decides the thread its calls run on.
+enum class CallStyle {
+  // May wait, and may send the client progress, log messages or requests while it runs: an
+  // executor thread runs it, so that the connection stays free to carry those.
+  interactive,
+  // May wait (on a backend, a store) but sends the client nothing while it runs. When such a
+  // call is all a POST carries, it runs on that connection's thread, which would otherwise only
+  // wait for its answer.
+  silent,
+  // Only computes from memory: no I/O, no waiting, nothing sent to the client. Its calls run on
+  // the connection's own thread, without the hand-off to an executor thread.
+  instant,
+};
+
 struct Tool {
   std::string name;   // 1-128 chars of [A-Za-z0-9_.-]
   std::string title;  // optional
@@ -83,14 +97,7 @@ struct Tool {
   std::optional<json> output_schema;
   json annotations;  // null when none
   ToolHandler handler;
-  // The handler only computes from memory: no I/O, no waiting, no progress, no requests to the
-  // client. Its calls then run on the connection's own thread, without the hand-off to an
-  // executor thread that a call which may wait needs.
-  bool never_blocks = false;
-  // The handler may wait (on a backend, a store) but sends the client nothing while it runs:
-  // no progress, no log messages, no requests. When such a call is all a POST carries, it runs
-  // on that connection's thread, which would otherwise only wait for its answer.
-  bool silent_while_running = false;
+  CallStyle style = CallStyle::interactive;
 };
 
 }  // namespace mcpgate::tools

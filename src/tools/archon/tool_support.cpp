@@ -254,7 +254,7 @@ Tool make_tool(std::string name, std::string title, std::string description, jso
   Tool tool{std::move(name),        std::move(title),       std::move(description),
             std::move(input_schema), std::move(output),     std::move(annotations),
             std::move(handler)};
-  tool.silent_while_running = true;  // Archon's tools only talk to the backend
+  tool.style = CallStyle::silent;  // Archon's tools only talk to the backend
   return tool;
 }
 
