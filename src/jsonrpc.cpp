@@ -1,6 +1,7 @@
 #include "mcpgate/jsonrpc.hpp"
 
 #include "mcpgate/util/compact_json.hpp"
+#include "mcpgate/util/json_nesting.hpp"
 
 namespace mcpgate::jsonrpc {
 
@@ -13,29 +14,6 @@ json readable_id(const json& value) {
     if (it != value.end() && is_valid_id(*it)) return *it;
   }
   return nullptr;
-}
-
-// Deeper documents are refused before parsing: validation and serialisation recurse, and
-// connection threads have small stacks.
-constexpr int max_nesting = 100;
-
-bool nesting_within_limit(std::string_view body) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') {
-      if (++depth > max_nesting) return false;
-    } else if (c == ']' || c == '}') --depth;
-  }
-  return true;
 }
 
 Invalid invalid(const json& value, std::string message) {
@@ -99,8 +77,9 @@ Item classify(const json& value) {
 }
 
 std::variant<Parsed, ParseError> parse(std::string_view body) {
-  if (!nesting_within_limit(body))
-    return ParseError{code::parse_error, "Parse error: JSON nested deeper than 100 levels"};
+  if (!util::json_nesting_within(body))
+    return ParseError{code::parse_error, "Parse error: JSON nested deeper than " +
+                                             std::to_string(util::max_json_nesting) + " levels"};
   json value = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return ParseError{code::parse_error, "Parse error: the body is not valid JSON"};
   Parsed parsed;

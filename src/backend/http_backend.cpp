@@ -1,6 +1,7 @@
 #include "mcpgate/backend/http_backend.hpp"
 
 #include "mcpgate/util/compact_json.hpp"
+#include "mcpgate/util/json_nesting.hpp"
 
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -533,8 +534,14 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   response.status = static_cast<int>(status);
   response.body = std::move(transfer.body);
   if (!response.body.empty()) {
-    json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_discarded()) response.body_json = std::move(parsed);
+    if (util::json_nesting_within(response.body)) {
+      json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      if (!parsed.is_discarded()) response.body_json = std::move(parsed);
+    } else {
+      response.body_too_deep = true;
+      spdlog::warn("backend {}: the answer nests deeper than {} levels; it is not parsed", what,
+                   util::max_json_nesting);
+    }
   }
   spdlog::debug("backend {} -> {} in {} ms", what, response.status, elapsed_ms);
   return response;

@@ -208,6 +208,26 @@ TEST_CASE("a 2xx body that is not JSON gives invalid_response (deletes and resto
   }
 }
 
+TEST_CASE("a 2xx body nested too deep to parse gives invalid_response that says so") {
+  // HttpBackend leaves such a body unparsed (body_too_deep); the tool must name the reason.
+  for (const auto& tc : tool_calls()) {
+    CAPTURE(tc.label);
+    const bool message_only = tc.expected_call["method"] == "DELETE" ||
+                              tc.expected_call["path"].get<std::string>().ends_with("/restore");
+    if (message_only) continue;
+    ToolHarness h;
+    auto deep = text_response(200, std::string(200, '[') + std::string(200, ']'));
+    deep.body_too_deep = true;
+    h.backend->answer(deep);
+    const json payload = h.call(tc.tool, tc.arguments);
+    CHECK(payload["success"] == false);
+    CHECK(payload["error"]["type"] == "invalid_response");
+    CHECK(payload["error"]["message"] == "Failed to " + tc.http_op +
+                                             ": the Archon API answered HTTP 200 with JSON "
+                                             "nested deeper than 100 levels");
+  }
+}
+
 TEST_CASE("non-RAG tools carry the api timeouts") {
   for (const auto& tc : tool_calls()) {
     CAPTURE(tc.label);

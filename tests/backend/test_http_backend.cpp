@@ -432,6 +432,29 @@ TEST_CASE("a server that closes without answering is a connection_error") {
   ::close(fd);
 }
 
+TEST_CASE("an answer nested deeper than 100 levels is kept as text, never parsed") {
+  // Parsing it would give the tools a document whose copies and serialisation recurse past a
+  // connection thread's stack: one such answer must not be able to take the server down.
+  auto nested = [](int depth) {
+    return R"({"id":"p-1","data":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  };
+  FixtureBackend fx([&](const RecordedRequest& req) {
+    return FixtureReply{200, nested(req.path == "/deep" ? 50000 : 99)};
+  });
+  auto api = make_backend(fx.url());
+
+  const Response deep = api.request("GET", "/deep", {}, nullptr, std::nullopt);
+  CHECK(deep.status == 200);
+  CHECK(deep.body == nested(50000));
+  CHECK_FALSE(deep.body_json.has_value());
+  CHECK(deep.body_too_deep);
+
+  const Response within = api.request("GET", "/within", {}, nullptr, std::nullopt);  // 100 levels
+  REQUIRE(within.body_json.has_value());
+  CHECK_FALSE(within.body_too_deep);
+  CHECK((*within.body_json)["id"] == "p-1");
+}
+
 TEST_CASE("an answer over max_response_bytes is a request_error") {
   FixtureBackend fx([](const RecordedRequest&) { return FixtureReply{200, std::string(10000, 'x'), "text/plain"}; });
   HttpBackendOptions options;

@@ -1,5 +1,5 @@
-// A backend that is down at start, comes up, answers 500 and garbage, stalls past every
-// timeout, dies mid-run and flaps: through the real server, every tool call is answered with
+// A backend that is down at start, comes up, answers 500, garbage and JSON nested 50,000 levels
+// deep, stalls past every timeout, dies mid-run and flaps: through the real server, every tool call is answered with
 // the right error type (never a hang), /health answers throughout and follows the backend
 // (degraded <-> ready), and service resumes by itself each time the backend is back.
 #include "fixture_backend.hpp"
@@ -15,7 +15,7 @@ using mcpgate::test::RecordedRequest;
 namespace {
 
 // What the fake Archon API does at the moment.
-enum class Mode { healthy, error_500, garbage, stall };
+enum class Mode { healthy, error_500, garbage, deep, stall };
 
 struct BackendScript {
   std::atomic<Mode> mode{Mode::healthy};
@@ -26,6 +26,9 @@ struct BackendScript {
         return FixtureReply{500, R"({"detail":{"error":"database is on fire"}})"};
       case Mode::garbage:
         return FixtureReply{200, "<html>a captive portal</html>", "text/html"};
+      case Mode::deep:  // parsed, its copies and serialisation would overflow a thread's stack
+        return FixtureReply{200, R"({"projects":)" + std::string(50000, '[') +
+                                     std::string(50000, ']') + "}"};
       case Mode::stall:
         return FixtureReply{200, "{}", "application/json", 4s};  // past the 1 s read timeout
       case Mode::healthy:
@@ -65,7 +68,7 @@ std::string health_status(TestServer& server) {
 
 }  // namespace
 
-TEST_CASE("backend faults: down, 500, garbage, stalled, dead, flapping; every call answered") {
+TEST_CASE("backend faults: down, 500, garbage, too deep, stalled, dead, flapping; every call answered") {
   const int backend_port = vacant_port();
   auto config = test_config();
   config.backend_url = "http://127.0.0.1:" + std::to_string(backend_port);
@@ -96,6 +99,12 @@ TEST_CASE("backend faults: down, 500, garbage, stalled, dead, flapping; every ca
 
     script.mode = Mode::garbage;
     CHECK(error_type(find_projects(server.port(), session, ++id)) == "invalid_response");
+
+    script.mode = Mode::deep;
+    const json deep = find_projects(server.port(), session, ++id);
+    CHECK(error_type(deep) == "invalid_response");
+    CHECK(deep["error"].value("message", "").find("nested deeper than 100 levels") !=
+          std::string::npos);
 
     // Stalled: the call ends at the read timeout, and /health answers while it waits.
     script.mode = Mode::stall;

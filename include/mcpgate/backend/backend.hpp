@@ -30,6 +30,7 @@ struct Response {
   int status = 0;
   std::string body;                 // raw body text
   std::optional<json> body_json;    // set when the body parses as JSON
+  bool body_too_deep = false;       // JSON left unparsed: nested deeper than max_json_nesting
   [[nodiscard]] bool ok() const { return status >= 200 && status < 300; }
 };
 

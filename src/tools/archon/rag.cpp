@@ -186,7 +186,7 @@ void register_rag_tools(ToolRegistry& registry, const std::shared_ptr<backend::B
           if (!response.body_json)
             return flat_error(extra, "Invalid response from the Archon API (HTTP " +
                                          std::to_string(response.status) +
-                                         "): the body is not JSON");
+                                         "): " + body_not_json(response));
           return json{{"success", true}, {"page", *response.body_json}, {"error", nullptr}};
         });
       }));

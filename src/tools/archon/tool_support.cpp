@@ -1,6 +1,7 @@
 #include "tool_support.hpp"
 
 #include "mcpgate/tools/json_result.hpp"
+#include "mcpgate/util/json_nesting.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -209,10 +210,20 @@ std::string answered(const backend::Response& response, std::string_view operati
 
 }  // namespace
 
+std::string body_not_json(const backend::Response& response) {
+  return response.body_too_deep ? "the body's JSON nests deeper than " +
+                                      std::to_string(util::max_json_nesting) + " levels"
+                                : "the body is not JSON";
+}
+
 const json& json_body(const backend::Response& response, std::string_view operation) {
   if (!response.body_json)
     throw Reply{errors::invalid_response(answered(response, operation) +
-                                             " with a body that is not JSON",
+                                             (response.body_too_deep
+                                                  ? " with JSON nested deeper than " +
+                                                        std::to_string(util::max_json_nesting) +
+                                                        " levels"
+                                                  : std::string(" with a body that is not JSON")),
                                          json{{"response_text", prefix_chars(response.body, 500)}},
                                          response.status)};
   return *response.body_json;
@@ -236,7 +247,7 @@ json take_json_body(backend::Response& response, std::string_view operation) {
 const json& flat_object_body(const backend::Response& response, const json& extra) {
   const std::string prefix =
       "Invalid response from the Archon API (HTTP " + std::to_string(response.status) + "): ";
-  if (!response.body_json) throw Reply{flat_error(extra, prefix + "the body is not JSON")};
+  if (!response.body_json) throw Reply{flat_error(extra, prefix + body_not_json(response))};
   if (!response.body_json->is_object())
     throw Reply{flat_error(extra, prefix + "expected a JSON object, got " +
                                       type_name(*response.body_json))};

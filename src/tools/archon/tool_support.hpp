@@ -111,6 +111,8 @@ struct Reply {
 // ("Failed to <operation>: ...").
 [[nodiscard]] const json& object_body(const backend::Response& response,
                                       std::string_view operation);
+// Why a response carries no parsed JSON, for error messages: not JSON, or nested too deep.
+[[nodiscard]] std::string body_not_json(const backend::Response& response);
 // A 2xx answer's body as JSON of any type; otherwise throws Reply with invalid_response.
 [[nodiscard]] const json& json_body(const backend::Response& response, std::string_view operation);
 // json_body, moved out of the response: for answers that carry the backend's JSON whole.
