@@ -23,12 +23,12 @@ bool document_matches(const json& doc, const std::string& needle) {
 json find_documents(const ApiClient& api, const Args& args) {
   const std::string project_id = args.required_str("project_id");
   if (const auto document_id = args.str("document_id"); given(document_id)) {
-    const auto response = api.get(docs_path(project_id) + "/" + path_segment(*document_id));
+    auto response = api.get(docs_path(project_id) + "/" + path_segment(*document_id));
     if (response.status == 404)
       return errors::not_found("Document " + *document_id + " not found",
                                "Verify the document ID is correct");
     if (!response.ok()) return errors::from_http_error(response, "get document");
-    return json{{"success", true}, {"document", json_body(response, "get document")}};
+    return json{{"success", true}, {"document", take_json_body(response, "get document")}};
   }
 
   const auto query = args.str("query");

@@ -179,15 +179,16 @@ void register_rag_tools(ToolRegistry& registry, const std::shared_ptr<backend::B
           if (!given(page_id) && !given(url))
             return json{{"success", false}, {"error", "Must provide either page_id or url"}};
 
-          const auto response = given(page_id)
-                                    ? api.get("/api/pages/" + path_segment(*page_id))
-                                    : api.get("/api/pages/by-url", {{"url", *url}});
+          auto response = given(page_id) ? api.get("/api/pages/" + path_segment(*page_id))
+                                         : api.get("/api/pages/by-url", {{"url", *url}});
           if (!response.ok()) return flat_error(extra, http_failure(response));
           if (!response.body_json)
             return flat_error(extra, "Invalid response from the Archon API (HTTP " +
                                          std::to_string(response.status) +
                                          "): " + body_not_json(response));
-          return json{{"success", true}, {"page", *response.body_json}, {"error", nullptr}};
+          return json{{"success", true},
+                      {"page", std::move(*response.body_json)},
+                      {"error", nullptr}};
         });
       }));
 }

@@ -156,11 +156,11 @@ json find_tasks_by_assignee(const ApiClient& api, const Args& args, const std::s
 
 json find_tasks(const ApiClient& api, const Args& args, ToolContext& context) {
   if (const auto task_id = args.str("task_id"); given(task_id)) {
-    const auto response = api.get("/api/tasks/" + path_segment(*task_id));
+    auto response = api.get("/api/tasks/" + path_segment(*task_id));
     if (response.status == 404)
       return errors::not_found("Task " + *task_id + " not found", "Verify the task ID is correct");
     if (!response.ok()) return errors::from_http_error(response, "get task");
-    return json{{"success", true}, {"task", json_body(response, "get task")}};
+    return json{{"success", true}, {"task", take_json_body(response, "get task")}};
   }
 
   const auto query = args.str("query");

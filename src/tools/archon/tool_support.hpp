@@ -115,7 +115,8 @@ struct Reply {
 [[nodiscard]] std::string body_not_json(const backend::Response& response);
 // A 2xx answer's body as JSON of any type; otherwise throws Reply with invalid_response.
 [[nodiscard]] const json& json_body(const backend::Response& response, std::string_view operation);
-// json_body, moved out of the response: for answers that carry the backend's JSON whole.
+// json_body, moved out of the response: for answers that carry the backend's JSON whole
+// (a project, document, task or version can be large; a copy of it was pure cost).
 [[nodiscard]] json take_json_body(backend::Response& response, std::string_view operation);
 // The same check for the rag_* tools, throwing a flat error with `extra`.
 [[nodiscard]] const json& flat_object_body(const backend::Response& response, const json& extra);

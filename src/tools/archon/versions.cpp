@@ -16,14 +16,14 @@ json find_versions(const ApiClient& api, const Args& args) {
   const auto version_number = args.integer("version_number");
 
   if (given(field_name) && version_number) {
-    const auto response = api.get(versions_path(project_id) + "/" + path_segment(*field_name) +
+    auto response = api.get(versions_path(project_id) + "/" + path_segment(*field_name) +
                                   "/" + std::to_string(*version_number));
     if (response.status == 404)
       return errors::not_found("Version " + std::to_string(*version_number) +
                                    " not found for field " + *field_name,
                                "Verify the version number and field name");
     if (!response.ok()) return errors::from_http_error(response, "get version");
-    return json{{"success", true}, {"version", json_body(response, "get version")}};
+    return json{{"success", true}, {"version", take_json_body(response, "get version")}};
   }
 
   backend::Query query;
