@@ -11,9 +11,9 @@ using json = nlohmann::json;
 namespace {
 
 // nlohmann escapes a string one byte at a time through a UTF-8 decoder, which was a tenth of a
-// forwarded call's instructions. Here ASCII strings (everything the protocol itself writes) are
-// copied in runs; a string with any other byte is left to nlohmann, so the validation and
-// replacement of invalid UTF-8 stay nlohmann's.
+// forwarded call's instructions. Here an ASCII string (everything the protocol itself writes) is
+// measured, then written in place; a string with any other byte is left to nlohmann, so the
+// validation and replacement of invalid UTF-8 stay nlohmann's.
 class CompactWriter {
  public:
   explicit CompactWriter(std::string& out) : out_(out) {}
