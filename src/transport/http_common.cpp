@@ -1,6 +1,5 @@
 #include "mcpgate/transport/http_common.hpp"
 
-
 #include <algorithm>
 #include <cctype>
 
