@@ -1,5 +1,7 @@
 #include "mcpgate/logging.hpp"
 
+#include "mcpgate/util/compact_json.hpp"
+
 #include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -22,8 +24,7 @@ class JsonScopeFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
     const auto append = [&dest](std::string_view name, const nlohmann::json& value) {
-      const std::string field = ",\"" + std::string(name) + "\":" +
-                                value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      const std::string field = ",\"" + std::string(name) + "\":" + util::compact_json(value);
       dest.append(field.data(), field.data() + field.size());
     };
     if (!log_scope_session.empty()) append("session", nlohmann::json(log_scope_session));
@@ -40,8 +41,7 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
     const std::string text(msg.payload.data(), msg.payload.size());
-    const std::string quoted =
-        nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string quoted = util::compact_json(nlohmann::json(text));
     dest.append(quoted.data(), quoted.data() + quoted.size());
   }
   [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {

@@ -5,26 +5,15 @@
 // its own.
 //
 //   bare_httplib --body-file FILE [--content-type TYPE] [--port N] [--port-file PATH]
+#include "serve.hpp"
+
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 
-#include <sys/socket.h>
-
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-namespace {
-
-httplib::Server* running = nullptr;  // for the signal handler: stop() is what it may call
-
-void stop_on_signal(int) {
-  if (running) running->stop();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"bare_httplib: cpp-httplib answering fixed bytes, the calls workload's baseline"};
@@ -47,31 +36,11 @@ int main(int argc, char** argv) {
 
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server.set_tcp_nodelay(true);
-  server.set_keep_alive_max_count(1000000);
-  server.set_socket_options([](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
+  bench::tune(server);
   server.Post("/mcp", [&](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-cache");
     res.set_content(body, content_type);
   });
 
-  const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
-  if (bound < 0) {
-    std::fprintf(stderr, "bare_httplib: cannot listen on 127.0.0.1:%d\n", port);
-    return 1;
-  }
-  if (!port_file.empty()) {
-    const std::string temp = port_file + ".tmp";
-    std::ofstream(temp) << bound << "\n";
-    std::rename(temp.c_str(), port_file.c_str());
-  }
-  running = &server;
-  std::signal(SIGTERM, stop_on_signal);
-  std::signal(SIGINT, stop_on_signal);
-  std::fprintf(stderr, "bare_httplib: listening on 127.0.0.1:%d\n", bound);
-  server.listen_after_bind();
-  return 0;
+  return bench::serve(server, "bare_httplib", port, port_file);
 }

@@ -5,26 +5,17 @@
 // initialize is answered with a fixed result and a session id; notifications with 202.
 //
 //   bare_proxy --backend http://127.0.0.1:PORT [--backend-path PATH] [--port N] [--port-file PATH]
+#include "serve.hpp"
+
 #include <CLI/CLI.hpp>
 #include <curl/curl.h>
 #include <httplib.h>
 
-#include <sys/socket.h>
-
-#include <csignal>
-#include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
 
 namespace {
-
-httplib::Server* running = nullptr;  // for the signal handler: stop() is what it may call
-
-void stop_on_signal(int) {
-  if (running) running->stop();
-}
 
 struct EasyDeleter {
   void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
@@ -94,12 +85,7 @@ int main(int argc, char** argv) {
 
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server.set_tcp_nodelay(true);
-  server.set_keep_alive_max_count(1000000);
-  server.set_socket_options([](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
+  bench::tune(server);
   server.Post("/mcp", [&](const httplib::Request& req, httplib::Response& res) {
     if (req.body.find("\"method\":\"initialize\"") != std::string::npos) {
       res.set_header("Mcp-Session-Id", "bare-proxy-session");
@@ -129,21 +115,7 @@ int main(int argc, char** argv) {
     res.set_content(out, "application/json");
   });
 
-  const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
-  if (bound < 0) {
-    std::fprintf(stderr, "bare_proxy: cannot listen on 127.0.0.1:%d\n", port);
-    return 1;
-  }
-  if (!port_file.empty()) {
-    const std::string temp = port_file + ".tmp";
-    std::ofstream(temp) << bound << "\n";
-    std::rename(temp.c_str(), port_file.c_str());
-  }
-  running = &server;
-  std::signal(SIGTERM, stop_on_signal);
-  std::signal(SIGINT, stop_on_signal);
-  std::fprintf(stderr, "bare_proxy: listening on 127.0.0.1:%d\n", bound);
-  server.listen_after_bind();
+  const int status = bench::serve(server, "bare_proxy", port, port_file);
   curl_global_cleanup();
-  return 0;
+  return status;
 }

@@ -4,26 +4,17 @@
 // never queues, so it is never what a benchmark measures.
 //
 //   stub_backend [--port N] [--port-file PATH] [--health-delay-ms MS]
+#include "serve.hpp"
+
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 
-#include <sys/socket.h>
-
 #include <atomic>
 #include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 
 namespace {
-
-httplib::Server* running = nullptr;  // for the signal handler: stop() is what it may call
-
-void stop_on_signal(int) {
-  if (running) running->stop();
-}
 
 // Counts each accepted connection: httplib hands every accepted socket to its task queue once.
 class CountingPool : public httplib::ThreadPool {
@@ -56,12 +47,7 @@ int main(int argc, char** argv) {
   std::atomic<long long> requests{0};
   httplib::Server server;
   server.new_task_queue = [&accepted] { return new CountingPool(256, accepted); };
-  server.set_tcp_nodelay(true);
-  server.set_keep_alive_max_count(1000000);
-  server.set_socket_options([](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
+  bench::tune(server);
 
   const std::string project =
       R"({"id":"p1","title":"Benchmark project","description":"A project the stub backend serves for the forward workload.","github_repo":null,"docs":[],"features":[],"data":[],"pinned":false,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})";
@@ -85,20 +71,5 @@ int main(int argc, char** argv) {
                     "application/json");
   });
 
-  const int bound = port == 0 ? server.bind_to_any_port("127.0.0.1") : (server.bind_to_port("127.0.0.1", port) ? port : -1);
-  if (bound < 0) {
-    std::fprintf(stderr, "stub_backend: cannot listen on 127.0.0.1:%d\n", port);
-    return 1;
-  }
-  if (!port_file.empty()) {
-    const std::string temp = port_file + ".tmp";
-    std::ofstream(temp) << bound << "\n";
-    std::rename(temp.c_str(), port_file.c_str());
-  }
-  running = &server;
-  std::signal(SIGTERM, stop_on_signal);
-  std::signal(SIGINT, stop_on_signal);
-  std::fprintf(stderr, "stub_backend: listening on 127.0.0.1:%d\n", bound);
-  server.listen_after_bind();
-  return 0;
+  return bench::serve(server, "stub_backend", port, port_file);
 }

@@ -210,20 +210,23 @@ std::string answered(const backend::Response& response, std::string_view operati
 
 }  // namespace
 
+namespace {
+
+std::string nested_too_deep() {
+  return "JSON nested deeper than " + std::to_string(util::max_json_nesting) + " levels";
+}
+
+}  // namespace
+
 std::string body_not_json(const backend::Response& response) {
-  return response.body_too_deep ? "the body's JSON nests deeper than " +
-                                      std::to_string(util::max_json_nesting) + " levels"
-                                : "the body is not JSON";
+  return response.body_too_deep ? "the body is " + nested_too_deep() : "the body is not JSON";
 }
 
 const json& json_body(const backend::Response& response, std::string_view operation) {
   if (!response.body_json)
-    throw Reply{errors::invalid_response(answered(response, operation) +
-                                             (response.body_too_deep
-                                                  ? " with JSON nested deeper than " +
-                                                        std::to_string(util::max_json_nesting) +
-                                                        " levels"
-                                                  : std::string(" with a body that is not JSON")),
+    throw Reply{errors::invalid_response(answered(response, operation) + " with " +
+                                             (response.body_too_deep ? nested_too_deep()
+                                                                     : "a body that is not JSON"),
                                          json{{"response_text", prefix_chars(response.body, 500)}},
                                          response.status)};
   return *response.body_json;
