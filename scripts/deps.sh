@@ -7,7 +7,7 @@
 
 # What `meson setup` and `ninja` need to build the server and its doctest suites.
 MCPGATE_BUILD_PACKAGES=(
-  g++ meson ninja-build pkg-config cmake
+  g++ meson ninja-build pkg-config cmake zlib1g-dev
   libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev
   doctest-dev libcli11-dev libvalijson-dev libsqlite3-dev
 )

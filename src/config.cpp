@@ -132,8 +132,16 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_MAX_CONNECTIONS")->check(CLI::Range(1, 30000))->capture_default_str();
   app.add_option("--max-sessions", config.max_sessions, "Sessions open at once; more get 503")
       ->envname("MCPGATE_MAX_SESSIONS")->check(CLI::Range(1, 1000000))->capture_default_str();
-  app.add_option("--max-body", config.max_body, "Largest accepted request body in bytes")
+  app.add_option("--max-body", config.max_body,
+                 "Largest request body in bytes, for every framing (Content-Length, chunked) and "
+                 "again after gzip/deflate inflation; more get 413")
       ->envname("MCPGATE_MAX_BODY")->check(CLI::Range(1024, 1 << 30))->capture_default_str();
+  app.add_option("--max-header-bytes", config.max_header_bytes,
+                 "Largest request header section in bytes (a request line or one header line "
+                 "over 8 KiB is refused too); more get 431, or 414 for the request line")
+      ->envname("MCPGATE_MAX_HEADER_BYTES")->check(CLI::Range(8 * 1024, 1 << 20))->capture_default_str();
+  app.add_option("--max-headers", config.max_headers, "Most header fields in a request; more get 431")
+      ->envname("MCPGATE_MAX_HEADERS")->check(CLI::Range(16, 10000))->capture_default_str();
   app.add_option("--allowed-hosts", config.allowed_hosts,
                  "Host header values accepted on MCP endpoints (default: loopback names when "
                  "bound to loopback, any otherwise; * for any)")

@@ -49,7 +49,34 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// %~ : the message with control characters as \xNN, so that text from the network (a path, a
+// header, a file name) can never start a forged log line or drive a terminal.
+class TextMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr char hex[] = "0123456789abcdef";
+    for (const char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte == 0x7f) {
+        const char escaped[] = {'\\', 'x', hex[byte >> 4], hex[byte & 0xf]};
+        dest.append(escaped, escaped + sizeof(escaped));
+      } else {
+        dest.push_back(c);
+      }
+    }
+  }
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TextMessageFlag>();
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<spdlog::formatter> text_line_formatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<TextMessageFlag>('~').set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %~");
+  return formatter;
+}
 
 std::unique_ptr<spdlog::formatter> json_line_formatter() {
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
@@ -65,7 +92,7 @@ void configure_logging(const std::string& format, const std::string& level) {
     logger->set_formatter(json_line_formatter());
   } else {
     logger = spdlog::stderr_color_mt("mcpgate");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+    logger->set_formatter(text_line_formatter());
   }
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));

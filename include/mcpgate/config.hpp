@@ -35,7 +35,9 @@ struct Config {
   std::chrono::milliseconds init_timeout{30000};
   std::chrono::milliseconds init_retry{2000};
   bool eager_init = false;
-  std::size_t max_body = 4 * 1024 * 1024;
+  std::size_t max_body = 4 * 1024 * 1024;        // on the wire and inflated, any framing
+  std::size_t max_header_bytes = 64 * 1024;      // a request's header section
+  std::size_t max_headers = 100;                 // header fields in a request
   std::chrono::milliseconds client_io_timeout{10000};  // one read or write to a client
   std::chrono::milliseconds header_timeout{20000};     // a request's line and headers, in all
   std::chrono::milliseconds thread_idle_timeout{30000};  // idle threads retire after this

@@ -15,6 +15,10 @@
 
 namespace mcpgate {
 
+// The formatter of --log-format text: time, level, message, with the message's control
+// characters escaped as \xNN (a "%0A" in a request path cannot forge a second line).
+[[nodiscard]] std::unique_ptr<spdlog::formatter> text_line_formatter();
+
 // The formatter of --log-format json: one JSON object per line, with LogScope's fields.
 [[nodiscard]] std::unique_ptr<spdlog::formatter> json_line_formatter();
 

@@ -57,6 +57,8 @@ HttpOptions http_options(const Config& config) {
   options.port = config.port;
   options.max_connections = config.max_connections;
   options.max_body = config.max_body;
+  options.head_limits.header_bytes = config.max_header_bytes;
+  options.head_limits.header_count = config.max_headers;
   options.thread_idle_timeout = config.thread_idle_timeout;
   options.read_timeout = config.client_io_timeout;
   options.write_timeout = config.client_io_timeout;

@@ -1,5 +1,9 @@
 #include "mcpgate/server/connection_stream.hpp"
 
+#include "mcpgate/util/compact_json.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -111,8 +115,31 @@ bool ConnectionStream::is_writable() const {
   return true;
 }
 
+void ConnectionStream::begin_head() {
+  head_.begin();
+  head_refusal_.reset();
+  metering_ = true;
+}
+
+std::string_view ConnectionStream::end_head() {
+  metering_ = false;
+  return head_.raw();
+}
+
+void ConnectionStream::send_refusal(const Refusal& refusal) {
+  const std::string body = R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":)" +
+                           util::compact_json(nlohmann::json(refusal.message)) + "}}";
+  out_.clear();
+  std::string answer = "HTTP/1.1 " + std::to_string(refusal.status) + " " +
+                       std::string(reason_phrase(refusal.status)) +
+                       "\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  (void)send_all(answer.data(), answer.size());
+}
+
 ssize_t ConnectionStream::read(char* ptr, size_t size) {
   if (size == 0) return 0;
+  if (head_refusal_) return -1;
   if (buffered_begin_ == buffered_end_) {
     // Whatever was written must go out before we wait for the client (a "100 Continue" asks for
     // the body that this read waits for).
@@ -139,8 +166,18 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
     }
   }
   // cpp-httplib reads request and header lines one byte per call: those skip memcpy.
-  if (size == 1) {
-    *ptr = buffer_[buffered_begin_++];
+  if (size == 1 || metering_) {
+    const char byte = buffer_[buffered_begin_];
+    if (metering_) {
+      const auto verdict = head_.feed(byte);
+      if (verdict != HeadMeter::Verdict::within) {
+        head_refusal_ = head_.refusal(verdict);
+        read_failed_ = true;
+        return -1;
+      }
+    }
+    ++buffered_begin_;
+    *ptr = byte;
     return 1;
   }
   const std::size_t n = std::min(size, buffered_end_ - buffered_begin_);
@@ -151,6 +188,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
 
 ssize_t ConnectionStream::write(const char* ptr, size_t size) {
   if (write_failed_) return -1;
+  if (head_refusal_) return static_cast<ssize_t>(size);  // httplib's answer is replaced
   if (out_.size() + size > gather_limit) {
     if (!flush()) return -1;
     if (size > gather_limit) return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;

@@ -4,7 +4,12 @@
 
 #include "mcpgate/server/connection_stream.hpp"
 #include "mcpgate/server/hangup_watch.hpp"
+#include "mcpgate/server/request_body.hpp"
 #include "mcpgate/transport/connection_hooks.hpp"
+#include "mcpgate/util/compact_json.hpp"
+#include "mcpgate/util/text.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,21 +27,38 @@
 
 namespace mcpgate::server {
 
+// What admission decided for the request being served on this thread's connection. httplib hands
+// its pre-routing handler only the request and the response, so this is how the decision reaches
+// the response.
+struct Admission {
+  httplib::Response response;  // headers for the answer (CORS); status and body when answered
+  bool admitted = false;       // admission ran: httplib did not answer the request on its own
+  bool answered = false;       // answer with `response` instead of routing the request
+  bool close = false;          // and close the connection after that answer
+};
+
 namespace {
 
-// Set on the thread serving a connection that arrived past --max-connections: the pre-routing
-// handler answers it 503 at once. Per-thread by nature (it describes the current connection).
+// Set on the thread serving a connection that arrived past --max-connections: it is answered 503
+// at once. Per-thread by nature (it describes the current connection).
 thread_local bool serving_overflow = false;
 
-// Set by the pre-routing handler when it answered a request whose body it never read (httplib
-// runs it before reading bodies): the connection loop then closes the connection after that
-// answer, since the unread body would otherwise be parsed as the next request.
-thread_local bool close_after_answer = false;
+// The admission of the request being served on this thread (see Admission).
+thread_local Admission* current_admission = nullptr;
 
-bool carries_body(const httplib::Request& req) {
-  if (req.has_header("Transfer-Encoding")) return true;
-  const auto length = req.get_header_value("Content-Length");
-  return !length.empty() && length != "0";
+class ScopedAdmission {
+ public:
+  explicit ScopedAdmission(Admission& admission) noexcept { current_admission = &admission; }
+  ~ScopedAdmission() { current_admission = nullptr; }
+  ScopedAdmission(const ScopedAdmission&) = delete;
+  ScopedAdmission& operator=(const ScopedAdmission&) = delete;
+};
+
+void set_refusal(httplib::Response& res, const Refusal& refusal) {
+  res.status = refusal.status;
+  res.set_content(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":)" +
+                      util::compact_json(nlohmann::json(refusal.message)) + "}}",
+                  "application/json");
 }
 
 }  // namespace
@@ -82,12 +104,14 @@ class ServedConnection final : public transport::ConnectionHooks {
 };
 
 // httplib's Server with a real listen backlog (0.11.4 hard-codes 5), serving each connection
-// through mcpgate's own loop and ConnectionStream, so that request headers have a deadline and
-// open connections are known by descriptor.
+// through mcpgate's own loop and ConnectionStream, so that request heads have a deadline and byte
+// budgets, open connections are known by descriptor, and every request passes admission before
+// httplib routes it.
 class HttpServer::Listener : public httplib::Server {
  public:
-  Listener(const HttpOptions& options, OpenConnections& open, HangupWatch& hangups)
-      : options_(options), open_(open), hangups_(hangups) {}
+  Listener(const HttpOptions& options, const RequestFilter& filter, OpenConnections& open,
+           HangupWatch& hangups)
+      : options_(options), filter_(filter), open_(open), hangups_(hangups) {}
 
   bool relisten(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
 
@@ -99,17 +123,27 @@ class HttpServer::Listener : public httplib::Server {
     int yes = 1;
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
     open_.add(sock);
-    ConnectionStream stream(sock, StreamTimeouts{options_.read_timeout, options_.write_timeout});
+    ConnectionStream stream(sock, StreamTimeouts{options_.read_timeout, options_.write_timeout},
+                            options_.head_limits);
     ServedConnection served(hangups_, stream);
     transport::ScopedConnectionHooks serving(&served);
+    Admission admission;
+    ScopedAdmission admitting(admission);
     bool ok = false;
     for (std::size_t left = options_.keep_alive_requests;
          left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
       if (!stream.wait_for_request(options_.keep_alive_timeout)) break;
       stream.set_deadline(ConnectionStream::Clock::now() + options_.header_timeout);
+      stream.begin_head();
+      admission = Admission{};
       bool closed = false;
       ok = process_request(stream, left == 1, closed,
-                           [&stream](httplib::Request&) { stream.clear_deadline(); });
+                           [&](httplib::Request& req) { admit(stream, req, admission); });
+      if (const auto& refusal = stream.head_refusal()) {
+        log_refusal(stream, *refusal);
+        stream.send_refusal(*refusal);
+        break;
+      }
       // The response was gathered: send it (headers and a short body in one send).
       if (!stream.flush()) ok = false;
       if (stream.deadline_expired()) {
@@ -120,11 +154,9 @@ class HttpServer::Listener : public httplib::Server {
                      ip, port, options_.header_timeout.count());
         break;
       }
-      if (close_after_answer) {
-        close_after_answer = false;
-        break;
-      }
-      if (!ok || closed || stream.read_failed()) break;
+      // A request httplib answered without admission (a malformed request line, a bad Range)
+      // may have left a body unread: its bytes must not be taken for the next request.
+      if (!admission.admitted || admission.close || !ok || closed || stream.read_failed()) break;
     }
     open_.remove(sock);
     ::shutdown(sock, SHUT_RDWR);
@@ -132,7 +164,72 @@ class HttpServer::Listener : public httplib::Server {
     return ok;
   }
 
+  static void log_refusal(ConnectionStream& stream, const Refusal& refusal) {
+    std::string ip;
+    int port = 0;
+    stream.get_remote_ip_and_port(ip, port);
+    spdlog::info("refused a request from {}:{} ({}): {}", ip, port, refusal.status, refusal.message);
+  }
+
+  // Runs between a request's head and its routing (httplib's setup hook): the head is parsed
+  // again from its raw bytes, then the checks that need no body (overflow, Host/Origin, token,
+  // the body's size and encoding), and only then is the body read, within its budget. A refused
+  // request is answered by the pre-routing handler; when its body was left unread the connection
+  // closes after the answer, since those bytes would otherwise be read as the next request.
+  void admit(ConnectionStream& stream, httplib::Request& req, Admission& admission) {
+    stream.clear_deadline();
+    admission.admitted = true;
+    BodyFraming framing;
+    httplib::Headers headers;
+    const auto refuse = [&](const Refusal& refusal) {
+      log_refusal(stream, refusal);
+      set_refusal(admission.response, refusal);
+      admission.answered = true;
+      admission.close = true;
+    };
+    if (auto refusal = parse_request_head(stream.end_head(), req.version, headers, framing))
+      return refuse(*refusal);
+    req.headers = std::move(headers);
+    // httplib would answer "100 Continue" to any request that asks, before any check: the
+    // expectation is taken off the request and met below, once the body is known to be wanted.
+    const std::string expect = req.get_header_value("Expect");
+    req.headers.erase("Expect");
+
+    auto& res = admission.response;
+    if (serving_overflow) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_content(R"({"error":"too many connections; try again shortly"})", "application/json");
+      admission.answered = true;
+      admission.close = true;
+      return;
+    }
+    if (filter_ && filter_(req, res)) {
+      admission.answered = true;
+      admission.close = framing.has_body();
+      return;
+    }
+
+    if (!expect.empty() && !util::iequals(expect, "100-continue"))
+      return refuse(Refusal{417, "Expectation Failed: only 100-continue is supported"});
+    const std::string encoding = req.get_header_value("Content-Encoding");
+    if (auto refusal = check_body(framing, encoding, options_.max_body)) return refuse(*refusal);
+    if (framing.has_body() && !expect.empty() && req.version == "HTTP/1.1") {
+      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      (void)stream.write(go_on.data(), go_on.size());
+    }
+    if (auto refusal = read_request_body(stream, framing, encoding, options_.max_body, req.body))
+      return refuse(*refusal);
+    // The body is read: httplib must find none left to read (a request with no length would
+    // otherwise be read until the client closes).
+    req.headers.erase("Transfer-Encoding");
+    req.headers.erase("Content-Encoding");
+    req.headers.erase("Content-Length");
+    req.headers.emplace("Content-Length", "0");
+  }
+
   const HttpOptions& options_;
+  const RequestFilter& filter_;
   OpenConnections& open_;
   HangupWatch& hangups_;
 };
@@ -209,7 +306,7 @@ HttpServer::HttpServer(HttpOptions options)
           "connection"})),
       open_(std::make_unique<OpenConnections>()),
       hangups_(std::make_unique<HangupWatch>()),
-      listener_(std::make_unique<Listener>(options_, *open_, *hangups_)) {
+      listener_(std::make_unique<Listener>(options_, filter_, *open_, *hangups_)) {
   auto& svr = *listener_;
   svr.new_task_queue = [this] { return new ConnectionQueue(connections_, rejected_); };
   svr.set_tcp_nodelay(true);
@@ -222,20 +319,14 @@ HttpServer::HttpServer(HttpOptions options)
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   svr.set_payload_max_length(options_.max_body);
-  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (serving_overflow) {
-      res.status = 503;
-      res.set_header("Retry-After", "1");
-      res.set_header("Connection", "close");
-      res.set_content(R"({"error":"too many connections; try again shortly"})", "application/json");
-      close_after_answer = true;
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!filter_ || !filter_(req, res)) return httplib::Server::HandlerResponse::Unhandled;
-    if (carries_body(req)) {
-      res.set_header("Connection", "close");
-      close_after_answer = true;
-    }
+  svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    if (current_admission == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+    httplib::Response& decided = current_admission->response;
+    for (auto& header : decided.headers) res.headers.insert(header);
+    if (!current_admission->answered) return httplib::Server::HandlerResponse::Unhandled;
+    res.status = decided.status;
+    res.body = std::move(decided.body);
+    if (current_admission->close) res.set_header("Connection", "close");
     return httplib::Server::HandlerResponse::Handled;
   });
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,

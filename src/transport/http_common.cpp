@@ -1,5 +1,7 @@
 #include "mcpgate/transport/http_common.hpp"
 
+#include "mcpgate/util/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -52,16 +54,6 @@ std::string_view trim_view(std::string_view text) {
   return text;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 // A media range without its parameters ("text/html;q=0.5" -> "text/html").
 std::string_view media_range(std::string_view item) {
   return trim_view(item.substr(0, item.find(';')));
@@ -78,10 +70,10 @@ bool accepts(const httplib::Request& req, std::string_view media_type) {
   while (true) {
     const std::size_t comma = rest.find(',');
     const std::string_view range = media_range(rest.substr(0, comma));
-    if (iequals(range, media_type) || range == "*/*") return true;
+    if (util::iequals(range, media_type) || range == "*/*") return true;
     const std::size_t slash = range.find('/');
     if (slash != std::string_view::npos && range.substr(slash) == "/*" &&
-        iequals(range.substr(0, slash), family))
+        util::iequals(range.substr(0, slash), family))
       return true;
     if (comma == std::string_view::npos) return false;
     rest.remove_prefix(comma + 1);
@@ -90,7 +82,7 @@ bool accepts(const httplib::Request& req, std::string_view media_type) {
 
 bool is_json_body(const httplib::Request& req) {
   const std::string* value = header(req, "Content-Type");
-  return value && iequals(media_range(*value), "application/json");
+  return value && util::iequals(media_range(*value), "application/json");
 }
 
 void set_sse_headers(httplib::Response& res) {

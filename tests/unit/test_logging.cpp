@@ -7,6 +7,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -70,4 +71,17 @@ TEST_CASE("JSON log lines: one object per line, message escaped, session and req
   CHECK_FALSE(lines[5].contains("session"));
   CHECK(lines[5]["time"].is_string());
   CHECK(lines[5]["thread"].is_number_integer());
+}
+
+TEST_CASE("text log lines: control characters from the network cannot forge another line") {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+  auto logger = std::make_shared<spdlog::logger>("text-test", sink);
+  logger->set_formatter(mcpgate::text_line_formatter());
+  logger->warn("refused GET /mcp\n2026-01-01T00:00:00.000+0000 info forged\x1b[2J über");
+  const std::string text = out.str();
+  CHECK(std::count(text.begin(), text.end(), '\n') == 1);  // the line's own end only
+  CHECK(text.find(R"(/mcp\x0a2026)") != std::string::npos);
+  CHECK(text.find(R"(forged\x1b[2J)") != std::string::npos);
+  CHECK(text.find("über") != std::string::npos);  // UTF-8 is not control text
 }

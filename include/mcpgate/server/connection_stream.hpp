@@ -11,7 +11,13 @@
 // before polling it, the peer's and its own address are looked up once, and writes gather in a
 // buffer that flush() sends (the connection loop flushes after each response, an SSE writer
 // before it waits): a response's headers and a short body leave in one send.
+//
+// While a request's head is read (begin_head() to end_head()) every byte passes a HeadMeter: a
+// line or a head over its budget ends the read at once and leaves a refusal (414 or 431) that the
+// connection loop sends in place of whatever httplib would have answered.
 #pragma once
+
+#include "mcpgate/server/request_head.hpp"
 
 #include <httplib.h>
 
@@ -33,7 +39,8 @@ class ConnectionStream final : public httplib::Stream {
   using Clock = std::chrono::steady_clock;
 
   // Does not own `fd`: the connection loop closes it.
-  ConnectionStream(int fd, StreamTimeouts timeouts) noexcept : fd_(fd), timeouts_(timeouts) {}
+  ConnectionStream(int fd, StreamTimeouts timeouts, HeadLimits head_limits = {}) noexcept
+      : fd_(fd), timeouts_(timeouts), head_(head_limits) {}
 
   // Waits up to `idle` for the next request's first byte. False when the client closed the
   // connection, the socket was shut down, or the wait ran out.
@@ -47,6 +54,16 @@ class ConnectionStream final : public httplib::Stream {
   // True once a read timed out, hit the deadline or found the connection closed: whatever
   // httplib answered, the connection cannot carry another request.
   [[nodiscard]] bool read_failed() const noexcept { return read_failed_; }
+
+  // Meter the next request's head (its line and headers) until end_head().
+  void begin_head();
+  // The head's raw bytes, as read since begin_head(); metering ends.
+  [[nodiscard]] std::string_view end_head();
+  // Set when a head went over a budget: the request is refused with it, and nothing httplib
+  // writes for that request is sent.
+  [[nodiscard]] const std::optional<Refusal>& head_refusal() const noexcept { return head_refusal_; }
+  // Sends `refusal` as a complete JSON answer that closes the connection.
+  void send_refusal(const Refusal& refusal);
 
   bool is_readable() const override;
   // Writable within the write timeout and the client still there.
@@ -85,6 +102,9 @@ class ConnectionStream final : public httplib::Stream {
   std::array<char, 4096> buffer_{};
   std::size_t buffered_begin_ = 0;
   std::size_t buffered_end_ = 0;
+  HeadMeter head_;
+  bool metering_ = false;
+  std::optional<Refusal> head_refusal_;
   std::string out_;  // written, not sent yet
   bool write_failed_ = false;
   mutable std::optional<Address> remote_;

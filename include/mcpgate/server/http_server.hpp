@@ -5,6 +5,7 @@
 // cannot hold a connection), and a shutdown that ends idle keep-alive connections at once.
 #pragma once
 
+#include "mcpgate/server/request_head.hpp"
 #include "mcpgate/server/worker_pool.hpp"
 
 #include <httplib.h>
@@ -23,7 +24,8 @@ struct HttpOptions {
   std::string host = "127.0.0.1";
   int port = 0;
   std::size_t max_connections = 10000;
-  std::size_t max_body = 4 * 1024 * 1024;
+  std::size_t max_body = 4 * 1024 * 1024;  // on the wire and inflated, for every framing
+  HeadLimits head_limits;                   // a request's line and headers
   std::chrono::milliseconds read_timeout{10000};    // one read from a client that makes no progress
   std::chrono::milliseconds write_timeout{10000};   // one write a client makes no room for
   std::chrono::milliseconds header_timeout{20000};  // a request's line and headers, in all

@@ -15,6 +15,14 @@ namespace mcpgate::util {
   return out;
 }
 
+// ASCII case-insensitive equality, without copying either side (header names and tokens).
+[[nodiscard]] inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
 [[nodiscard]] inline std::string trim(std::string_view text) {
   std::size_t start = 0, end = text.size();
   while (start < end && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
