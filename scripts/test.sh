@@ -7,7 +7,8 @@
 #  2. builds the release configuration with tests in build/ and runs `meson test`;
 #  3. runs each shell suite that exists against build/mcpgate: scripts/smoke.sh,
 #     scripts/smoke-nginx.sh, scripts/conformance.sh (twice: 0.1.16 and 0.2.0-alpha.12),
-#     tests/sdk/run.sh, scripts/soak.sh, scripts/shutdown.sh, then `bench/run.sh quick` (the
+#     tests/sdk/run.sh, scripts/soak.sh, scripts/shutdown.sh, scripts/abuse.sh (every attack
+#     class of issue 13, memory bounded, a victim session served), then `bench/run.sh quick` (the
 #     benchmark harness against mcpgate and the TypeScript SDK peer; it judges no speed);
 #  4. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
 #  5. builds with clang, AddressSanitizer + UBSan and libFuzzer's coverage (build-asan-clang/),
@@ -262,7 +263,7 @@ fi
 binary="$repo_root/$build_dir/mcpgate"
 export MCPGATE_BINARY="$binary"
 shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/check-units.sh scripts/conformance.sh
-              tests/sdk/run.sh scripts/soak.sh scripts/shutdown.sh)
+              tests/sdk/run.sh scripts/soak.sh scripts/shutdown.sh scripts/abuse.sh)
 if ((release_ok)); then
   # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
   # MCPGATE_BUILD_DIR points elsewhere.
