@@ -174,10 +174,10 @@ TEST_CASE("ambiguous framing: 400 and the connection closed, never a second requ
       {"an unknown transfer coding", "Transfer-Encoding: gzip\r\n"},
       {"two Host headers", "Host: evil.example\r\nContent-Length: " + length + "\r\n"},
   };
-  for (const auto& [label, extra] : cases) {
-    INFO(label);
+  for (const auto& test_case : cases) {
+    INFO(test_case.first);
     RawHttp http(port);
-    REQUIRE(http.send_all(head_of(port, "POST /mcp HTTP/1.1", extra) + smuggled));
+    REQUIRE(http.send_all(head_of(port, "POST /mcp HTTP/1.1", test_case.second) + smuggled));
     REQUIRE(http.read_head(3000ms));
     CHECK((http.status() == 400 || http.status() == 501));
     CHECK(http.header("Connection") == "close");

@@ -124,9 +124,9 @@ TEST_CASE("framing two implementations could read differently is refused") {
       {"Host: h\r\nX-Note: a\rb\r\n", 400},               // lone CR
       {"Host: h\r\nX-Note: a\x01" "b\r\n", 400},          // control character
   };
-  for (const auto& [lines, status] : cases) {
-    INFO(lines);
-    CHECK(refusal_status(lines) == status);
+  for (const auto& test_case : cases) {
+    INFO(test_case.first);
+    CHECK(refusal_status(test_case.first) == test_case.second);
   }
   httplib::Headers headers;
   BodyFraming framing;
