@@ -38,7 +38,7 @@ done
 [[ "$seconds" =~ ^[0-9]+$ && "$runs" =~ ^-?[0-9]+$ && "$max_len" =~ ^[0-9]*$ ]] ||
   { echo "fuzz.sh: --time, --runs and --max-len take numbers" >&2; exit 2; }
 if ((${#targets[@]} == 0)); then
-  targets=(jsonrpc dispatcher sse event_id session_query tool_arguments)
+  targets=(jsonrpc dispatcher sse event_id session_query tool_arguments http_request)
 fi
 
 ensure_packages --fuzz
