@@ -19,6 +19,9 @@ MCPGATE_FUZZ_PACKAGES=(clang)
 # (On a machine with systemd, installing the package also starts Debian's own nginx service on
 # port 80; the smoke test runs a separate nginx of its own and does not touch that one.)
 MCPGATE_NGINX_PACKAGES=(nginx)
+# Only needed by scripts/browser.sh (headless Chromium against a page served by python3's
+# http.server), so opt-in.
+MCPGATE_BROWSER_PACKAGES=(chromium python3)
 # Only needed by scripts/check-units.sh (systemd-analyze; curl for its /health check), so opt-in.
 MCPGATE_UNIT_PACKAGES=(systemd curl)
 
@@ -35,9 +38,10 @@ missing_packages() {
   done
 }
 
-# ensure_packages [--test] [--fuzz] [--nginx] [--units]
+# ensure_packages [--test] [--fuzz] [--nginx] [--units] [--browser]
 #   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang, --nginx adds
-#   nginx, --units adds systemd (for systemd-analyze) and curl.
+#   nginx, --units adds systemd (for systemd-analyze) and curl, --browser adds chromium and
+#   python3.
 #   Returns 0 when everything is present (after installing it if needed). Exits 1 when
 #   packages are missing and we are not root, after printing the command to run.
 ensure_packages() {
@@ -57,6 +61,7 @@ ensure_packages() {
       --fuzz) wanted+=("${MCPGATE_FUZZ_PACKAGES[@]}") ;;
       --nginx) wanted+=("${MCPGATE_NGINX_PACKAGES[@]}") ;;
       --units) wanted+=("${MCPGATE_UNIT_PACKAGES[@]}") ;;
+      --browser) wanted+=("${MCPGATE_BROWSER_PACKAGES[@]}") ;;
       *)
         echo "ensure_packages: unknown option: $arg" >&2
         return 2

@@ -1,6 +1,7 @@
 #include "mcpgate/config.hpp"
 
 #include "mcpgate/server/bearer_auth.hpp"
+#include "mcpgate/server/origin_guard.hpp"
 
 #include "mcpgate/store/data_path.hpp"
 #include "mcpgate/transport/endpoint_url.hpp"
@@ -143,12 +144,12 @@ ParsedConfig parse_config(int argc, char** argv) {
   app.add_option("--max-headers", config.max_headers, "Most header fields in a request; more get 431")
       ->envname("MCPGATE_MAX_HEADERS")->check(CLI::Range(16, 10000))->capture_default_str();
   app.add_option("--allowed-hosts", config.allowed_hosts,
-                 "Host header values accepted on MCP endpoints (default: loopback names when "
-                 "bound to loopback, any otherwise; * for any)")
+                 "Host header values (host or host:port) accepted on MCP endpoints (default: "
+                 "loopback hosts when bound to loopback, any otherwise; * for any)")
       ->envname("MCPGATE_ALLOWED_HOSTS")->delimiter(',');
   app.add_option("--allowed-origins", config.allowed_origins,
-                 "Browser Origins accepted (default: loopback origins when bound to loopback, "
-                 "the request's own host otherwise; * for any)")
+                 "Browser Origins (http(s)://host[:port]) accepted (default: loopback origins when "
+                 "bound to loopback, the request's own host otherwise; * for any)")
       ->envname("MCPGATE_ALLOWED_ORIGINS")->delimiter(',');
   std::string auth_token_file;
   auto* token_opt = app.add_option("--auth-token", config.auth_token,
@@ -238,6 +239,13 @@ ParsedConfig parse_config(int argc, char** argv) {
                 << "\n";
       return ParsedConfig{std::nullopt, 2};
     }
+  }
+  try {
+    // The guard parses its lists as it parses the headers; an entry it cannot read is an error.
+    (void)server::OriginGuard(true, config.allowed_hosts, config.allowed_origins);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mcpgate: " << e.what() << "\n";
+    return ParsedConfig{std::nullopt, 2};
   }
   if (config.heartbeat.count() < 100) {
     std::cerr << "mcpgate: --heartbeat must be at least 0.1 seconds\n";

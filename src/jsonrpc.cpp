@@ -58,7 +58,9 @@ Item classify(const json& value) {
   if (!has_id) return invalid(value, "Invalid Request: missing \"method\"");
   const bool has_result = value.contains("result");
   const bool has_error = value.contains("error");
-  if (has_result == has_error)
+  // Neither: a request that lost its method, not a response (say what is really missing).
+  if (!has_result && !has_error) return invalid(value, "Invalid Request: missing \"method\"");
+  if (has_result && has_error)
     return invalid(value, "Invalid Request: a response needs exactly one of \"result\" or \"error\"");
   const json& id = value["id"];
   if (has_error) {

@@ -265,11 +265,11 @@ void App::install_routes() {
       transport::http::send_error(res, 403, jsonrpc::code::transport_error, "Forbidden: " + *refusal);
       return true;
     }
-    if (!origin.empty()) cors::allow(res, origin);
     if (cors::is_preflight(req)) {
       cors::answer_preflight(res, origin);
       return true;
     }
+    if (!origin.empty()) cors::allow(res, origin);
     if (!auth_.allows(req.get_header_value("Authorization"))) {
       spdlog::warn("refused {} {} from {}: missing or wrong bearer token", req.method, req.path,
                    req.remote_addr);

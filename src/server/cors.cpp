@@ -1,14 +1,26 @@
 #include "mcpgate/server/cors.hpp"
 
 #include <string>
+#include <utility>
 
 namespace mcpgate::server::cors {
 
+namespace {
+
+// httplib's set_header adds a line; a CORS header that appears twice (even with the same
+// value) makes a browser refuse the answer. Each of ours replaces any earlier one.
+void set_once(httplib::Response& res, const std::string& name, std::string value) {
+  res.headers.erase(name);
+  res.set_header(name, std::move(value));
+}
+
+}  // namespace
+
 void allow(httplib::Response& res, std::string_view origin) {
-  res.set_header("Access-Control-Allow-Origin", std::string(origin));
-  res.set_header("Vary", "Origin");
-  res.set_header("Access-Control-Expose-Headers",
-                 "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After");
+  set_once(res, "Access-Control-Allow-Origin", std::string(origin));
+  set_once(res, "Vary", "Origin");
+  set_once(res, "Access-Control-Expose-Headers",
+           "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After");
 }
 
 bool is_preflight(const httplib::Request& req) {
@@ -19,11 +31,11 @@ bool is_preflight(const httplib::Request& req) {
 void answer_preflight(httplib::Response& res, std::string_view origin) {
   allow(res, origin);
   res.status = 204;
-  res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-  res.set_header("Access-Control-Allow-Headers",
-                 "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
-                 "Last-Event-ID");
-  res.set_header("Access-Control-Max-Age", "86400");
+  set_once(res, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+  set_once(res, "Access-Control-Allow-Headers",
+           "Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, "
+           "Last-Event-ID");
+  set_once(res, "Access-Control-Max-Age", "86400");
 }
 
 }  // namespace mcpgate::server::cors

@@ -22,6 +22,29 @@ void send_init_error(httplib::Response& res, const InitError& error) {
              std::string("Service unavailable: ") + error.what());
 }
 
+std::optional<jsonrpc::Parsed> parse_body(const httplib::Request& req, httplib::Response& res) {
+  auto parsed_or_error = jsonrpc::parse(req.body);
+  if (auto* error = std::get_if<jsonrpc::ParseError>(&parsed_or_error)) {
+    send_error(res, 400, error->code, error->message);
+    return std::nullopt;
+  }
+  auto& parsed = std::get<jsonrpc::Parsed>(parsed_or_error);
+  if (!parsed.batch) {
+    if (const auto* invalid = std::get_if<jsonrpc::Invalid>(&parsed.items.front())) {
+      send_error(res, 400, invalid->code, invalid->message, invalid->id);
+      return std::nullopt;
+    }
+  }
+  return std::move(parsed);
+}
+
+nlohmann::json reply_id(const jsonrpc::Parsed& parsed) {
+  if (parsed.batch || parsed.items.empty()) return nullptr;
+  if (const auto* message = std::get_if<jsonrpc::Message>(&parsed.items.front()))
+    if (const auto* request = std::get_if<jsonrpc::Request>(message)) return request->id;
+  return nullptr;
+}
+
 std::shared_ptr<sessions::Session> open_session(const TransportDeps& deps,
                                                 sessions::Transport transport,
                                                 httplib::Response& res, const nlohmann::json& id) {

@@ -81,40 +81,35 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
 }
 
 void LegacySse::post(const httplib::Request& req, httplib::Response& res) const {
-  std::string id = req.get_param_value("sessionId");
-  if (id.empty()) id = req.get_param_value("session_id");
-  if (id.empty()) {
-    http::send_error(res, 400, code::transport_error,
-                     "Bad Request: the sessionId query parameter is required");
-    return;
-  }
-  auto session = deps_.sessions.find(id);
-  if (!session || session->transport() != sessions::Transport::legacy_sse) {
-    http::send_error(res, 404, code::session_not_found,
-                     "Session not found: its SSE stream has closed; connect to /sse again");
-    return;
-  }
   if (!http::is_json_body(req)) {
     http::send_error(res, 415, code::transport_error,
                      "Unsupported Media Type: Content-Type must be application/json");
     return;
   }
-  auto parsed_or_error = jsonrpc::parse(req.body);
-  if (auto* error = std::get_if<jsonrpc::ParseError>(&parsed_or_error)) {
-    http::send_error(res, 400, error->code, error->message);
+  // The message first, as on Streamable HTTP: a lone message that is not JSON-RPC gets its
+  // 400 whatever the session id says; later errors name its request's id.
+  auto checked = http::parse_body(req, res);
+  if (!checked) return;
+  auto& parsed = *checked;
+  const nlohmann::json message_id = http::reply_id(parsed);
+  std::string id = req.get_param_value("sessionId");
+  if (id.empty()) id = req.get_param_value("session_id");
+  if (id.empty()) {
+    http::send_error(res, 400, code::transport_error,
+                     "Bad Request: the sessionId query parameter is required", message_id);
     return;
   }
-  auto& parsed = std::get<jsonrpc::Parsed>(parsed_or_error);
+  auto session = deps_.sessions.find(id);
+  if (!session || session->transport() != sessions::Transport::legacy_sse) {
+    http::send_error(res, 404, code::session_not_found,
+                     "Session not found: its SSE stream has closed; connect to /sse again",
+                     message_id);
+    return;
+  }
   if (parsed.batch && !protocol::allows_batches(session->protocol_version())) {
     http::send_error(res, 400, code::invalid_request,
                      "Invalid Request: JSON-RPC batches are not supported on this session");
     return;
-  }
-  if (!parsed.batch) {
-    if (const auto* invalid = std::get_if<jsonrpc::Invalid>(&parsed.items.front())) {
-      http::send_error(res, 400, invalid->code, invalid->message, invalid->id);
-      return;
-    }
   }
   deps_.runner.run_async(session, std::move(parsed.items), session->session_stream(), false);
   res.status = 202;

@@ -39,34 +39,36 @@ void StreamableHttp::install(httplib::Server& server, const std::string& path) {
   server.Patch(path, not_allowed);
 }
 
-bool StreamableHttp::check_version_header(const httplib::Request& req,
-                                          httplib::Response& res) const {
+bool StreamableHttp::check_version_header(const httplib::Request& req, httplib::Response& res,
+                                          const json& id) const {
   const std::string* version = http::header(req, version_header);
   if (!version) return true;  // assume 2025-03-26
   if (protocol::is_supported(*version)) return true;
   http::send_error(res, 400, code::transport_error,
                    "Bad Request: Unsupported protocol version: " + sse::single_line(*version) +
-                       " (supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)");
+                       " (supported: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05)",
+                   id);
   return false;
 }
 
 std::shared_ptr<sessions::Session> StreamableHttp::session_for(const httplib::Request& req,
-                                                               httplib::Response& res) const {
+                                                               httplib::Response& res,
+                                                               const json& id) const {
   const auto [first, last] = req.headers.equal_range(session_header);
   if (first != last && std::next(first) != last) {
     http::send_error(res, 400, code::transport_error,
-                     "Bad Request: more than one Mcp-Session-Id header");
+                     "Bad Request: more than one Mcp-Session-Id header", id);
     return nullptr;
   }
   if (first == last || first->second.empty()) {
     http::send_error(res, 400, code::transport_error,
-                     "Bad Request: Mcp-Session-Id header is required");
+                     "Bad Request: Mcp-Session-Id header is required", id);
     return nullptr;
   }
   auto session = deps_.sessions.find(first->second);
   if (!session || session->transport() != sessions::Transport::streamable_http) {
     http::send_error(res, 404, code::session_not_found,
-                     "Session not found: it has ended or expired; initialize a new one");
+                     "Session not found: it has ended or expired; initialize a new one", id);
     return nullptr;
   }
   return session;
@@ -78,21 +80,21 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
                      "Unsupported Media Type: Content-Type must be application/json");
     return;
   }
+  // The message first: whatever else is wrong, a client that sent no valid JSON-RPC is told
+  // that (with or without a session id), and every later error names its request's id.
+  auto checked = http::parse_body(req, res);
+  if (!checked) return;
+  auto& parsed = *checked;
+  const json id = http::reply_id(parsed);
   const bool sse_ok = http::accepts(req, sse::content_type);
   const bool json_ok = http::accepts(req, "application/json");
   if (!sse_ok && !json_ok) {
     http::send_error(res, 406, code::transport_error,
-                     "Not Acceptable: Accept must include application/json and text/event-stream");
+                     "Not Acceptable: Accept must include application/json and text/event-stream",
+                     id);
     return;
   }
-  if (!check_version_header(req, res)) return;
-
-  auto parsed_or_error = jsonrpc::parse(req.body);
-  if (auto* error = std::get_if<jsonrpc::ParseError>(&parsed_or_error)) {
-    http::send_error(res, 400, error->code, error->message);
-    return;
-  }
-  auto& parsed = std::get<jsonrpc::Parsed>(parsed_or_error);
+  if (!check_version_header(req, res, id)) return;
   const bool want_sse = sse_ok && (!deps_.options.json_response || !json_ok);
 
   // initialize opens a session, so it comes without one and alone.
@@ -114,19 +116,13 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
     return;
   }
 
-  auto session = session_for(req, res);
+  auto session = session_for(req, res, id);
   if (!session) return;
   if (parsed.batch && !protocol::allows_batches(session->protocol_version())) {
     http::send_error(res, 400, code::invalid_request,
                      "Invalid Request: JSON-RPC batches are not supported on protocol " +
                          session->protocol_version());
     return;
-  }
-  if (!parsed.batch) {
-    if (const auto* invalid = std::get_if<jsonrpc::Invalid>(&parsed.items.front())) {
-      http::send_error(res, 400, invalid->code, invalid->message, invalid->id);
-      return;
-    }
   }
 
   const bool carries_requests =

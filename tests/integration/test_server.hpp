@@ -197,7 +197,9 @@ class RawHttp {
                     std::string_view body = {}) {
     std::string out;
     out.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
-    out.append("Host: 127.0.0.1:").append(std::to_string(port_)).append("\r\n");
+    // Our own Host unless the caller sends one (or several) of its own.
+    if (std::none_of(headers.begin(), headers.end(), [](const auto& h) { return lower(h.first) == "host"; }))
+      out.append("Host: 127.0.0.1:").append(std::to_string(port_)).append("\r\n");
     bool has_length = false;
     for (const auto& [name, value] : headers) {
       out.append(name).append(": ").append(value).append("\r\n");

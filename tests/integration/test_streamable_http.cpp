@@ -188,12 +188,13 @@ TEST_CASE("session errors: missing 400, unknown 404, DELETE then 404") {
   CHECK(missing->status == 400);
   CHECK(error_code(body_of(missing)) == -32000);
   CHECK(error_message(body_of(missing)).find("Mcp-Session-Id") != std::string::npos);
-  CHECK(body_of(missing)["id"].is_null());
+  CHECK(body_of(missing)["id"] == 2);  // the request's id, echoed: it could be read
 
   auto unknown = post_plain(*client, "AAAAAAAAAAAAAAAAAAAAAA", rpc_request(2, "tools/list"));
   REQUIRE(unknown);
   CHECK(unknown->status == 404);
   CHECK(error_code(body_of(unknown)) == -32001);
+  CHECK(body_of(unknown)["id"] == 2);
 
   auto get_unknown = client->Get(
       "/mcp", {{"Accept", "text/event-stream"}, {"Mcp-Session-Id", "AAAAAAAAAAAAAAAAAAAAAA"}});

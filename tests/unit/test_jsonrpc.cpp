@@ -233,6 +233,8 @@ TEST_CASE("a response needs exactly one of result and error") {
     const auto& inv = as_invalid(single(R"({"jsonrpc":"2.0","id":5})"));
     CHECK(inv.code == code::invalid_request);
     CHECK(inv.id == 5);
+    // Taken for a request without its method: the error says so.
+    CHECK(inv.message.find("missing \"method\"") != std::string::npos);
   }
   SUBCASE("no id and no method") {
     const auto& inv = as_invalid(single(R"({"jsonrpc":"2.0","result":{}})"));

@@ -1,6 +1,8 @@
 // Cross-origin access for browser-based MCP clients (the MCP Inspector, web IDEs). An Origin the
 // OriginGuard accepts gets CORS headers on every answer, errors included, with Mcp-Session-Id
 // readable by the page; a preflight (OPTIONS) is answered here without reaching a transport.
+// Every CORS header (and Vary) appears exactly once on an answer: a browser refuses one that
+// repeats them. Each function here replaces the headers it sets, so calling again is harmless.
 #pragma once
 
 #include <httplib.h>

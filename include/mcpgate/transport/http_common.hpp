@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,17 @@ namespace http {
 // A JSON-RPC error as an HTTP response body (no id: it belongs to no request).
 void send_error(httplib::Response& res, int status, int code, std::string_view message,
                 const nlohmann::json& id = nullptr);
+
+// A POST body as JSON-RPC, checked for what makes it unusable before any session is looked up
+// (so a client is told the real problem, with or without a session id): not JSON 400/-32700,
+// an empty batch 400/-32600, a lone message that is not valid JSON-RPC 400/-32600 with its id
+// when that could be read. nullopt when that answer is already in `res`. Invalid members of a
+// batch are left for the runner, which answers each in the batch's response.
+[[nodiscard]] std::optional<jsonrpc::Parsed> parse_body(const httplib::Request& req,
+                                                        httplib::Response& res);
+
+// The id to echo in an error about the whole POST: a lone request's id, else null.
+[[nodiscard]] nlohmann::json reply_id(const jsonrpc::Parsed& parsed);
 
 // 503 with Retry-After when the shared context cannot be had.
 void send_init_error(httplib::Response& res, const InitError& error);

@@ -20,10 +20,13 @@ class StreamableHttp {
   void remove(const httplib::Request& req, httplib::Response& res) const;
 
  private:
-  // The session named by Mcp-Session-Id; on failure the error response is already set.
+  // The session named by Mcp-Session-Id; on failure the error response (carrying `id`, the
+  // request's when it is one) is already set.
   std::shared_ptr<sessions::Session> session_for(const httplib::Request& req,
-                                                 httplib::Response& res) const;
-  bool check_version_header(const httplib::Request& req, httplib::Response& res) const;
+                                                 httplib::Response& res,
+                                                 const nlohmann::json& id = nullptr) const;
+  bool check_version_header(const httplib::Request& req, httplib::Response& res,
+                            const nlohmann::json& id = nullptr) const;
   void initialize(httplib::Response& res, const jsonrpc::Request& request, bool want_sse) const;
   void stream_response(httplib::Response& res, const std::shared_ptr<sessions::Session>& session,
                        const std::shared_ptr<EventStream>& stream, std::uint64_t generation,
