@@ -6,7 +6,8 @@
 #  1. installs missing packages (scripts/deps.sh);
 #  2. builds the release configuration with tests in build/ and runs `meson test`;
 #  3. runs each shell suite that exists against build/mcpgate: scripts/smoke.sh,
-#     scripts/smoke-nginx.sh, scripts/conformance.sh (twice: 0.1.16 and 0.2.0-alpha.12),
+#     scripts/smoke-nginx.sh, scripts/check-units.sh, scripts/browser.sh (headless Chromium),
+#     scripts/conformance.sh (twice: 0.1.16 and 0.2.0-alpha.12),
 #     tests/sdk/run.sh, scripts/soak.sh, scripts/shutdown.sh, scripts/abuse.sh (every attack
 #     class of issue 13, memory bounded, a victim session served), then `bench/run.sh quick` (the
 #     benchmark harness against mcpgate and the TypeScript SDK peer; it judges no speed);
@@ -247,7 +248,7 @@ run_suite() {
 
 # ---------------------------------------------------------------------------------------------
 section "dependencies"
-ensure_packages --test --fuzz --nginx --units
+ensure_packages --test --fuzz --nginx --units --browser
 
 # ---------------------------------------------------------------------------------------------
 section "release build: $build_dir"
@@ -262,7 +263,7 @@ fi
 # Shell suites drive the real binary over HTTP, so they need the release build.
 binary="$repo_root/$build_dir/mcpgate"
 export MCPGATE_BINARY="$binary"
-shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/check-units.sh scripts/conformance.sh
+shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/check-units.sh scripts/browser.sh scripts/conformance.sh
               tests/sdk/run.sh scripts/soak.sh scripts/shutdown.sh scripts/abuse.sh)
 if ((release_ok)); then
   # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
