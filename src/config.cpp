@@ -126,8 +126,18 @@ ParsedConfig parse_config(int argc, char** argv) {
                  "Reconnection delay suggested to 2025-11-25 clients (retry: field)")
       ->envname("MCPGATE_SSE_RETRY_MS")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--replay-events", config.replay_events,
-                 "Events kept per SSE stream for resumption with Last-Event-ID")
+                 "Delivered events kept per SSE stream for resumption with Last-Event-ID "
+                 "(undelivered ones are never evicted: see --max-stream-bytes)")
       ->envname("MCPGATE_REPLAY_EVENTS")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--max-stream-bytes", config.max_stream_bytes,
+                 "Bytes an SSE stream may hold that its client has not read yet (and in all, "
+                 "with its replay buffer); past it the stream ends and later messages for it are "
+                 "dropped (a legacy session ends; a Streamable HTTP resume is answered 410). "
+                 "Default 16 MiB: four times --max-body's default, far above what a client that "
+                 "reads ever leaves unread; one message always fits however large")
+      ->envname("MCPGATE_MAX_STREAM_BYTES")
+      ->check(CLI::Range(std::size_t{64} * 1024, std::size_t{1} << 34))
+      ->capture_default_str();
   app.add_option("--max-connections", config.max_connections,
                  "Connections served at once; more get an immediate 503")
       ->envname("MCPGATE_MAX_CONNECTIONS")->check(CLI::Range(1, 30000))->capture_default_str();

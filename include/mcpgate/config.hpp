@@ -20,7 +20,10 @@ struct Config {
   bool conformance_fixtures = false;
   std::chrono::milliseconds heartbeat{15000};
   long sse_retry_ms = 3000;        // retry: hint sent to 2025-11-25 clients
-  std::size_t replay_events = 256;
+  std::size_t replay_events = 256;  // delivered events kept per SSE stream for Last-Event-ID
+  // Bytes an SSE stream may hold that its client has not read (and in all, with its replay
+  // buffer); past it the stream is cut off. 16 MiB: see transport::default_max_stream_bytes.
+  std::size_t max_stream_bytes = 16 * 1024 * 1024;
   std::chrono::milliseconds client_request_timeout{60000};
 
   // Several instances behind a reverse proxy (scripts/nginx/mcpgate.conf)

@@ -47,6 +47,7 @@ sessions::RegistryOptions registry_options(const Config& config,
   // "a.<random>": nginx maps the stamp to the instance that holds the session.
   if (!config.instance_id.empty()) options.id_prefix = config.instance_id + ".";
   options.streams.replay_events = config.replay_events;
+  options.streams.max_stream_bytes = config.max_stream_bytes;
   options.streams.counters = std::move(counters);
   return options;
 }
@@ -228,6 +229,7 @@ MetricsGauges App::gauges() const {
   g.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   g.sse_events_queued = event_counters_->queued.load(std::memory_order_relaxed);
   g.sse_events_dropped = event_counters_->dropped.load(std::memory_order_relaxed);
+  g.sse_streams_overflowed = event_counters_->overflowed.load(std::memory_order_relaxed);
   return g;
 }
 

@@ -130,9 +130,13 @@ std::string Metrics::render(const MetricsGauges& g) const {
   sample(out, "mcpgate_init_duration_seconds", "", number(g.init_last_duration_seconds));
 
   header(out, "mcpgate_sse_events_total", "counter",
-         "SSE events queued for clients, and dropped from a replay buffer before delivery.");
+         "SSE events queued for clients, and dropped because their stream was over its byte "
+         "budget (--max-stream-bytes; the stream was ended, never left with a silent gap).");
   sample(out, "mcpgate_sse_events_total", R"(state="queued")", std::to_string(g.sse_events_queued));
   sample(out, "mcpgate_sse_events_total", R"(state="dropped")", std::to_string(g.sse_events_dropped));
+  header(out, "mcpgate_sse_streams_overflowed_total", "counter",
+         "SSE streams cut off because their client left more than --max-stream-bytes unread.");
+  sample(out, "mcpgate_sse_streams_overflowed_total", "", std::to_string(g.sse_streams_overflowed));
 
   header(out, "mcpgate_http_responses_total", "counter", "HTTP answers by status class.");
   static constexpr const char* classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "other"};

@@ -16,11 +16,19 @@ Session::Session(std::string id, Transport transport, std::shared_ptr<const Shar
     : id_(std::move(id)), transport_(transport), context_(std::move(context)), options_(options),
       // Legacy SSE has no resumability, so its events carry no ids.
       main_(std::make_shared<transport::EventStream>(
-          transport == Transport::streamable_http ? "g" : "l", options.replay_events,
-          transport == Transport::streamable_http, options.counters)),
+          transport == Transport::streamable_http ? "g" : "l",
+          stream_options(transport == Transport::streamable_http))),
       last_active_(Clock::now().time_since_epoch().count()) {}
 
 Session::~Session() { end(); }
+
+transport::EventStreamOptions Session::stream_options(bool with_ids) const {
+  return transport::EventStreamOptions{.replay_events = options_.replay_events,
+                                       .max_bytes = options_.max_stream_bytes,
+                                       .with_ids = with_ids,
+                                       .owner = id_,
+                                       .counters = options_.counters};
+}
 
 bool Session::initialize(Negotiated negotiated) {
   std::lock_guard lock(mutex_);
@@ -94,8 +102,7 @@ std::shared_ptr<transport::EventStream> Session::open_request_stream() {
   std::lock_guard lock(mutex_);
   const std::uint64_t number = next_stream_++;
   auto stream = std::make_shared<transport::EventStream>("p" + std::to_string(number),
-                                                         options_.replay_events, true,
-                                                         options_.counters);
+                                                         stream_options(true));
   if (ended_) {
     stream->close();
     return stream;

@@ -2,33 +2,68 @@
 
 #include "mcpgate/transport/sse.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <charconv>
 
 namespace mcpgate::transport {
 
-EventStream::EventStream(std::string stream_id, std::size_t replay_capacity, bool with_ids,
-                         std::shared_ptr<EventCounters> counters)
-    : id_(std::move(stream_id)), capacity_(replay_capacity == 0 ? 1 : replay_capacity),
-      with_ids_(with_ids), counters_(std::move(counters)) {}
+EventStream::EventStream(std::string stream_id, EventStreamOptions options)
+    : id_(std::move(stream_id)), options_(std::move(options)) {}
+
+std::uint64_t EventStream::first_held() const {
+  return buffer_.empty() ? next_seq_ : buffer_.front().seq;
+}
+
+void EventStream::trim_replay() {
+  std::uint64_t delivered_held = delivered_ >= first_held() ? delivered_ - first_held() + 1 : 0;
+  while (!buffer_.empty() && buffer_.front().seq <= delivered_ &&
+         (delivered_held > options_.replay_events || held_bytes_ > options_.max_bytes)) {
+    held_bytes_ -= buffer_.front().frame->size();
+    buffer_.pop_front();
+    --delivered_held;
+  }
+}
 
 bool EventStream::push(std::string_view event_name, std::string data) {
+  std::size_t outbox_bytes = 0;
   {
     std::lock_guard lock(mutex_);
     if (finished_ || closed_) return false;
-    const std::uint64_t seq = next_seq_++;
-    std::string event_id = with_ids_ ? id_ + "." + std::to_string(seq) : std::string();
-    buffer_.push_back(Stored{seq, sse::event(event_name, event_id, data)});
-    std::uint64_t dropped = 0;
-    while (buffer_.size() > capacity_) {
-      if (buffer_.front().seq > delivered_) ++dropped;
-      buffer_.pop_front();
+    if (overflowed_) {
+      if (options_.counters) options_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+      return false;
     }
-    if (counters_) {
-      counters_->queued.fetch_add(1, std::memory_order_relaxed);
-      if (dropped) counters_->dropped.fetch_add(dropped, std::memory_order_relaxed);
+    const std::uint64_t seq = next_seq_;
+    std::string event_id = options_.with_ids ? id_ + "." + std::to_string(seq) : std::string();
+    auto frame = std::make_shared<const std::string>(sse::event(event_name, event_id, data));
+    if (pending_bytes_ > 0 && pending_bytes_ + frame->size() > options_.max_bytes) {
+      // The client is not reading: refuse, and end the stream once what it holds is out.
+      overflowed_ = true;
+      outbox_bytes = pending_bytes_;
+      if (options_.counters) {
+        options_.counters->dropped.fetch_add(1, std::memory_order_relaxed);
+        options_.counters->overflowed.fetch_add(1, std::memory_order_relaxed);
+      }
+    } else {
+      ++next_seq_;
+      held_bytes_ += frame->size();
+      pending_bytes_ += frame->size();
+      buffer_.push_back(Stored{seq, std::move(frame)});
+      trim_replay();
+      if (options_.counters) options_.counters->queued.fetch_add(1, std::memory_order_relaxed);
     }
   }
   changed_.notify_all();
+  if (outbox_bytes > 0) {
+    spdlog::warn("session {}: SSE stream {} has {} bytes its client has not read and the next "
+                 "message would pass the {}-byte budget (--max-stream-bytes); the stream ends "
+                 "once what it holds is delivered, and later messages for it are dropped",
+                 options_.owner.empty() ? "-" : options_.owner, id_, outbox_bytes,
+                 options_.max_bytes);
+    return false;
+  }
   return true;
 }
 
@@ -105,9 +140,27 @@ bool EventStream::has_writer() const {
   return writer_;
 }
 
+EventStream::Resume EventStream::resume_from(std::uint64_t after_seq) const {
+  std::lock_guard lock(mutex_);
+  if (first_held() > after_seq + 1) return Resume::evicted;
+  if (overflowed_ && after_seq + 1 >= next_seq_) return Resume::overflowed;
+  return Resume::complete;
+}
+
 void EventStream::mark_delivered(std::uint64_t seq) {
   std::lock_guard lock(mutex_);
-  if (seq > delivered_) delivered_ = seq;
+  deliver_up_to(seq);
+}
+
+void EventStream::deliver_up_to(std::uint64_t seq) {
+  seq = std::min(seq, next_seq_ - 1);
+  if (seq <= delivered_) return;
+  // Seqs are contiguous from first_held(): the newly delivered frames leave the outbox.
+  const std::uint64_t first = first_held();
+  for (std::uint64_t s = std::max(delivered_ + 1, first); s <= seq; ++s)
+    pending_bytes_ -= buffer_[static_cast<std::size_t>(s - first)].frame->size();
+  delivered_ = seq;
+  trim_replay();
 }
 
 std::uint64_t EventStream::delivered() const {
@@ -117,12 +170,22 @@ std::uint64_t EventStream::delivered() const {
 
 bool EventStream::finished() const {
   std::lock_guard lock(mutex_);
-  return finished_;
+  return finished_ || overflowed_;
+}
+
+bool EventStream::overflowed() const {
+  std::lock_guard lock(mutex_);
+  return overflowed_;
 }
 
 bool EventStream::fully_delivered(std::uint64_t delivered_seq) const {
   std::lock_guard lock(mutex_);
-  return finished_ && delivered_seq + 1 >= next_seq_;
+  return finished_ && !overflowed_ && delivered_seq + 1 >= next_seq_;
+}
+
+std::size_t EventStream::held_bytes() const {
+  std::lock_guard lock(mutex_);
+  return held_bytes_;
 }
 
 EventStream::Batch EventStream::wait(std::uint64_t generation, std::uint64_t after_seq,
@@ -130,7 +193,7 @@ EventStream::Batch EventStream::wait(std::uint64_t generation, std::uint64_t aft
   std::unique_lock lock(mutex_);
   auto ready = [&] {
     return closed_ || generation != generation_ || disconnect_ || gone_generation_ == generation ||
-           next_seq_ - 1 > after_seq || finished_;
+           next_seq_ - 1 > after_seq || finished_ || overflowed_;
   };
   changed_.wait_until(lock, deadline, ready);
 
@@ -153,30 +216,47 @@ EventStream::Batch EventStream::wait(std::uint64_t generation, std::uint64_t aft
     batch.disconnect = true;
     return batch;
   }
-  if (!buffer_.empty() && buffer_.front().seq > after_seq + 1) batch.gap = true;
-  for (const auto& stored : buffer_) {
-    if (stored.seq <= after_seq) continue;
+  const std::uint64_t first = first_held();
+  if (first > after_seq + 1) {
+    // Never hand out a stream with a hole in it: the writer ends, and a resume is refused.
+    batch.gap = true;
+    return batch;
+  }
+  std::size_t bytes = 0;
+  for (auto i = static_cast<std::size_t>(after_seq + 1 - first); i < buffer_.size(); ++i) {
+    const auto& stored = buffer_[i];
+    if (!batch.frames.empty() && bytes + stored.frame->size() > max_batch_bytes) break;
+    bytes += stored.frame->size();
     batch.frames.push_back(stored.frame);
     batch.last_seq = stored.seq;
   }
-  batch.finished = finished_ && batch.last_seq + 1 >= next_seq_;
+  const bool all_out = batch.last_seq + 1 >= next_seq_;
+  batch.finished = finished_ && !overflowed_ && all_out;
+  batch.overflowed = overflowed_ && all_out && batch.frames.empty();
   return batch;
 }
 
 std::optional<std::string> EventStream::take_finished(std::uint64_t generation,
                                                       std::uint64_t after_seq,
-                                                      Clock::time_point deadline) {
+                                                      Clock::time_point deadline,
+                                                      std::size_t max_body_bytes) {
   std::unique_lock lock(mutex_);
   changed_.wait_until(lock, deadline, [&] {
-    return finished_ || closed_ || disconnect_ || generation != generation_ ||
+    return finished_ || closed_ || overflowed_ || disconnect_ || generation != generation_ ||
            gone_generation_ == generation || next_seq_ - 1 > after_seq;
   });
-  if (!finished_ || closed_ || disconnect_ || generation != generation_) return std::nullopt;
-  if (!buffer_.empty() && buffer_.front().seq > after_seq + 1) return std::nullopt;  // a gap
+  if (!finished_ || closed_ || overflowed_ || disconnect_ || generation != generation_)
+    return std::nullopt;
+  const std::uint64_t first = first_held();
+  if (first > after_seq + 1) return std::nullopt;  // a gap: the writer reports it
+  std::size_t size = 0;
+  const auto from = static_cast<std::size_t>(after_seq + 1 - first);
+  for (auto i = from; i < buffer_.size(); ++i) size += buffer_[i].frame->size();
+  if (size > max_body_bytes) return std::nullopt;  // large: streamed a slice at a time
   std::string body;
-  for (const auto& stored : buffer_)
-    if (stored.seq > after_seq) body += stored.frame;
-  if (next_seq_ - 1 > delivered_) delivered_ = next_seq_ - 1;
+  body.reserve(size);
+  for (auto i = from; i < buffer_.size(); ++i) body += *buffer_[i].frame;
+  deliver_up_to(next_seq_ - 1);
   return body;
 }
 

@@ -73,7 +73,8 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
         sink.done();
         return true;
       },
-      // The stream is the session: when it ends, for whatever reason, so does the session.
+      // The stream is the session: when it ends, for whatever reason (cut off over its byte
+      // budget too), so does the session.
       [&registry, id, stream, generation](bool) {
         stream->detach(generation);
         registry.remove(id);
@@ -103,6 +104,16 @@ void LegacySse::post(const httplib::Request& req, httplib::Response& res) const 
   if (!session || session->transport() != sessions::Transport::legacy_sse) {
     http::send_error(res, 404, code::session_not_found,
                      "Session not found: its SSE stream has closed; connect to /sse again",
+                     message_id);
+    return;
+  }
+  // A stream over its byte budget ends once what it holds is written, and the session with it:
+  // an answer accepted now could never arrive.
+  if (session->session_stream()->overflowed()) {
+    http::send_error(res, 404, code::session_not_found,
+                     "Session not found: its SSE stream went over its byte budget "
+                     "(--max-stream-bytes) while the client was not reading and is ending; "
+                     "connect to /sse again",
                      message_id);
     return;
   }

@@ -13,6 +13,10 @@ bool write_all(httplib::DataSink& sink, const std::string& frame) {
   return sink.write(frame.data(), frame.size());
 }
 
+bool write_all(httplib::DataSink& sink, const EventStream::Frame& frame) {
+  return write_all(sink, *frame);
+}
+
 }  // namespace
 
 WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint64_t generation,
@@ -40,6 +44,7 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
       if (batch.closed) return WriteOutcome::closed;
       if (batch.client_gone) return WriteOutcome::client_gone;
       if (batch.disconnect) return WriteOutcome::disconnect;
+      if (batch.gap || batch.overflowed) return WriteOutcome::cut_off;
       for (const auto& frame : batch.frames)
         if (!write_all(sink, frame)) return WriteOutcome::client_gone;
       if (!batch.frames.empty()) {

@@ -16,6 +16,9 @@ namespace {
 constexpr const char* session_header = "Mcp-Session-Id";
 // How long a POST's answer may take to be sent as one complete body rather than streamed.
 constexpr std::chrono::milliseconds complete_answer_wait{50};
+// ...and how large it may be to go as one body (copied once into the response); a larger answer
+// is streamed from the buffer a slice at a time.
+constexpr std::size_t complete_answer_max_bytes = 1024 * 1024;
 constexpr const char* version_header = "MCP-Protocol-Version";
 
 const jsonrpc::Request* as_request(const jsonrpc::Item& item) {
@@ -206,9 +209,11 @@ void StreamableHttp::get(const httplib::Request& req, httplib::Response& res) co
       return;
     }
     after = position->seq;
+    if (refuse_incomplete(res, *stream, after)) return;
     generation = stream->attach();  // a resume takes over from a stale connection
   } else {
     stream = session->session_stream();
+    if (refuse_incomplete(res, *stream, stream->delivered())) return;
     auto attached = stream->try_attach_exclusive();
     if (!attached) {
       http::send_error(res, 409, code::transport_error,
@@ -219,6 +224,32 @@ void StreamableHttp::get(const httplib::Request& req, httplib::Response& res) co
     after = stream->delivered();
   }
   stream_response(res, session, stream, generation, after);
+}
+
+bool StreamableHttp::refuse_incomplete(httplib::Response& res, const EventStream& stream,
+                                       std::uint64_t after_seq) {
+  // 410 rather than a stream with a hole in it: the TypeScript SDK reports a failed resume
+  // (onerror), retries it a bounded number of times and then gives the request up; a stream that
+  // merely ended would be resumed again and again.
+  const std::string from = stream.id() + "." + std::to_string(after_seq);
+  switch (stream.resume_from(after_seq)) {
+    case EventStream::Resume::complete:
+      return false;
+    case EventStream::Resume::evicted:
+      http::send_error(res, 410, code::transport_error,
+                       "Gone: the events after " + from +
+                           " have left the replay buffer (--replay-events, --max-stream-bytes) "
+                           "and cannot be replayed");
+      return true;
+    case EventStream::Resume::overflowed:
+      http::send_error(res, 410, code::transport_error,
+                       "Gone: stream " + stream.id() +
+                           " went over its byte budget (--max-stream-bytes) while its client "
+                           "was not reading; the messages after " +
+                           from + " were dropped");
+      return true;
+  }
+  return false;
 }
 
 void StreamableHttp::remove(const httplib::Request& req, httplib::Response& res) const {
@@ -250,7 +281,8 @@ void StreamableHttp::stream_response(httplib::Response& res,
   // event or the moment passes.
   if (!is_session_stream) {
     if (auto body = stream->take_finished(generation, after_seq,
-                                          EventStream::Clock::now() + complete_answer_wait)) {
+                                          EventStream::Clock::now() + complete_answer_wait,
+                                          complete_answer_max_bytes)) {
       res.set_content(options.first_frame + *body, sse::content_type);
       session->retire_stream(stream->id());
       stream->detach(generation);
@@ -269,8 +301,9 @@ void StreamableHttp::stream_response(httplib::Response& res,
           return true;
         }
         if (outcome == WriteOutcome::client_gone) return false;
-        // End the response cleanly (closed, superseded, or asked to let the client poll):
-        // undelivered events stay buffered for a GET with Last-Event-ID.
+        // End the response cleanly (closed, superseded, asked to let the client poll, or cut
+        // off): undelivered events stay buffered for a GET with Last-Event-ID, and a resume of a
+        // stream that was cut off is answered 410 once it has nothing more to give.
         sink.done();
         return true;
       },

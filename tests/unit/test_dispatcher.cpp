@@ -234,7 +234,7 @@ std::vector<json> drain(EventStream& stream) {
   const auto batch = stream.wait(gen, 0, Clock::now());
   stream.detach(gen);
   std::string all;
-  for (const auto& f : batch.frames) all += f;
+  for (const auto& f : batch.frames) all += *f;
   std::vector<json> out;
   for (const auto& ev : test::parse_sse(all).events) out.push_back(json::parse(ev.data));
   return out;
@@ -247,7 +247,7 @@ std::vector<json> with_method(const std::vector<json>& messages, std::string_vie
   return out;
 }
 
-std::shared_ptr<EventStream> new_stream() { return std::make_shared<EventStream>("p1", 256, true); }
+std::shared_ptr<EventStream> new_stream() { return std::make_shared<EventStream>("p1", transport::EventStreamOptions{}); }
 
 }  // namespace
 
@@ -683,7 +683,7 @@ TEST_CASE("server->client request round trip through the event stream and handle
       const auto batch = out->wait(gen, last, Clock::now() + 100ms);
       last = batch.last_seq;
       std::string all;
-      for (const auto& f : batch.frames) all += f;
+      for (const auto& f : batch.frames) all += *f;
       for (const auto& ev : test::parse_sse(all).events) {
         const json message = json::parse(ev.data);
         if (message.value("method", "") != "sampling/createMessage") continue;
@@ -722,7 +722,7 @@ TEST_CASE("a client's error answer becomes an isError tool result") {
       const auto batch = out->wait(gen, last, Clock::now() + 100ms);
       last = batch.last_seq;
       std::string all;
-      for (const auto& f : batch.frames) all += f;
+      for (const auto& f : batch.frames) all += *f;
       for (const auto& ev : test::parse_sse(all).events) {
         const json message = json::parse(ev.data);
         if (message.value("method", "") == "sampling/createMessage") {

@@ -377,9 +377,9 @@ TEST_CASE("Session: the session stream depends on the transport") {
   const auto b2 = legacy.session_stream()->wait(g2, 0, std::chrono::steady_clock::now() + 1s);
   REQUIRE(b1.frames.size() == 1);
   REQUIRE(b2.frames.size() == 1);
-  CHECK(b1.frames[0].find("\nid: ") != std::string::npos);
-  CHECK(b2.frames[0].find("id: ") == std::string::npos);
-  CHECK(b1.frames[0].find(R"("method":"x")") != std::string::npos);
+  CHECK(b1.frames[0]->find("\nid: ") != std::string::npos);
+  CHECK(b2.frames[0]->find("id: ") == std::string::npos);
+  CHECK(b1.frames[0]->find(R"("method":"x")") != std::string::npos);
 }
 
 TEST_CASE("Session: request streams are found until retired") {

@@ -52,6 +52,7 @@ struct MetricsGauges {
   double uptime_seconds = 0;
   std::uint64_t sse_events_queued = 0;
   std::uint64_t sse_events_dropped = 0;
+  std::uint64_t sse_streams_overflowed = 0;
 };
 
 class Metrics final : public protocol::DispatchObserver {

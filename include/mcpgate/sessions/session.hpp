@@ -26,7 +26,8 @@ enum class Transport { streamable_http, legacy_sse };
 [[nodiscard]] std::string_view to_string(Transport transport);
 
 struct StreamOptions {
-  std::size_t replay_events = 256;      // events kept per stream for Last-Event-ID
+  std::size_t replay_events = 256;      // delivered events kept per stream for Last-Event-ID
+  std::size_t max_stream_bytes = transport::default_max_stream_bytes;  // per stream, see there
   std::size_t retained_streams = 32;    // finished POST streams kept for a late resume
   std::shared_ptr<transport::EventCounters> counters;  // server-wide SSE tallies; may be null
 };
@@ -76,6 +77,8 @@ class Session {
   // one and only stream (legacy SSE).
   [[nodiscard]] std::shared_ptr<transport::EventStream> session_stream() const { return main_; }
   [[nodiscard]] std::shared_ptr<transport::EventStream> find_stream(const std::string& id) const;
+  // The options a stream of this session is made with ("g", "l" or "p<n>").
+  [[nodiscard]] transport::EventStreamOptions stream_options(bool with_ids) const;
   // Forget a POST stream whose every event reached the client.
   void retire_stream(const std::string& id);
   // Send a message that belongs to no request (list_changed, resources/updated, logs).

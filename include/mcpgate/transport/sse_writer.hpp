@@ -28,6 +28,8 @@ enum class WriteOutcome {
   disconnect,   // the server asked to drop the connection (resume later)
   superseded,   // another connection took over the stream
   closed,       // the stream or the server ended
+  cut_off,      // the stream cannot go on without a hole (over its byte budget, or events
+                // evicted before this writer sent them): it ends here; a resume is refused
 };
 
 // Returns when the stream is over for this connection. Never throws.

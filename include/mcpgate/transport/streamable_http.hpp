@@ -28,6 +28,10 @@ class StreamableHttp {
   bool check_version_header(const httplib::Request& req, httplib::Response& res,
                             const nlohmann::json& id = nullptr) const;
   void initialize(httplib::Response& res, const jsonrpc::Request& request, bool want_sse) const;
+  // Answers 410 when a writer starting after `after_seq` could not be given every event that
+  // follows (evicted, or dropped over the byte budget); true when it did.
+  static bool refuse_incomplete(httplib::Response& res, const EventStream& stream,
+                                std::uint64_t after_seq);
   void stream_response(httplib::Response& res, const std::shared_ptr<sessions::Session>& session,
                        const std::shared_ptr<EventStream>& stream, std::uint64_t generation,
                        std::uint64_t after_seq) const;
