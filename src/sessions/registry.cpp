@@ -18,9 +18,8 @@ std::size_t& count_for(SessionCounts& counts, Transport transport) {
   return transport == Transport::streamable_http ? counts.streamable_http : counts.legacy_sse;
 }
 
-bool has_open_stream(const Session& session) {
-  auto main = session.session_stream();
-  return main && main->has_writer();
+long long seconds_since(Session::Clock::time_point then) {
+  return std::chrono::duration_cast<std::chrono::seconds>(Session::Clock::now() - then).count();
 }
 
 }  // namespace
@@ -69,14 +68,53 @@ SessionRegistry::~SessionRegistry() {
 std::shared_ptr<Session> SessionRegistry::create(Transport transport,
                                                  std::shared_ptr<const SharedContext> context) {
   auto session = std::make_shared<Session>(random_id(options_.id_prefix), transport,
-                                           std::move(context), options_.streams);
+                                           std::move(context), options_.streams,
+                                           options_.max_inflight);
+  std::shared_ptr<Session> evicted;
   {
     std::lock_guard lock(mutex_);
-    if (sessions_.size() >= options_.max_sessions) return nullptr;
+    if (sessions_.size() >= options_.max_sessions) {
+      evicted = evict_idlest_locked();
+      if (!evicted) return nullptr;
+    }
     sessions_.emplace(session->id(), session);
     ++count_for(counts_, transport);
   }
+  if (evicted) {
+    evicted->end();  // outside the lock: wakes writers and waiters
+    evictions_.fetch_add(1);
+    spdlog::info("session {} evicted ({}): the session cap ({}) was reached and it was the "
+                 "idlest ({} s since its last request{})",
+                 evicted->id(), to_string(evicted->transport()), options_.max_sessions,
+                 seconds_since(evicted->last_active()),
+                 evicted->used() ? "" : ", none after initialize");
+  }
   spdlog::info("session {} opened ({})", session->id(), to_string(transport));
+  return session;
+}
+
+std::shared_ptr<Session> SessionRegistry::evict_idlest_locked() {
+  // One pass over the sessions: a flood at the cap costs each newcomer a scan of the map, a few
+  // microseconds per thousand sessions, and keeps no second index to maintain on every request.
+  auto victim = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    const Session& candidate = *it->second;
+    if (candidate.busy()) continue;
+    if (victim != sessions_.end()) {
+      const Session& best = *victim->second;
+      // Never used first; then the longest idle.
+      if (candidate.used() != best.used()) {
+        if (candidate.used()) continue;
+      } else if (candidate.last_active() >= best.last_active()) {
+        continue;
+      }
+    }
+    victim = it;
+  }
+  if (victim == sessions_.end()) return nullptr;
+  auto session = std::move(victim->second);
+  sessions_.erase(victim);
+  --count_for(counts_, session->transport());
   return session;
 }
 
@@ -120,7 +158,7 @@ std::size_t SessionRegistry::expire_idle(Session::Clock::time_point now) {
     for (const auto& [id, session] : sessions_) {
       if (session->transport() != Transport::streamable_http) continue;  // ends with its stream
       if (now - session->last_active() < options_.idle_ttl) continue;
-      if (has_open_stream(*session)) continue;
+      if (session->busy()) continue;
       idle.push_back(id);
     }
   }
