@@ -282,7 +282,15 @@ json Dispatcher::dispatch(sessions::Session& session, const jsonrpc::Request& re
       const auto uri = required_string(params, "uri");
       if (!catalog.is_known_resource(uri))
         throw Error(code::resource_not_found, "Resource not found: " + uri, {{"uri", uri}});
-      method == "resources/subscribe" ? session.subscribe(uri) : session.unsubscribe(uri);
+      if (method == "resources/unsubscribe") {
+        session.unsubscribe(uri);
+      } else if (!session.subscribe(uri, options_.max_session_data)) {
+        throw Error(code::invalid_params,
+                    "Invalid params: this subscription would take what the session keeps past " +
+                        std::to_string(options_.max_session_data) +
+                        " bytes (--max-session-data); unsubscribe from others first",
+                    {{"limit", options_.max_session_data}});
+      }
       return json::object();
     }
   }

@@ -85,7 +85,7 @@ nlohmann::json Session::client_info() const {
 
 std::size_t Session::client_data_bytes() const {
   std::lock_guard lock(mutex_);
-  return client_capabilities_.size() + client_info_.size();
+  return client_capabilities_.size() + client_info_.size() + subscription_bytes_;
 }
 
 void Session::set_log_level(protocol::LogLevel level) {
@@ -98,14 +98,20 @@ protocol::LogLevel Session::log_level() const {
   return log_level_;
 }
 
-void Session::subscribe(const std::string& uri) {
+bool Session::subscribe(const std::string& uri, std::size_t budget) {
   std::lock_guard lock(mutex_);
+  if (subscriptions_.count(uri)) return true;
+  const std::size_t kept =
+      client_capabilities_.size() + client_info_.size() + subscription_bytes_ + uri.size();
+  if (kept > budget) return false;
   subscriptions_.insert(uri);
+  subscription_bytes_ += uri.size();
+  return true;
 }
 
 void Session::unsubscribe(const std::string& uri) {
   std::lock_guard lock(mutex_);
-  subscriptions_.erase(uri);
+  if (subscriptions_.erase(uri) > 0) subscription_bytes_ -= uri.size();
 }
 
 namespace {

@@ -164,6 +164,18 @@ TEST_CASE("Session: what the client declared is kept as compact text") {
 }
 
 
+TEST_CASE("Session: subscriptions count against the kept-data budget") {
+  auto s = fresh_session();
+  const std::size_t budget = 4 + 100;  // {} {} and room for 100 bytes of URIs
+  CHECK(s.subscribe(std::string(60, 'a'), budget));
+  CHECK(s.subscribe(std::string(60, 'a'), budget));  // already there: nothing more kept
+  CHECK_FALSE(s.subscribe(std::string(60, 'b'), budget));
+  CHECK(s.client_data_bytes() == 64);
+  s.unsubscribe(std::string(60, 'a'));
+  CHECK(s.subscribe(std::string(60, 'b'), budget));
+  CHECK(s.client_data_bytes() == 64);
+}
+
 TEST_CASE("Cancellation: hooks run once on cancel, at once when late, never after release") {
   util::Cancellation cancellation;
   int ran = 0, released_ran = 0;

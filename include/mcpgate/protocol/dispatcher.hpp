@@ -22,7 +22,7 @@ struct DispatchOptions {
   std::shared_ptr<DispatchObserver> observer;           // metrics; may be null
   // What a session keeps of initialize's capabilities and clientInfo, as compact JSON text
   // (--max-session-data): more is refused with -32602.
-  std::size_t max_session_data = 16 * 1024;
+  std::size_t max_session_data = 8 * 1024;
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request

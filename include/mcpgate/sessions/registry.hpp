@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -71,13 +72,22 @@ class SessionRegistry {
 
  private:
   const RegistryOptions options_;
+  struct Entry {
+    std::shared_ptr<Session> session;
+    std::uint64_t created;  // its place in fresh_
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  std::unordered_map<std::string, Entry> sessions_;
+  // Sessions that may never have been used, oldest first, so that a flood at the cap evicts
+  // without scanning every session. A used one leaves lazily, when an eviction passes it.
+  std::map<std::uint64_t, Session*> fresh_;
+  std::uint64_t next_created_ = 0;
   SessionCounts counts_;
   std::atomic<std::uint64_t> evictions_{0};
 
   // The session to evict for a newcomer, removed from the map; null when every one is busy.
   std::shared_ptr<Session> evict_idlest_locked();
+  std::shared_ptr<Session> erase_locked(std::unordered_map<std::string, Entry>::iterator it);
 
   std::mutex reaper_mutex_;
   std::condition_variable reaper_wake_;

@@ -66,13 +66,15 @@ class Session {
   // The client's capabilities and clientInfo as it sent them ({} before initialize).
   [[nodiscard]] nlohmann::json client_capabilities() const;
   [[nodiscard]] nlohmann::json client_info() const;
-  // Bytes kept of what the client declared (the compact text of both).
+  // Bytes kept of what the client sent: the compact text of both, and the URIs subscribed to.
   [[nodiscard]] std::size_t client_data_bytes() const;
 
   void set_log_level(protocol::LogLevel level);
   [[nodiscard]] protocol::LogLevel log_level() const;
 
-  void subscribe(const std::string& uri);
+  // False (and nothing kept) when the URI would take client_data_bytes() past `budget`: a
+  // resource template matches endless URIs, and each subscription is kept for the session's life.
+  bool subscribe(const std::string& uri, std::size_t budget);
   void unsubscribe(const std::string& uri);
 
   [[nodiscard]] protocol::InFlightRequests& inflight() noexcept { return inflight_; }
@@ -118,6 +120,7 @@ class Session {
   std::vector<std::string> declared_;       // capabilities declared (present, not null or false)
   protocol::LogLevel log_level_ = protocol::LogLevel::debug;
   std::set<std::string> subscriptions_;
+  std::size_t subscription_bytes_ = 0;  // the URIs' lengths together
   // POST streams by number ("p7" is 7), so iteration goes oldest first.
   std::map<std::uint64_t, std::shared_ptr<transport::EventStream>> request_streams_;
   std::uint64_t next_stream_ = 1;
