@@ -141,8 +141,18 @@ ParsedConfig parse_config(int argc, char** argv) {
   app.add_option("--max-connections", config.max_connections,
                  "Connections served at once; more get an immediate 503")
       ->envname("MCPGATE_MAX_CONNECTIONS")->check(CLI::Range(1, 30000))->capture_default_str();
-  app.add_option("--max-sessions", config.max_sessions, "Sessions open at once; more get 503")
+  app.add_option("--max-sessions", config.max_sessions,
+                 "Sessions open at once; past it a new one replaces the idlest (never-used "
+                 "first), and gets 503 only when every session is busy")
       ->envname("MCPGATE_MAX_SESSIONS")->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--max-inflight", config.max_inflight,
+                 "Requests one session may have running at once; more are answered with a "
+                 "JSON-RPC error (-32005) at once")
+      ->envname("MCPGATE_MAX_INFLIGHT")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--max-session-data", config.max_session_data,
+                 "Bytes of initialize's capabilities and clientInfo (as compact JSON) and of "
+                 "subscribed URIs a session keeps; more are refused with -32602")
+      ->envname("MCPGATE_MAX_SESSION_DATA")->check(CLI::Range(256, 16 << 20))->capture_default_str();
   app.add_option("--max-body", config.max_body,
                  "Largest request body in bytes, for every framing (Content-Length, chunked) and "
                  "again after gzip/deflate inflation; more get 413")

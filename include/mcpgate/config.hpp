@@ -33,7 +33,15 @@ struct Config {
 
   // Concurrency and limits
   std::size_t max_connections = 10000;
-  std::size_t max_sessions = 10000;
+  std::size_t max_sessions = 10000;  // at the cap the idlest session makes room (see registry.hpp)
+  // Requests one session runs at once: clients keep a handful in flight; 64 leaves a batch
+  // room to fan out while one session can hold at most 64 threads and backend connections.
+  std::size_t max_inflight = 64;
+  // initialize's capabilities and clientInfo (and subscribed URIs), kept for the session's
+  // life as compact JSON. Real clients send well under 1 KiB (an icon as a data: URI takes a
+  // few); 8 KiB bounds what --max-sessions of them hold: 10,000 sessions each at the budget
+  // measured 160 MiB above idle (the text and the allocator's share of it).
+  std::size_t max_session_data = 8 * 1024;
   std::chrono::seconds session_ttl{3600};
   std::chrono::milliseconds init_timeout{30000};
   std::chrono::milliseconds init_retry{2000};

@@ -24,6 +24,7 @@ inline constexpr int transport_error = -32000;     // bad header, bad session (H
 inline constexpr int session_not_found = -32001;
 inline constexpr int resource_not_found = -32002;
 inline constexpr int request_timeout = -32001;     // server->client request timed out
+inline constexpr int too_many_requests = -32005;   // a session's requests in flight at the cap
 }  // namespace code
 
 // A request expects exactly one response with the same id.

@@ -1,5 +1,6 @@
 #include "mcpgate/backend/http_backend.hpp"
 
+#include "mcpgate/util/cancellation.hpp"
 #include "mcpgate/util/compact_json.hpp"
 #include "mcpgate/util/json_nesting.hpp"
 
@@ -187,6 +188,7 @@ struct Transfer {
   std::size_t max_body = 0;
   bool too_large = false;
   const std::atomic<bool>* cancelled = nullptr;  // the backend's cancel_all() flag
+  const util::Cancellation* call = nullptr;      // this call's own cancellation; may be null
 
   bool connected = false;             // the connection was established or reused
   milliseconds read_limit{0};         // <= 0: no silence limit
@@ -229,6 +231,7 @@ size_t on_body(char* data, size_t size, size_t count, void* userdata) {
 int on_progress(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t ulnow) {
   auto* t = static_cast<Transfer*>(clientp);
   if (t->cancelled && t->cancelled->load()) return 1;  // CURLE_ABORTED_BY_CALLBACK
+  if (t->call && t->call->cancelled()) return 1;
   if (ulnow != t->last_uploaded) {
     t->last_uploaded = ulnow;
     t->activity();
@@ -270,16 +273,35 @@ struct HttpBackend::Impl {
   std::mutex sockets_mutex;
   std::unordered_set<curl_socket_t> sockets;  // guarded by sockets_mutex
 
+  // The sockets of one handle's connection (libcurl reports a connection's close to the
+  // callbacks and data it was opened with, even after the handle is reset): what one call
+  // shuts down when it alone is cancelled, while the handle is lent to it.
+  struct HandleSockets {
+    Impl* impl;
+    std::vector<curl_socket_t> fds;  // guarded by impl->sockets_mutex
+  };
+  struct Pooled {
+    std::unique_ptr<HandleSockets> sockets;  // declared first: outlives the handle's connection
+    EasyHandle handle;
+  };
+
   static curl_socket_t open_socket(void* clientp, curlsocktype, curl_sockaddr* address) {
-    auto* self = static_cast<Impl*>(clientp);
+    auto* owner = static_cast<HandleSockets*>(clientp);
+    Impl* self = owner->impl;
     if (self->cancelled.load()) return CURL_SOCKET_BAD;
+    // Called on the calling thread: a call cancelled while it connects opens nothing more.
+    if (const auto* call = util::CancellationScope::current(); call && call->cancelled())
+      return CURL_SOCKET_BAD;
     const curl_socket_t fd =
         ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
     if (fd == CURL_SOCKET_BAD) return fd;
     try {
       std::lock_guard lock(self->sockets_mutex);
       self->sockets.insert(fd);
+      owner->fds.push_back(fd);
     } catch (...) {
+      std::lock_guard lock(self->sockets_mutex);
+      self->sockets.erase(fd);
       ::close(fd);
       return CURL_SOCKET_BAD;
     }
@@ -287,11 +309,14 @@ struct HttpBackend::Impl {
   }
 
   static int close_socket(void* clientp, curl_socket_t fd) {
-    auto* self = static_cast<Impl*>(clientp);
+    auto* owner = static_cast<HandleSockets*>(clientp);
+    Impl* self = owner->impl;
     {
-      // Under the lock: cancel_all() never acts on a number the kernel may have reused.
+      // Under the lock: cancel_all() and shut_down() never act on a number the kernel may
+      // have reused.
       std::lock_guard lock(self->sockets_mutex);
       self->sockets.erase(fd);
+      std::erase(owner->fds, fd);
       ::close(fd);
     }
     return 0;
@@ -305,52 +330,60 @@ struct HttpBackend::Impl {
     for (const curl_socket_t fd : sockets) ::shutdown(fd, SHUT_RDWR);
   }
 
-  mutable std::mutex pool_mutex;
-  std::vector<EasyHandle> idle;  // guarded by pool_mutex; back() is the most recently used
+  // One call cancelled: the connection of the handle lent to it, and only that one.
+  void shut_down(const HandleSockets& owner) {
+    std::lock_guard lock(sockets_mutex);
+    for (const curl_socket_t fd : owner.fds) ::shutdown(fd, SHUT_RDWR);
+  }
 
-  EasyHandle borrow() {
+  mutable std::mutex pool_mutex;
+  std::vector<Pooled> idle;  // guarded by pool_mutex; back() is the most recently used
+
+  Pooled borrow() {
     {
       std::lock_guard lock(pool_mutex);
       if (!idle.empty()) {
-        EasyHandle handle = std::move(idle.back());
+        Pooled pooled = std::move(idle.back());
         idle.pop_back();
-        return handle;
+        return pooled;
       }
     }
-    EasyHandle handle(curl_easy_init());
-    if (!handle) {
+    Pooled pooled{std::make_unique<HandleSockets>(HandleSockets{this, {}}),
+                  EasyHandle(curl_easy_init())};
+    if (!pooled.handle) {
       throw TransportError(TransportError::Kind::request_error,
                            "cannot create a libcurl handle (out of memory?)");
     }
-    return handle;
+    return pooled;
   }
 
-  void give_back(EasyHandle handle) noexcept {
+  void give_back(Pooled pooled) noexcept {
     // Forget this call's options (they point into its stack frame); the connection stays.
-    curl_easy_reset(handle.get());
+    curl_easy_reset(pooled.handle.get());
     try {
       std::lock_guard lock(pool_mutex);
       if (idle.size() < options.max_idle_connections) {
-        idle.push_back(std::move(handle));
+        idle.push_back(std::move(pooled));
         return;
       }
     } catch (...) {  // no memory for the pool: close the handle instead
     }
-    // Pool full: `handle` (and its connection) is closed here, outside the lock.
+    // Pool full: the handle (and its connection) is closed here, outside the lock.
   }
 
   // Returns the handle to the pool however the call ends.
   class Lease {
    public:
-    explicit Lease(Impl& impl) : impl_(impl), handle_(impl.borrow()) {}
-    ~Lease() { impl_.give_back(std::move(handle_)); }
+    explicit Lease(Impl& impl) : impl_(impl), pooled_(impl.borrow()) {}
+    ~Lease() { impl_.give_back(std::move(pooled_)); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    [[nodiscard]] CURL* get() const noexcept { return handle_.get(); }
+    [[nodiscard]] CURL* get() const noexcept { return pooled_.handle.get(); }
+    [[nodiscard]] HandleSockets& sockets() const noexcept { return *pooled_.sockets; }
 
    private:
     Impl& impl_;
-    EasyHandle handle_;
+    Pooled pooled_;
   };
 };
 
@@ -388,6 +421,11 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   if (impl_->cancelled.load())
     throw TransportError(TransportError::Kind::connection_error,
                          what + ": cancelled: the server is shutting down");
+  // The request this call works for (its session may end, its client may cancel it).
+  util::Cancellation* call = util::CancellationScope::current();
+  if (call && call->cancelled())
+    throw TransportError(TransportError::Kind::connection_error,
+                         what + ": cancelled: the request was cancelled");
 
   std::string url = impl_->base + escape_path(path);
   for (std::size_t i = 0; i < query.size(); ++i) {
@@ -418,6 +456,7 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   Transfer transfer;
   transfer.max_body = impl_->options.max_response_bytes;
   transfer.cancelled = &impl_->cancelled;
+  transfer.call = call;
   transfer.read_limit = limits.read;
 
   // Declared before the lease: the handle may reference these until it is back in the pool.
@@ -466,9 +505,15 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   setopt(h, CURLOPT_XFERINFODATA, static_cast<void*>(&transfer));
   setopt(h, CURLOPT_NOPROGRESS, 0L);
   setopt(h, CURLOPT_OPENSOCKETFUNCTION, &Impl::open_socket);
-  setopt(h, CURLOPT_OPENSOCKETDATA, static_cast<void*>(impl_.get()));
+  setopt(h, CURLOPT_OPENSOCKETDATA, static_cast<void*>(&lease.sockets()));
   setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &Impl::close_socket);
-  setopt(h, CURLOPT_CLOSESOCKETDATA, static_cast<void*>(impl_.get()));
+  setopt(h, CURLOPT_CLOSESOCKETDATA, static_cast<void*>(&lease.sockets()));
+  // Cancelled while it waits: its connection is shut down under it, so it ends now rather than
+  // at the next progress check. Released before the lease gives the handle back.
+  util::Cancellation::Hook on_cancel;
+  if (call)
+    on_cancel = call->on_cancel(
+        [impl = impl_.get(), &owner = lease.sockets()] { impl->shut_down(owner); });
 
   const auto started = Clock::now();
   transfer.activity();
@@ -487,6 +532,9 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
     if (impl_->cancelled.load()) {
       kind = Kind::connection_error;
       message = "cancelled: the server is shutting down";
+    } else if (call && call->cancelled()) {
+      kind = Kind::connection_error;
+      message = "cancelled: the request was cancelled";
     } else if (rc == CURLE_OPERATION_TIMEDOUT && !transfer.connected) {
       kind = Kind::connect_timeout;
       auto limit = limits.connect;

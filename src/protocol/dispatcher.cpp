@@ -4,6 +4,8 @@
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/tools/argument_coercion.hpp"
 #include "mcpgate/tools/tool.hpp"
+#include "mcpgate/util/compact_json.hpp"
+#include "mcpgate/util/text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -79,7 +81,7 @@ class RequestScope final : public tools::ToolContext {
         cancelled_(std::move(cancelled)), default_timeout_(timeout),
         version_(session.protocol_version()) {}
 
-  bool cancelled() const override { return cancelled_->load() || session_.ended(); }
+  bool cancelled() const override { return cancelled_->cancelled() || session_.ended(); }
 
   void progress(double progress, std::optional<double> total, std::string_view message) override {
     if (progress_token_.is_null()) return;
@@ -190,13 +192,38 @@ bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Re
   return method != "prompts/get" && method != "resources/read" && method != "completion/complete";
 }
 
+std::variant<CancelFlag, json> Dispatcher::admit(sessions::Session& session,
+                                                const jsonrpc::Request& request) {
+  auto admitted = session.inflight().begin(request.id);
+  if (auto* flag = std::get_if<CancelFlag>(&admitted)) return std::move(*flag);
+  const auto refusal = std::get<InFlightRequests::Refusal>(admitted);
+  // Once per session at warning level: a client flooding its session must not flood the log.
+  if (refusal == InFlightRequests::Refusal::full) {
+    const auto level = session.inflight().refused() == 1 ? spdlog::level::warn : spdlog::level::debug;
+    spdlog::log(level, "session {}: {} refused: {} requests already in flight (--max-inflight)",
+                session.id(), request.method, session.inflight().capacity());
+  }
+  return refusal_error(request.id, refusal, session.inflight().capacity());
+}
+
 std::optional<json> Dispatcher::handle_request(
     sessions::Session& session, const jsonrpc::Request& request,
-    const std::shared_ptr<transport::EventStream>& out) const {
+    const std::shared_ptr<transport::EventStream>& out, CancelFlag admitted) const {
   const LogScope log_scope(session.id(), &request.id);
-  auto cancelled = session.inflight().begin(request.id);
+  if (!admitted) {
+    auto admission = admit(session, request);
+    if (auto* error = std::get_if<json>(&admission)) {
+      if (options_.observer) options_.observer->request_finished(request.method, true);
+      return std::move(*error);
+    }
+    admitted = std::get<CancelFlag>(std::move(admission));
+  }
+  const CancelFlag cancelled = std::move(admitted);
+  if (request.method != "initialize") session.note_request();
   json response;
   try {
+    // The backend calls the handler makes end when the request is cancelled.
+    const util::CancellationScope cancellation_scope(cancelled.get());
     response = jsonrpc::make_result(request.id, dispatch(session, request, out, cancelled));
   } catch (const Error& e) {
     response = jsonrpc::make_error(request.id, e.code(), e.what(), e.data());
@@ -208,7 +235,7 @@ std::optional<json> Dispatcher::handle_request(
   session.inflight().end(request.id);
   if (options_.observer) options_.observer->request_finished(request.method, response.contains("error"));
   // A cancelled request gets no response (initialize cannot be cancelled).
-  if (cancelled->load() && request.method != "initialize") return std::nullopt;
+  if (cancelled->cancelled() && request.method != "initialize") return std::nullopt;
   return response;
 }
 
@@ -255,7 +282,15 @@ json Dispatcher::dispatch(sessions::Session& session, const jsonrpc::Request& re
       const auto uri = required_string(params, "uri");
       if (!catalog.is_known_resource(uri))
         throw Error(code::resource_not_found, "Resource not found: " + uri, {{"uri", uri}});
-      method == "resources/subscribe" ? session.subscribe(uri) : session.unsubscribe(uri);
+      if (method == "resources/unsubscribe") {
+        session.unsubscribe(uri);
+      } else if (!session.subscribe(uri, options_.max_session_data)) {
+        throw Error(code::invalid_params,
+                    "Invalid params: this subscription would take what the session keeps past " +
+                        std::to_string(options_.max_session_data) +
+                        " bytes (--max-session-data); unsubscribe from others first",
+                    {{"limit", options_.max_session_data}});
+      }
       return json::object();
     }
   }
@@ -316,15 +351,33 @@ json Dispatcher::initialize(sessions::Session& session, const json& params) cons
   auto version = params.find("protocolVersion");
   if (version == params.end() || !version->is_string())
     throw Error(code::invalid_params, "Invalid params: \"protocolVersion\" must be a string");
-  sessions::Session::Negotiated negotiated;
-  negotiated.protocol_version = negotiate(version->get<std::string>());
-  if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object())
-    negotiated.client_capabilities = *caps;
-  if (auto info = params.find("clientInfo"); info != params.end() && info->is_object())
-    negotiated.client_info = *info;
-  const std::string client = negotiated.client_info.value("name", std::string("unknown"));
+  static const json empty = json::object();
+  auto object_member = [&](const char* key) -> const json& {
+    auto it = params.find(key);
+    return it != params.end() && it->is_object() ? *it : empty;
+  };
+  const json& capabilities = object_member("capabilities");
+  const json& client_info = object_member("clientInfo");
+  // The session keeps both for its whole life: bounded, so that initializes cannot pin memory.
+  const std::size_t kept =
+      util::compact_json(capabilities).size() + util::compact_json(client_info).size();
+  if (kept > options_.max_session_data)
+    throw Error(code::invalid_params,
+                "Invalid params: capabilities and clientInfo take " + std::to_string(kept) +
+                    " bytes as JSON; this server keeps at most " +
+                    std::to_string(options_.max_session_data) +
+                    " per session (--max-session-data)",
+                {{"limit", options_.max_session_data}, {"size", kept}});
+  const sessions::Session::Negotiated negotiated{
+      .protocol_version = negotiate(version->get<std::string>()),
+      .client_capabilities = capabilities,
+      .client_info = client_info};
+  std::string client = "unknown";
+  if (auto name = negotiated.client_info.find("name");
+      name != negotiated.client_info.end() && name->is_string())
+    client = util::printable(name->get_ref<const std::string&>());
   const std::string chosen = negotiated.protocol_version;
-  if (!session.initialize(std::move(negotiated)))
+  if (!session.initialize(negotiated))
     throw Error(code::invalid_request, "Invalid Request: the session is already initialized");
   spdlog::info("session {} initialized: client {}, protocol {}", session.id(), client, chosen);
 
@@ -371,8 +424,12 @@ json Dispatcher::call_tool(sessions::Session& session, const jsonrpc::Request& r
   json progress_token = nullptr;
   if (auto meta = params.find("_meta"); meta != params.end() && meta->is_object()) {
     auto token = meta->find("progressToken");
-    if (token != meta->end() && (token->is_string() || token->is_number_integer()))
+    if (token != meta->end() && (token->is_string() || token->is_number_integer())) {
+      if (token->dump().size() > max_progress_token_bytes)
+        throw Error(code::invalid_params, "Invalid params: _meta.progressToken is longer than " +
+                                              std::to_string(max_progress_token_bytes) + " bytes");
       progress_token = *token;
+    }
   }
 
   RequestScope scope(session, out, std::move(progress_token), cancelled,

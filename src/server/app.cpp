@@ -43,6 +43,7 @@ sessions::RegistryOptions registry_options(const Config& config,
                                            std::shared_ptr<transport::EventCounters> counters) {
   sessions::RegistryOptions options;
   options.max_sessions = config.max_sessions;
+  options.max_inflight = config.max_inflight;
   options.idle_ttl = config.session_ttl;
   // "a.<random>": nginx maps the stamp to the instance that holds the session.
   if (!config.instance_id.empty()) options.id_prefix = config.instance_id + ".";
@@ -85,7 +86,11 @@ App::App(Config config)
       gate_([this] { return build_context(); },
             InitGate<SharedContext>::Options{config_.init_timeout, config_.init_retry,
                                              std::chrono::milliseconds(60000)}),
-      dispatcher_(protocol::DispatchOptions{100, config_.client_request_timeout, metrics_}),
+      dispatcher_(protocol::DispatchOptions{
+          .page_size = 100,
+          .client_request_timeout = config_.client_request_timeout,
+          .observer = metrics_,
+          .max_session_data = config_.max_session_data}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     config_.thread_idle_timeout, 2, "executor"}),
       runner_(dispatcher_, executor_),

@@ -18,9 +18,8 @@ std::size_t& count_for(SessionCounts& counts, Transport transport) {
   return transport == Transport::streamable_http ? counts.streamable_http : counts.legacy_sse;
 }
 
-bool has_open_stream(const Session& session) {
-  auto main = session.session_stream();
-  return main && main->has_writer();
+long long seconds_since(Session::Clock::time_point then) {
+  return std::chrono::duration_cast<std::chrono::seconds>(Session::Clock::now() - then).count();
 }
 
 }  // namespace
@@ -69,14 +68,63 @@ SessionRegistry::~SessionRegistry() {
 std::shared_ptr<Session> SessionRegistry::create(Transport transport,
                                                  std::shared_ptr<const SharedContext> context) {
   auto session = std::make_shared<Session>(random_id(options_.id_prefix), transport,
-                                           std::move(context), options_.streams);
+                                           std::move(context), options_.streams,
+                                           options_.max_inflight);
+  std::shared_ptr<Session> evicted;
   {
     std::lock_guard lock(mutex_);
-    if (sessions_.size() >= options_.max_sessions) return nullptr;
-    sessions_.emplace(session->id(), session);
+    if (sessions_.size() >= options_.max_sessions) {
+      evicted = evict_idlest_locked();
+      if (!evicted) return nullptr;
+    }
+    const std::uint64_t created = next_created_++;
+    sessions_.emplace(session->id(), Entry{session, created});
+    fresh_.emplace(created, session.get());
     ++count_for(counts_, transport);
   }
+  if (evicted) {
+    evicted->end();  // outside the lock: wakes writers and waiters
+    evictions_.fetch_add(1);
+    spdlog::info("session {} evicted ({}): the session cap ({}) was reached and it was the "
+                 "idlest ({} s since its last request{})",
+                 evicted->id(), to_string(evicted->transport()), options_.max_sessions,
+                 seconds_since(evicted->last_active()),
+                 evicted->used() ? "" : ", none after initialize");
+  }
   spdlog::info("session {} opened ({})", session->id(), to_string(transport));
+  return session;
+}
+
+std::shared_ptr<Session> SessionRegistry::evict_idlest_locked() {
+  // Never-used sessions first, oldest first: a flood of initializes evicts its own sessions
+  // in constant time (a scan of the whole map took each newcomer 2 ms at 10,000 sessions).
+  for (auto it = fresh_.begin(); it != fresh_.end();) {
+    const Session& candidate = *it->second;
+    if (candidate.used()) {
+      it = fresh_.erase(it);
+      continue;
+    }
+    if (!candidate.busy()) return erase_locked(sessions_.find(candidate.id()));
+    ++it;
+  }
+  // Every idle session was used: the one idle longest.
+  auto victim = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+    const Session& candidate = *it->second.session;
+    if (candidate.busy()) continue;
+    if (victim == sessions_.end() ||
+        candidate.last_active() < victim->second.session->last_active())
+      victim = it;
+  }
+  return victim == sessions_.end() ? nullptr : erase_locked(victim);
+}
+
+std::shared_ptr<Session> SessionRegistry::erase_locked(
+    std::unordered_map<std::string, Entry>::iterator it) {
+  auto session = std::move(it->second.session);
+  fresh_.erase(it->second.created);
+  sessions_.erase(it);
+  --count_for(counts_, session->transport());
   return session;
 }
 
@@ -86,7 +134,7 @@ std::shared_ptr<Session> SessionRegistry::find(const std::string& id) {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return nullptr;
-    session = it->second;
+    session = it->second.session;
   }
   if (session->ended()) return nullptr;
   session->touch();
@@ -99,9 +147,7 @@ bool SessionRegistry::remove(const std::string& id) {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return false;
-    session = std::move(it->second);
-    sessions_.erase(it);
-    --count_for(counts_, session->transport());
+    session = erase_locked(it);
   }
   session->end();  // outside the lock: wakes writers and waiters
   spdlog::info("session {} closed ({})", id, to_string(session->transport()));
@@ -117,10 +163,11 @@ std::size_t SessionRegistry::expire_idle(Session::Clock::time_point now) {
   std::vector<std::string> idle;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, session] : sessions_) {
+    for (const auto& [id, entry] : sessions_) {
+      const auto& session = entry.session;
       if (session->transport() != Transport::streamable_http) continue;  // ends with its stream
       if (now - session->last_active() < options_.idle_ttl) continue;
-      if (has_open_stream(*session)) continue;
+      if (session->busy()) continue;
       idle.push_back(id);
     }
   }
@@ -132,13 +179,14 @@ std::size_t SessionRegistry::expire_idle(Session::Clock::time_point now) {
 }
 
 void SessionRegistry::end_all() {
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
+  std::unordered_map<std::string, Entry> sessions;
   {
     std::lock_guard lock(mutex_);
     sessions.swap(sessions_);
+    fresh_.clear();
     counts_ = {};
   }
-  for (auto& [id, session] : sessions) session->end();
+  for (auto& [id, entry] : sessions) entry.session->end();
 }
 
 void SessionRegistry::start_reaper(std::chrono::milliseconds interval) {

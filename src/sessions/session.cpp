@@ -1,6 +1,9 @@
 #include "mcpgate/sessions/session.hpp"
 
 #include "mcpgate/jsonrpc.hpp"
+#include "mcpgate/util/compact_json.hpp"
+
+#include <algorithm>
 
 #include <charconv>
 #include <optional>
@@ -12,12 +15,13 @@ std::string_view to_string(Transport transport) {
 }
 
 Session::Session(std::string id, Transport transport, std::shared_ptr<const SharedContext> context,
-                 StreamOptions options)
+                 StreamOptions options, std::size_t max_inflight)
     : id_(std::move(id)), transport_(transport), context_(std::move(context)), options_(options),
       // Legacy SSE has no resumability, so its events carry no ids.
       main_(std::make_shared<transport::EventStream>(
           transport == Transport::streamable_http ? "g" : "l",
           stream_options(transport == Transport::streamable_http))),
+      inflight_(max_inflight),
       last_active_(Clock::now().time_since_epoch().count()) {}
 
 Session::~Session() { end(); }
@@ -30,11 +34,21 @@ transport::EventStreamOptions Session::stream_options(bool with_ids) const {
                                        .counters = options_.counters};
 }
 
-bool Session::initialize(Negotiated negotiated) {
+bool Session::initialize(const Negotiated& negotiated) {
+  // Serialised before taking the lock: the work is proportional to what the client sent.
+  std::string capabilities = util::compact_json(negotiated.client_capabilities);
+  std::string info = util::compact_json(negotiated.client_info);
+  std::vector<std::string> declared;
+  if (negotiated.client_capabilities.is_object())
+    for (const auto& [name, value] : negotiated.client_capabilities.items())
+      if (!value.is_null() && value != false) declared.push_back(name);
   std::lock_guard lock(mutex_);
   if (initialized_) return false;
   initialized_ = true;
-  negotiated_ = std::move(negotiated);
+  protocol_version_ = negotiated.protocol_version;
+  client_capabilities_ = std::move(capabilities);
+  client_info_ = std::move(info);
+  declared_ = std::move(declared);
   return true;
 }
 
@@ -55,14 +69,31 @@ bool Session::client_ready() const {
 
 std::string Session::protocol_version() const {
   std::lock_guard lock(mutex_);
-  return negotiated_.protocol_version;
+  return protocol_version_;
 }
 
 bool Session::client_supports(std::string_view capability) const {
   std::lock_guard lock(mutex_);
-  const auto& caps = negotiated_.client_capabilities;
-  auto it = caps.find(std::string(capability));
-  return it != caps.end() && !it->is_null() && *it != false;
+  return std::find(declared_.begin(), declared_.end(), capability) != declared_.end();
+}
+
+nlohmann::json Session::client_capabilities() const {
+  std::unique_lock lock(mutex_);
+  const std::string text = client_capabilities_;
+  lock.unlock();
+  return nlohmann::json::parse(text);
+}
+
+nlohmann::json Session::client_info() const {
+  std::unique_lock lock(mutex_);
+  const std::string text = client_info_;
+  lock.unlock();
+  return nlohmann::json::parse(text);
+}
+
+std::size_t Session::client_data_bytes() const {
+  std::lock_guard lock(mutex_);
+  return client_capabilities_.size() + client_info_.size() + subscription_bytes_;
 }
 
 void Session::set_log_level(protocol::LogLevel level) {
@@ -75,14 +106,20 @@ protocol::LogLevel Session::log_level() const {
   return log_level_;
 }
 
-void Session::subscribe(const std::string& uri) {
+bool Session::subscribe(const std::string& uri, std::size_t budget) {
   std::lock_guard lock(mutex_);
+  if (subscriptions_.count(uri)) return true;
+  const std::size_t kept =
+      client_capabilities_.size() + client_info_.size() + subscription_bytes_ + uri.size();
+  if (kept > budget) return false;
   subscriptions_.insert(uri);
+  subscription_bytes_ += uri.size();
+  return true;
 }
 
 void Session::unsubscribe(const std::string& uri) {
   std::lock_guard lock(mutex_);
-  subscriptions_.erase(uri);
+  if (subscriptions_.erase(uri) > 0) subscription_bytes_ -= uri.size();
 }
 
 namespace {
@@ -146,6 +183,13 @@ void Session::touch() noexcept { last_active_.store(Clock::now().time_since_epoc
 
 Session::Clock::time_point Session::last_active() const noexcept {
   return Clock::time_point(Clock::duration(last_active_.load()));
+}
+
+bool Session::busy() const {
+  if (inflight_.size() > 0 || main_->has_writer()) return true;
+  std::lock_guard lock(mutex_);
+  return std::any_of(request_streams_.begin(), request_streams_.end(),
+                     [](const auto& entry) { return entry.second->has_writer(); });
 }
 
 void Session::end() {

@@ -64,9 +64,17 @@ std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& s
       completion->deliver(dispatcher_.handle_request(*session, request, out));
       continue;
     }
+    // Admitted before it takes a thread: a session at its in-flight cap is answered at once.
+    auto admission = protocol::Dispatcher::admit(*session, request);
+    if (auto* refused = std::get_if<json>(&admission)) {
+      completion->deliver(std::move(*refused));
+      continue;
+    }
     const std::string method = request.method;
-    auto job = [this, session, completion, request = std::move(request)] {
-      completion->deliver(dispatcher_.handle_request(*session, request, completion->out));
+    auto job = [this, session, completion, request = std::move(request),
+                admitted = std::get<protocol::CancelFlag>(std::move(admission))]() mutable {
+      completion->deliver(
+          dispatcher_.handle_request(*session, request, completion->out, std::move(admitted)));
     };
     if (!executor_.try_submit(job)) {
       spdlog::warn("session {}: executor full; running {} on the connection thread",

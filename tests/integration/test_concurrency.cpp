@@ -325,15 +325,21 @@ TEST_CASE("max_connections: the 9th connection gets an immediate 503, not a hang
   CHECK(ping.response(2).has_value());
 }
 
-TEST_CASE("max_sessions: past the cap initialize and /sse get 503") {
+TEST_CASE("max_sessions: past the cap, with every session busy, initialize and /sse get 503") {
   auto config = test_config();
   config.max_sessions = 3;
   TestServer server(config);
   const int port = server.port();
   auto client = server.client();
 
+  // Busy: each has a stream open to its client (idle ones would make room, see
+  // test_session_limits).
   const std::string first = open_session(port);
   const std::string second = open_session(port);
+  auto first_stream = open_get_stream(port, first);
+  auto second_stream = open_get_stream(port, second);
+  REQUIRE(first_stream->status() == 200);
+  REQUIRE(second_stream->status() == 200);
   auto legacy = open_legacy(port);
   REQUIRE(legacy.has_value());
 

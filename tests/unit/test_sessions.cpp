@@ -51,6 +51,13 @@ Session plain_session(Transport t = Transport::streamable_http, sessions::Stream
   return Session("sid", t, context(), o);
 }
 
+// A request admitted to `table`, which must take it.
+protocol::CancelFlag admitted(protocol::InFlightRequests& table, const nlohmann::json& id) {
+  auto result = table.begin(id);
+  REQUIRE(std::holds_alternative<protocol::CancelFlag>(result));
+  return std::get<protocol::CancelFlag>(result);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -103,7 +110,7 @@ TEST_CASE("SessionRegistry: counts by transport") {
   CHECK(c.legacy_sse == 1);
 }
 
-TEST_CASE("SessionRegistry: max_sessions caps creation") {
+TEST_CASE("SessionRegistry: max_sessions caps creation when every session is busy") {
   auto o = registry_options();
   o.max_sessions = 2;
   SessionRegistry registry(o);
@@ -111,9 +118,15 @@ TEST_CASE("SessionRegistry: max_sessions caps creation") {
   auto b = registry.create(Transport::legacy_sse, context());
   REQUIRE(a);
   REQUIRE(b);
+  // Busy: a stream open to the client (the legacy session's), a request running (a's).
+  (void)b->session_stream()->attach();
+  auto running = admitted(a->inflight(), 1);
   CHECK(registry.create(Transport::streamable_http, context()) == nullptr);
   CHECK(registry.create(Transport::legacy_sse, context()) == nullptr);
   CHECK(registry.counts().total() == 2);
+  CHECK(registry.evictions() == 0);
+  CHECK_FALSE(a->ended());
+  CHECK_FALSE(b->ended());
   // Room again after a removal.
   CHECK(registry.remove(a->id()));
   CHECK(registry.create(Transport::streamable_http, context()) != nullptr);
@@ -456,8 +469,8 @@ TEST_CASE("Session::end closes every stream, cancels running requests and wakes 
   const auto gen_req = request_stream->attach();
   const auto gen_main = main->attach();
 
-  auto flag = s.inflight().begin(nlohmann::json(17));
-  CHECK_FALSE(flag->load());
+  auto flag = admitted(s.inflight(), 17);
+  CHECK_FALSE(flag->cancelled());
 
   auto expectation = s.replies().expect();
   std::optional<jsonrpc::Response> answer{jsonrpc::Response{}};
@@ -484,7 +497,7 @@ TEST_CASE("Session::end closes every stream, cancels running requests and wakes 
   CHECK(main_batch.closed);
   req_batch = request_stream->wait(gen_req, 0, std::chrono::steady_clock::now() + 1s);
   CHECK(req_batch.closed);
-  CHECK(flag->load());
+  CHECK(flag->cancelled());
   CHECK_FALSE(main->push("message", "late"));
 
   // Idempotent, and streams opened afterwards are closed at once.
@@ -545,8 +558,9 @@ TEST_CASE("Session: concurrent use from several threads (streams, state, end)") 
         (void)s->log_level();
         (void)s->client_supports("sampling");
         s->notify(nlohmann::json{{"jsonrpc", "2.0"}, {"method", "n"}});
-        auto flag = s->inflight().begin(nlohmann::json(t * 100000 + i));
-        s->inflight().end(nlohmann::json(t * 100000 + i));
+        if (std::holds_alternative<protocol::CancelFlag>(
+                s->inflight().begin(nlohmann::json(t * 100000 + i))))
+          s->inflight().end(nlohmann::json(t * 100000 + i));
         s->touch();
         ++i;
       }

@@ -35,7 +35,9 @@
 //   connect_timeout   no connection within the connect (or total) limit
 //   read_timeout      connected, but no complete answer within the read or total limit
 //   connection_error  refused, unreachable, DNS failure, reset, closed without an answer, or
-//                     cancelled by cancel_all()
+//                     cancelled: by cancel_all(), or by the util::CancellationScope the call
+//                     was made in (its request was cancelled, its session ended): its
+//                     connection is shut down under it, so it ends at once
 //   request_error     anything else (TLS, protocol error, answer over max_response_bytes, ...)
 // Messages read like "GET /api/projects: cannot connect to the backend (Connection refused)":
 // method and path only; no host, query or credentials (describe() gives the target for logs).

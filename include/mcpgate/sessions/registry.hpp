@@ -1,13 +1,21 @@
 // Every live session of both transports: lookup by id, a cap, idle expiry and counts.
 // Lookups take a short lock on the map only; sessions are shared_ptrs, so a lookup never waits
 // on another session's work.
+//
+// At the cap, a new session takes the place of the idlest one rather than being refused, so a
+// flood of initializes cannot lock real clients out for the TTL. Idle means no stream open to
+// the client and no request running; among the idle, sessions that never sent a request after
+// initialize go first, then the one whose last request is oldest. Only when every session is
+// busy is the newcomer refused. An evicted session ends like an expired one (its id gets 404).
 #pragma once
 
 #include "mcpgate/sessions/session.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +26,7 @@ namespace mcpgate::sessions {
 
 struct RegistryOptions {
   std::size_t max_sessions = 10000;
+  std::size_t max_inflight = protocol::InFlightRequests::default_capacity;  // per session
   std::chrono::seconds idle_ttl{3600};  // Streamable HTTP sessions idle this long are ended
   std::string id_prefix;                // e.g. "a." so a proxy can route by instance
   StreamOptions streams;
@@ -36,7 +45,8 @@ class SessionRegistry {
   SessionRegistry(const SessionRegistry&) = delete;
   SessionRegistry& operator=(const SessionRegistry&) = delete;
 
-  // nullptr when the cap is reached.
+  // At the cap, the idlest session is evicted to make room (see above); nullptr when every
+  // session is busy.
   [[nodiscard]] std::shared_ptr<Session> create(Transport transport,
                                                 std::shared_ptr<const SharedContext> context);
   // nullptr for an unknown or ended id; a hit counts as activity.
@@ -45,7 +55,9 @@ class SessionRegistry {
   bool remove(const std::string& id);
 
   [[nodiscard]] SessionCounts counts() const;
-  // End idle Streamable HTTP sessions (no attached stream writer, idle past the TTL).
+  // Sessions evicted at the cap since start.
+  [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_.load(); }
+  // End idle Streamable HTTP sessions (not busy, idle past the TTL).
   std::size_t expire_idle(Session::Clock::time_point now);
   // End every session (shutdown).
   void end_all();
@@ -60,9 +72,22 @@ class SessionRegistry {
 
  private:
   const RegistryOptions options_;
+  struct Entry {
+    std::shared_ptr<Session> session;
+    std::uint64_t created;  // its place in fresh_
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  std::unordered_map<std::string, Entry> sessions_;
+  // Sessions that may never have been used, oldest first, so that a flood at the cap evicts
+  // without scanning every session. A used one leaves lazily, when an eviction passes it.
+  std::map<std::uint64_t, Session*> fresh_;
+  std::uint64_t next_created_ = 0;
   SessionCounts counts_;
+  std::atomic<std::uint64_t> evictions_{0};
+
+  // The session to evict for a newcomer, removed from the map; null when every one is busy.
+  std::shared_ptr<Session> evict_idlest_locked();
+  std::shared_ptr<Session> erase_locked(std::unordered_map<std::string, Entry>::iterator it);
 
   std::mutex reaper_mutex_;
   std::condition_variable reaper_wake_;

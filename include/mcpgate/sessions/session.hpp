@@ -18,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace mcpgate::sessions {
 
@@ -37,7 +38,8 @@ class Session {
   using Clock = std::chrono::steady_clock;
 
   Session(std::string id, Transport transport, std::shared_ptr<const SharedContext> context,
-          StreamOptions options);
+          StreamOptions options,
+          std::size_t max_inflight = protocol::InFlightRequests::default_capacity);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -52,19 +54,28 @@ class Session {
     nlohmann::json client_capabilities = nlohmann::json::object();
     nlohmann::json client_info = nlohmann::json::object();
   };
-  // False when the session was already initialized.
-  bool initialize(Negotiated negotiated);
+  // False when the session was already initialized. What the client declared is kept as
+  // compact JSON text (a parsed tree takes up to 20 times its text): the protocol layer bounds
+  // its size (--max-session-data) before it gets here.
+  bool initialize(const Negotiated& negotiated);
   [[nodiscard]] bool initialized() const;
   void mark_client_ready();
   [[nodiscard]] bool client_ready() const;
   // "" before initialize.
   [[nodiscard]] std::string protocol_version() const;
   [[nodiscard]] bool client_supports(std::string_view capability) const;
+  // The client's capabilities and clientInfo as it sent them ({} before initialize).
+  [[nodiscard]] nlohmann::json client_capabilities() const;
+  [[nodiscard]] nlohmann::json client_info() const;
+  // Bytes kept of what the client sent: the compact text of both, and the URIs subscribed to.
+  [[nodiscard]] std::size_t client_data_bytes() const;
 
   void set_log_level(protocol::LogLevel level);
   [[nodiscard]] protocol::LogLevel log_level() const;
 
-  void subscribe(const std::string& uri);
+  // False (and nothing kept) when the URI would take client_data_bytes() past `budget`: a
+  // resource template matches endless URIs, and each subscription is kept for the session's life.
+  bool subscribe(const std::string& uri, std::size_t budget);
   void unsubscribe(const std::string& uri);
 
   [[nodiscard]] protocol::InFlightRequests& inflight() noexcept { return inflight_; }
@@ -87,6 +98,11 @@ class Session {
   // --- activity and end ---
   void touch() noexcept;
   [[nodiscard]] Clock::time_point last_active() const noexcept;
+  // A request other than initialize arrived: the session is in use by a real client.
+  void note_request() noexcept { used_.store(true); }
+  [[nodiscard]] bool used() const noexcept { return used_.load(); }
+  // A stream is open to the client, or a request is running: not idle, whatever last_active.
+  [[nodiscard]] bool busy() const;
   // End the session: close every stream, cancel running requests, wake waiters. Idempotent.
   void end();
   [[nodiscard]] bool ended() const noexcept { return ended_.load(); }
@@ -101,9 +117,13 @@ class Session {
   mutable std::mutex mutex_;
   bool initialized_ = false;
   bool client_ready_ = false;
-  Negotiated negotiated_;
+  std::string protocol_version_;
+  std::string client_capabilities_ = "{}";  // compact JSON text
+  std::string client_info_ = "{}";          // compact JSON text
+  std::vector<std::string> declared_;       // capabilities declared (present, not null or false)
   protocol::LogLevel log_level_ = protocol::LogLevel::debug;
   std::set<std::string> subscriptions_;
+  std::size_t subscription_bytes_ = 0;  // the URIs' lengths together
   // POST streams by number ("p7" is 7), so iteration goes oldest first.
   std::map<std::uint64_t, std::shared_ptr<transport::EventStream>> request_streams_;
   std::uint64_t next_stream_ = 1;
@@ -111,6 +131,7 @@ class Session {
   protocol::InFlightRequests inflight_;
   protocol::ReplyRouter replies_;
   std::atomic<Clock::rep> last_active_;
+  std::atomic<bool> used_{false};
   std::atomic<bool> ended_{false};
 };
 
