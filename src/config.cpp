@@ -127,6 +127,13 @@ ParsedConfig parse_config(int argc, char** argv) {
   add_duration_ms(app, "--request-timeout", config.backend_request_timeout, request_timeout,
                   "Seconds one backend request may take in all", "MCP_REQUEST_TIMEOUT");
 
+  app.add_option("--max-backend-body", config.backend_max_body,
+                 "Largest backend answer in bytes; its parsed JSON may take 8 times this. Larger "
+                 "answers, or JSON that would take more to parse, are invalid_response errors")
+      ->envname("MCPGATE_MAX_BACKEND_BODY")
+      ->transform(whole_number(64 * 1024, 1 << 30, "MCPGATE_MAX_BACKEND_BODY"))
+      ->capture_default_str();
+
   double heartbeat = 0, session_ttl = 0, init_timeout = 0, init_retry = 0, client_timeout = 0,
          test_delay = 0, thread_idle = 0, client_io = 0, header = 0;
   // 0.1 s: a faster ping is pure load; an hour: a vanished client is noticed within it.

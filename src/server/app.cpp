@@ -127,7 +127,11 @@ std::shared_ptr<const SharedContext> App::build_context() {
   if (!config_.backend_url.empty()) {
     const backend::Timeouts timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
                                      config_.backend_request_timeout};
-    auto http = std::make_shared<backend::HttpBackend>(config_.backend_url, timeouts);
+    auto http = std::make_shared<backend::HttpBackend>(
+        config_.backend_url,
+        backend::HttpBackendOptions{.timeouts = timeouts,
+                                    .max_response_bytes = config_.backend_max_body,
+                                    .max_parse_bytes = 8 * config_.backend_max_body});
     {
       std::lock_guard lock(http_backend_mutex_);
       http_backend_ = http;
