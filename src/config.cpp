@@ -5,9 +5,12 @@
 
 #include "mcpgate/store/data_path.hpp"
 #include "mcpgate/transport/endpoint_url.hpp"
+#include "mcpgate/util/flag_values.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 
@@ -17,11 +20,44 @@ std::string version_string() { return MCPGATE_VERSION; }
 
 namespace {
 
+// The range a duration flag accepts, in seconds. The floors refuse values that would switch a
+// limit off or spin (0 is "no timeout" to libcurl, a 0 s heartbeat or retry loops); the ceilings
+// keep every value far inside std::chrono::milliseconds and libcurl's long milliseconds.
+struct SecondsRange {
+  double min;
+  double max;
+};
+constexpr double day = 86400;
+constexpr SecondsRange positive_up_to_a_day{0.001, day};
+
+// `--flag` (and its env variable) as seconds: finite, in `range`, or exit 2 naming the flag.
 template <typename Rep, typename Period>
 void add_duration_ms(CLI::App& app, const std::string& name, std::chrono::duration<Rep, Period>& target,
-                     double& scratch, const std::string& help, const std::string& env) {
+                     double& scratch, const std::string& help, const std::string& env,
+                     SecondsRange range = positive_up_to_a_day) {
   scratch = std::chrono::duration<double>(target).count();
-  app.add_option(name, scratch, help)->envname(env)->check(CLI::NonNegativeNumber)->capture_default_str();
+  auto* option = app.add_option(name, scratch, help)->capture_default_str();
+  if (!env.empty()) option->envname(env);
+  option->check(CLI::Validator(
+      [range, env](const std::string& value) -> std::string {
+        const auto refusal = util::refuse_seconds(value, range.min, range.max);
+        if (!refusal) return {};
+        return *refusal + (env.empty() ? "" : " (from the flag or " + env + ")");
+      },
+      "SECONDS"));
+}
+
+// A whole-number flag: decimal digits in [min, max], or exit 2 naming the flag. A transform,
+// not a check: it drops leading zeros, which CLI11's conversion would read as octal.
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max, const std::string& env) {
+  return CLI::Validator(
+      [min, max, env](std::string& value) -> std::string {
+        if (const auto refusal = util::refuse_whole_number(value, min, max))
+          return *refusal + (env.empty() ? "" : " (from the flag or " + env + ")");
+        value.erase(0, std::min(value.find_first_not_of('0'), value.size() - 1));
+        return {};
+      },
+      std::to_string(min) + "-" + std::to_string(max));
 }
 
 // 1-32 characters of [A-Za-z0-9_-]: it ends up in session ids (and so in URLs and headers)
@@ -53,7 +89,8 @@ ParsedConfig parse_config(int argc, char** argv) {
   // ARCHON_MCP_PORT is honoured for drop-in use by Archon users; MCPGATE_PORT wins.
   const char* port_env = std::getenv("MCPGATE_PORT") ? "MCPGATE_PORT" : "ARCHON_MCP_PORT";
   app.add_option("--port", config.port, "TCP port (0 = any free port)")
-      ->envname(port_env)->check(CLI::Range(0, 65535))->capture_default_str();
+      ->envname(port_env)->transform(whole_number(0, 65535, port_env))
+      ->capture_default_str();
   app.add_option("--port-file", config.port_file, "Write the bound port to this file once listening");
 
   app.add_option("--instance-id", config.instance_id,
@@ -92,18 +129,27 @@ ParsedConfig parse_config(int argc, char** argv) {
   add_duration_ms(app, "--request-timeout", config.backend_request_timeout, request_timeout,
                   "Seconds one backend request may take in all", "MCP_REQUEST_TIMEOUT");
 
+  app.add_option("--max-backend-body", config.backend_max_body,
+                 "Largest backend answer in bytes; its parsed JSON may take 8 times this. Larger "
+                 "answers, or JSON that would take more to parse, are invalid_response errors")
+      ->envname("MCPGATE_MAX_BACKEND_BODY")
+      ->transform(whole_number(64 * 1024, 1 << 30, "MCPGATE_MAX_BACKEND_BODY"))
+      ->capture_default_str();
+
   double heartbeat = 0, session_ttl = 0, init_timeout = 0, init_retry = 0, client_timeout = 0,
          test_delay = 0, thread_idle = 0, client_io = 0, header = 0;
+  // 0.1 s: a faster ping is pure load; an hour: a vanished client is noticed within it.
   add_duration_ms(app, "--heartbeat", config.heartbeat, heartbeat,
-                  "Seconds between ': ping' comments on idle SSE streams", "MCPGATE_HEARTBEAT");
+                  "Seconds between ': ping' comments on idle SSE streams", "MCPGATE_HEARTBEAT",
+                  {0.1, 3600});
   add_duration_ms(app, "--session-ttl", config.session_ttl, session_ttl,
                   "Seconds of inactivity after which a Streamable HTTP session ends",
-                  "MCPGATE_SESSION_TTL");
+                  "MCPGATE_SESSION_TTL", {1, 30 * day});
   add_duration_ms(app, "--init-timeout", config.init_timeout, init_timeout,
                   "Seconds a new session waits for server initialisation", "MCPGATE_INIT_TIMEOUT");
   add_duration_ms(app, "--init-retry", config.init_retry, init_retry,
                   "Seconds before a failed initialisation is retried (doubling to 60)",
-                  "MCPGATE_INIT_RETRY");
+                  "MCPGATE_INIT_RETRY", {0.001, 60});
   add_duration_ms(app, "--client-request-timeout", config.client_request_timeout, client_timeout,
                   "Seconds to wait for a client's answer to sampling or elicitation",
                   "MCPGATE_CLIENT_REQUEST_TIMEOUT");
@@ -124,11 +170,15 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_EAGER_INIT");
   app.add_option("--sse-retry-ms", config.sse_retry_ms,
                  "Reconnection delay suggested to 2025-11-25 clients (retry: field)")
-      ->envname("MCPGATE_SSE_RETRY_MS")->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->envname("MCPGATE_SSE_RETRY_MS")
+      ->transform(whole_number(0, 86400000, "MCPGATE_SSE_RETRY_MS"))  // up to a day
+      ->capture_default_str();
   app.add_option("--replay-events", config.replay_events,
                  "Delivered events kept per SSE stream for resumption with Last-Event-ID "
                  "(undelivered ones are never evicted: see --max-stream-bytes)")
-      ->envname("MCPGATE_REPLAY_EVENTS")->check(CLI::Range(1, 100000))->capture_default_str();
+      ->envname("MCPGATE_REPLAY_EVENTS")
+      ->transform(whole_number(1, 100000, "MCPGATE_REPLAY_EVENTS"))
+      ->capture_default_str();
   app.add_option("--max-stream-bytes", config.max_stream_bytes,
                  "Bytes an SSE stream may hold that its client has not read yet (and in all, "
                  "with its replay buffer); past it the stream ends and later messages for it are "
@@ -136,33 +186,48 @@ ParsedConfig parse_config(int argc, char** argv) {
                  "Default 16 MiB: four times --max-body's default, far above what a client that "
                  "reads ever leaves unread; one message always fits however large")
       ->envname("MCPGATE_MAX_STREAM_BYTES")
-      ->check(CLI::Range(std::size_t{64} * 1024, std::size_t{1} << 34))
+      ->transform(whole_number(std::size_t{64} * 1024, std::size_t{1} << 34,
+                               "MCPGATE_MAX_STREAM_BYTES"))
       ->capture_default_str();
   app.add_option("--max-connections", config.max_connections,
                  "Connections served at once; more get an immediate 503")
-      ->envname("MCPGATE_MAX_CONNECTIONS")->check(CLI::Range(1, 30000))->capture_default_str();
+      ->envname("MCPGATE_MAX_CONNECTIONS")
+      ->transform(whole_number(1, 30000, "MCPGATE_MAX_CONNECTIONS"))
+      ->capture_default_str();
   app.add_option("--max-sessions", config.max_sessions,
                  "Sessions open at once; past it a new one replaces the idlest (never-used "
                  "first), and gets 503 only when every session is busy")
-      ->envname("MCPGATE_MAX_SESSIONS")->check(CLI::Range(1, 1000000))->capture_default_str();
+      ->envname("MCPGATE_MAX_SESSIONS")
+      ->transform(whole_number(1, 1000000, "MCPGATE_MAX_SESSIONS"))
+      ->capture_default_str();
   app.add_option("--max-inflight", config.max_inflight,
                  "Requests one session may have running at once; more are answered with a "
                  "JSON-RPC error (-32005) at once")
-      ->envname("MCPGATE_MAX_INFLIGHT")->check(CLI::Range(1, 100000))->capture_default_str();
+      ->envname("MCPGATE_MAX_INFLIGHT")
+      ->transform(whole_number(1, 100000, "MCPGATE_MAX_INFLIGHT"))
+      ->capture_default_str();
   app.add_option("--max-session-data", config.max_session_data,
                  "Bytes of initialize's capabilities and clientInfo (as compact JSON) and of "
                  "subscribed URIs a session keeps; more are refused with -32602")
-      ->envname("MCPGATE_MAX_SESSION_DATA")->check(CLI::Range(256, 16 << 20))->capture_default_str();
+      ->envname("MCPGATE_MAX_SESSION_DATA")
+      ->transform(whole_number(256, 16 << 20, "MCPGATE_MAX_SESSION_DATA"))
+      ->capture_default_str();
   app.add_option("--max-body", config.max_body,
                  "Largest request body in bytes, for every framing (Content-Length, chunked) and "
                  "again after gzip/deflate inflation; more get 413")
-      ->envname("MCPGATE_MAX_BODY")->check(CLI::Range(1024, 1 << 30))->capture_default_str();
+      ->envname("MCPGATE_MAX_BODY")
+      ->transform(whole_number(1024, 1 << 30, "MCPGATE_MAX_BODY"))
+      ->capture_default_str();
   app.add_option("--max-header-bytes", config.max_header_bytes,
                  "Largest request header section in bytes (a request line or one header line "
                  "over 8 KiB is refused too); more get 431, or 414 for the request line")
-      ->envname("MCPGATE_MAX_HEADER_BYTES")->check(CLI::Range(8 * 1024, 1 << 20))->capture_default_str();
+      ->envname("MCPGATE_MAX_HEADER_BYTES")
+      ->transform(whole_number(8 * 1024, 1 << 20, "MCPGATE_MAX_HEADER_BYTES"))
+      ->capture_default_str();
   app.add_option("--max-headers", config.max_headers, "Most header fields in a request; more get 431")
-      ->envname("MCPGATE_MAX_HEADERS")->check(CLI::Range(16, 10000))->capture_default_str();
+      ->envname("MCPGATE_MAX_HEADERS")
+      ->transform(whole_number(16, 10000, "MCPGATE_MAX_HEADERS"))
+      ->capture_default_str();
   app.add_option("--allowed-hosts", config.allowed_hosts,
                  "Host header values (host or host:port) accepted on MCP endpoints (default: "
                  "loopback hosts when bound to loopback, any otherwise; * for any)")
@@ -188,7 +253,13 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->capture_default_str();
 
   auto* hidden = app.add_option_group("");  // test hooks, not shown in --help
-  hidden->add_option("--test-init-delay", test_delay)->envname("MCPGATE_TEST_INIT_DELAY");
+  hidden->add_option("--test-init-delay", test_delay)
+      ->envname("MCPGATE_TEST_INIT_DELAY")
+      ->check(CLI::Validator(
+          [](const std::string& value) {
+            return util::refuse_seconds(value, 0, day).value_or("");
+          },
+          "SECONDS"));
   hidden->add_option("--test-init-failures", config.test_init_failures)
       ->envname("MCPGATE_TEST_INIT_FAILURES");
 
@@ -221,10 +292,6 @@ ParsedConfig parse_config(int argc, char** argv) {
   config.thread_idle_timeout = seconds_to<std::chrono::milliseconds>(thread_idle);
   config.client_io_timeout = seconds_to<std::chrono::milliseconds>(client_io);
   config.header_timeout = seconds_to<std::chrono::milliseconds>(header);
-  if (config.client_io_timeout.count() <= 0 || config.header_timeout.count() <= 0) {
-    std::cerr << "mcpgate: --client-timeout and --header-timeout must be at least 0.001 s\n";
-    return ParsedConfig{std::nullopt, 2};
-  }
   config.backend_connect_timeout = seconds_to<std::chrono::milliseconds>(connect_timeout);
   config.backend_read_timeout = seconds_to<std::chrono::milliseconds>(read_timeout);
   config.backend_request_timeout = seconds_to<std::chrono::milliseconds>(request_timeout);
@@ -265,14 +332,6 @@ ParsedConfig parse_config(int argc, char** argv) {
     (void)server::OriginGuard(true, config.allowed_hosts, config.allowed_origins);
   } catch (const std::invalid_argument& e) {
     std::cerr << "mcpgate: " << e.what() << "\n";
-    return ParsedConfig{std::nullopt, 2};
-  }
-  if (config.heartbeat.count() < 100) {
-    std::cerr << "mcpgate: --heartbeat must be at least 0.1 seconds\n";
-    return ParsedConfig{std::nullopt, 2};
-  }
-  if (config.session_ttl.count() < 1) {
-    std::cerr << "mcpgate: --session-ttl must be at least 1 second\n";
     return ParsedConfig{std::nullopt, 2};
   }
   return ParsedConfig{config, 0};

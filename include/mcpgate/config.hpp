@@ -65,6 +65,9 @@ struct Config {
   std::chrono::milliseconds backend_connect_timeout{5000};
   std::chrono::milliseconds backend_read_timeout{20000};
   std::chrono::milliseconds backend_request_timeout{30000};
+  // One backend answer's body; its parsed JSON may take 8x this (see http_backend.hpp for why
+  // 4 MiB serves Archon's largest answers).
+  std::size_t backend_max_body = 4 * 1024 * 1024;
 
   // Security: a shared secret for the MCP endpoints (--auth-token, MCPGATE_AUTH_TOKEN or the
   // first line of --auth-token-file). Empty: no authentication.

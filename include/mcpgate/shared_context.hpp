@@ -20,7 +20,8 @@ struct ServerInfo {
 // What the first look at the backend found (GET /api/health during initialisation).
 struct BackendProbe {
   bool reachable = false;  // answered 2xx
-  std::string detail;      // status line or transport error, for /health and logs
+  std::string summary;     // "answered HTTP 200" or the error, for clients: no URL, no path
+  std::string detail;      // the same naming the backend (its URL or data file), for logs
 };
 
 struct SharedContext {

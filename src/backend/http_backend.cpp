@@ -2,6 +2,7 @@
 
 #include "mcpgate/util/cancellation.hpp"
 #include "mcpgate/util/compact_json.hpp"
+#include "mcpgate/util/json_cost.hpp"
 #include "mcpgate/util/json_nesting.hpp"
 
 #include <curl/curl.h>
@@ -217,6 +218,10 @@ size_t on_body(char* data, size_t size, size_t count, void* userdata) {
   t->activity();
   if (t->body.size() + n > t->max_body) {
     t->too_large = true;
+    try {  // what fits: the answer's start, for error messages
+      t->body.append(data, std::min(n, t->max_body - t->body.size()));
+    } catch (...) {
+    }
     return 0;  // CURLE_WRITE_ERROR
   }
   try {
@@ -258,6 +263,22 @@ void setopt(CURL* handle, CURLoption option, T value) {
     throw TransportError(TransportError::Kind::request_error,
                          std::string("cannot configure the request: ") + curl_easy_strerror(rc));
   }
+}
+
+// The answer to a call whose body passed `limit` bytes (the transfer was stopped there): its
+// status and the first KiB of its body, for error messages; the rest is given back at once.
+Response too_large_answer(CURL* handle, std::string body, const std::string& what,
+                          std::size_t limit) {
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  spdlog::warn("backend {}: HTTP {} answer larger than {} bytes; cut off", what, status, limit);
+  Response response;
+  response.status = static_cast<int>(status);
+  body.resize(std::min<std::size_t>(body.size(), 1024));
+  body.shrink_to_fit();
+  response.body = std::move(body);
+  response.body_too_large = true;
+  return response;
 }
 
 }  // namespace
@@ -394,8 +415,8 @@ HttpBackend::HttpBackend(std::string_view base_url, HttpBackendOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->base = normalise_base_url(base_url);
   impl_->options = std::move(options);
-  if (impl_->options.max_response_bytes == 0) {
-    throw std::invalid_argument("HttpBackend: max_response_bytes must be positive");
+  if (impl_->options.max_response_bytes == 0 || impl_->options.max_parse_bytes == 0) {
+    throw std::invalid_argument("HttpBackend: max_response_bytes and max_parse_bytes must be positive");
   }
 }
 
@@ -566,8 +587,7 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
                 (rc == CURLE_SEND_ERROR ? "sending the request" : "reading the answer") + " (" +
                 because + ")";
     } else if (rc == CURLE_WRITE_ERROR && transfer.too_large) {
-      message = "the backend's answer is larger than " +
-                std::to_string(impl_->options.max_response_bytes) + " bytes";
+      return too_large_answer(h, std::move(transfer.body), what, impl_->options.max_response_bytes);
     } else {
       message = "request failed: " + std::string(curl_easy_strerror(rc));
     }
@@ -582,13 +602,17 @@ Response HttpBackend::request(std::string_view method_in, std::string_view path,
   response.status = static_cast<int>(status);
   response.body = std::move(transfer.body);
   if (!response.body.empty()) {
-    if (util::json_nesting_within(response.body)) {
-      json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-      if (!parsed.is_discarded()) response.body_json = std::move(parsed);
-    } else {
+    if (!util::json_nesting_within(response.body)) {
       response.body_too_deep = true;
       spdlog::warn("backend {}: the answer nests deeper than {} levels; it is not parsed", what,
                    util::max_json_nesting);
+    } else if (!util::json_parse_cost_within(response.body, impl_->options.max_parse_bytes)) {
+      response.body_too_costly = true;
+      spdlog::warn("backend {}: parsing the {}-byte answer would take more than {} bytes; it "
+                   "is not parsed", what, response.body.size(), impl_->options.max_parse_bytes);
+    } else {
+      json parsed = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      if (!parsed.is_discarded()) response.body_json = std::move(parsed);
     }
   }
   spdlog::debug("backend {} -> {} in {} ms", what, response.status, elapsed_ms);

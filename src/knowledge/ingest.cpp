@@ -3,14 +3,19 @@
 #include "mcpgate/knowledge/content_hash.hpp"
 #include "mcpgate/knowledge/file_types.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <fstream>
 #include <iterator>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 namespace mcpgate::knowledge {
@@ -26,6 +31,7 @@ struct Candidate {
   fs::path absolute;
   fs::path relative;  // for the URL
   FileType type;
+  fs::path read_from;  // the file to open: `absolute`, or a symbolic link's resolved target
 };
 
 bool skipped_directory(const fs::path& dir) {
@@ -57,13 +63,70 @@ std::string percent_encode_path(const std::string& path) {
   return out;
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open");
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("read error");
-  return std::move(content).str();
+// Closes a descriptor when the read is over, however it ends.
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// A file's bytes, or why it is not read (the message of a skip warning).
+struct FileContent {
+  std::optional<std::string> bytes;
+  std::string refused;
+};
+
+std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+
+// Reads a regular file, at most `max_bytes`. Opened without blocking (a FIFO would wait for a
+// writer) and checked on the open descriptor, so a file swapped for a FIFO or a device between
+// the walk and the read is caught too. The size a file reports is not trusted (procfs reports 0
+// and /proc/kcore terabytes): reading stops one byte past the limit.
+FileContent read_file(const fs::path& path, std::uintmax_t max_bytes) {
+  const Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0) return {std::nullopt, errno_text(errno)};
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return {std::nullopt, errno_text(errno)};
+  if (!S_ISREG(info.st_mode)) return {std::nullopt, "not a regular file (a FIFO, socket or device)"};
+  const auto over = [&] {
+    return std::to_string(max_bytes) + "-byte limit";
+  };
+  if (static_cast<std::uintmax_t>(info.st_size) > max_bytes)
+    return {std::nullopt, std::to_string(info.st_size) + " bytes is over the " + over()};
+  std::string content;
+  content.resize(static_cast<std::size_t>(std::min<std::uintmax_t>(
+      max_bytes + 1, std::max<std::uintmax_t>(static_cast<std::uintmax_t>(info.st_size) + 1, 4096))));
+  std::size_t used = 0;
+  for (;;) {
+    if (used == content.size()) {
+      if (used > max_bytes) break;
+      content.resize(static_cast<std::size_t>(std::min<std::uintmax_t>(max_bytes + 1, used * 2)));
+    }
+    const ssize_t n = ::read(fd.get(), content.data() + used, content.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return {std::nullopt, "read error: " + errno_text(errno)};
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > max_bytes)
+    return {std::nullopt, "more than " + std::to_string(max_bytes) + " bytes (its size was not "
+                          "known in advance) is over the " + over()};
+  content.resize(used);
+  return {std::move(content), {}};
+}
+
+// Is `path` the folder `root` or inside it?
+bool within(const std::string& path, const std::string& root) {
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                          (root.back() == '/' || path[root.size()] == '/'));
 }
 
 const char* kind_name(DocumentKind kind) {
@@ -81,7 +144,128 @@ bool is_under(const std::string& path, const std::string& root) {
          (root.back() == '/' || path[root.size()] == '/');
 }
 
+// A folder's device and inode: the same folder reached twice has the same pair.
+using FolderId = std::pair<dev_t, ino_t>;
+
+std::optional<FolderId> folder_id(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return FolderId{info.st_dev, info.st_ino};
+}
+
+// The indexable files under `root` (a folder given on the command line, fully resolved), as
+// ingest.hpp describes: hidden and skipped folders left out, symbolic links followed only to a
+// file inside `root` unless `follow_symlinks`, each folder walked once.
+template <typename Warn>
+void walk(const fs::path& root, const fs::path& given, bool follow_symlinks,
+          std::vector<Candidate>& out, const Warn& warn) {
+  const std::string root_text = root.generic_string();
+  std::set<FolderId> folders;  // walked already: a link back up, or two links to one folder
+  if (const auto id = folder_id(root)) folders.insert(*id);
+  auto options = fs::directory_options::skip_permission_denied;
+  if (follow_symlinks) options |= fs::directory_options::follow_directory_symlink;
+  std::error_code error;
+  fs::recursive_directory_iterator it(root, options, error);
+  if (error) throw std::runtime_error("cannot read folder " + given.string() + ": " + error.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (error) {
+      warn("skipping part of " + given.string() + ": " + error.message());
+      error.clear();
+      continue;
+    }
+    const fs::directory_entry& entry = *it;
+    const fs::path& path = entry.path();
+    std::error_code ignored;
+    const bool directory = entry.is_directory(ignored);  // a link's target's type
+    if (hidden(path) || (directory && skipped_directory(path))) {
+      if (directory) it.disable_recursion_pending();
+      continue;
+    }
+    fs::path read_from = path;
+    if (entry.is_symlink(ignored)) {
+      std::error_code unresolved;
+      const fs::path target = fs::canonical(path, unresolved);
+      if (unresolved) continue;  // dangling, or a loop of links: nothing to read
+      if (!follow_symlinks) {
+        if (!within(target.generic_string(), root_text)) {
+          warn("skipped " + path.lexically_relative(root).generic_string() +
+               ": a symbolic link to outside the folder (--follow-symlinks follows it)");
+          continue;
+        }
+        if (directory) continue;  // a folder inside: its files are reached where they are
+      }
+      read_from = target;
+    }
+    if (directory) {
+      if (const auto id = folder_id(path); !id || !folders.insert(*id).second)
+        it.disable_recursion_pending();
+      continue;
+    }
+    if (!entry.is_regular_file(ignored)) continue;  // FIFOs, sockets, devices
+    if (auto type = classify_path(path))
+      out.push_back(Candidate{path, path.lexically_relative(root), *type, read_from});
+  }
+}
+
 }  // namespace
+
+std::string printable_name(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  auto escape = [&](std::string& out, unsigned char c) {
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 0xF];
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\\') {
+      out += "\\\\";
+      ++i;
+    } else if (c == '\n') {
+      out += "\\n";
+      ++i;
+    } else if (c == '\r') {
+      out += "\\r";
+      ++i;
+    } else if (c == '\t') {
+      out += "\\t";
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      escape(out, c);
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      // A whole, shortest-form UTF-8 sequence is kept, except U+0080-U+009F (C1 controls: CSI
+      // is U+009B); anything else is escaped byte by byte.
+      const std::size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+      bool valid = length > 0 && c <= 0xF4 && i + length <= text.size();
+      for (std::size_t k = 1; valid && k < length; ++k)
+        valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+      if (valid && length == 3) {
+        const auto second = static_cast<unsigned char>(text[i + 1]);
+        valid = !(c == 0xE0 && second < 0xA0) && !(c == 0xED && second >= 0xA0);  // overlong, surrogate
+      }
+      if (valid && length == 4) {
+        const auto second = static_cast<unsigned char>(text[i + 1]);
+        valid = !(c == 0xF0 && second < 0x90) && !(c == 0xF4 && second >= 0x90);
+      }
+      if (valid && length == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0)
+        valid = false;  // C1 control
+      if (valid) {
+        out.append(text.substr(i, length));
+        i += length;
+      } else {
+        escape(out, c);
+        ++i;
+      }
+    }
+  }
+  return out;
+}
 
 std::string file_url(const std::string& url_base, const fs::path& relative, const fs::path& absolute) {
   if (url_base.empty()) return "file://" + percent_encode_path(absolute.generic_string());
@@ -91,7 +275,10 @@ std::string file_url(const std::string& url_base, const fs::path& relative, cons
 }
 
 Ingester::Ingester(KnowledgeStore& store, IngestOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store), options_(std::move(options)) {
+  if (options_.max_file_bytes == 0 || options_.max_file_bytes > max_file_limit)
+    throw std::invalid_argument("the file size limit must be 1 byte to 1 GiB");
+}
 
 IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progress,
                           const Warning& warning) {
@@ -115,27 +302,11 @@ IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progr
       throw std::invalid_argument("no such file or directory: " + given.string());
     if (fs::is_directory(absolute)) {
       roots.push_back(absolute.generic_string());
-      fs::recursive_directory_iterator it(absolute, fs::directory_options::skip_permission_denied, error);
-      if (error) throw std::runtime_error("cannot read folder " + given.string() + ": " + error.message());
-      for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
-        if (error) {
-          warn("skipping part of " + given.string() + ": " + error.message());
-          error.clear();
-          continue;
-        }
-        const fs::directory_entry& entry = *it;
-        if (entry.is_directory()) {
-          if (skipped_directory(entry.path())) it.disable_recursion_pending();
-          continue;
-        }
-        if (hidden(entry.path()) || !entry.is_regular_file()) continue;
-        if (auto type = classify_path(entry.path()))
-          candidates.push_back(Candidate{entry.path(), entry.path().lexically_relative(absolute), *type});
-      }
+      walk(absolute, given, options_.follow_symlinks, candidates, warn);
     } else {
       explicit_files.insert(absolute.generic_string());
       if (auto type = classify_path(absolute)) {
-        candidates.push_back(Candidate{absolute, absolute.filename(), *type});
+        candidates.push_back(Candidate{absolute, absolute.filename(), *type, absolute});
       } else {
         warn("skipped " + given.string() + ": not a Markdown, text or source file");
       }
@@ -165,28 +336,16 @@ IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progr
 
   // The file's bytes, or nullopt (with a warning) when it is not to be indexed.
   auto load = [&](const Candidate& candidate, const std::string& display) -> std::optional<std::string> {
-    std::error_code error;
-    const auto size = fs::file_size(candidate.absolute, error);
-    if (error) {
-      warn("skipped " + display + ": " + error.message());
+    FileContent read = read_file(candidate.read_from, options_.max_file_bytes);
+    if (!read.bytes) {
+      warn("skipped " + display + ": " + read.refused);
       return std::nullopt;
     }
-    if (size > options_.max_file_bytes) {
-      warn("skipped " + display + ": " + std::to_string(size) + " bytes is over the " +
-           std::to_string(options_.max_file_bytes) + "-byte limit");
+    if (looks_binary(*read.bytes)) {
+      warn("skipped " + display + ": binary content");
       return std::nullopt;
     }
-    try {
-      std::string content = read_file(candidate.absolute);
-      if (looks_binary(content)) {
-        warn("skipped " + display + ": binary content");
-        return std::nullopt;
-      }
-      return content;
-    } catch (const std::exception& e) {
-      warn("skipped " + display + ": " + e.what());
-      return std::nullopt;
-    }
+    return std::move(read.bytes);
   };
 
   for (const Candidate& candidate : candidates) {

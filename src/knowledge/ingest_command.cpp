@@ -3,10 +3,12 @@
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/knowledge/ingest.hpp"
 #include "mcpgate/store/data_path.hpp"
+#include "mcpgate/util/flag_values.hpp"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -66,6 +68,7 @@ int run_ingest_command(int argc, char** argv) {
   std::vector<std::string> paths;
   std::string source, url_base, data;
   std::uintmax_t max_file_bytes = IngestOptions{}.max_file_bytes;
+  bool follow_symlinks = false;
   app.add_option("paths", paths, "Files and folders to index")->required();
   app.add_option("--source", source, "Knowledge source to fill (its source_id), e.g. react-docs")
       ->required();
@@ -74,9 +77,20 @@ int run_ingest_command(int argc, char** argv) {
                  "relative path (default: file:// URLs)");
   app.add_option("--data", data, "SQLite database file (default: $XDG_DATA_HOME/mcpgate/mcpgate.db)")
       ->envname("MCPGATE_DATA");
-  app.add_option("--max-file-size", max_file_bytes, "Skip files larger than this many bytes")
-      ->check(CLI::PositiveNumber)
+  app.add_option("--max-file-size", max_file_bytes,
+                 "Skip files larger than this many bytes (at most 1 GiB: a file is read whole); "
+                 "files that do not know their size (procfs) are read up to it and no further")
+      ->transform(CLI::Validator(
+          [](std::string& value) -> std::string {
+            if (const auto refusal = util::refuse_whole_number(value, 1, max_file_limit)) return *refusal;
+            value.erase(0, std::min(value.find_first_not_of('0'), value.size() - 1));  // not octal
+            return {};
+          },
+          "1-" + std::to_string(max_file_limit)))
       ->capture_default_str();
+  app.add_flag("--follow-symlinks", follow_symlinks,
+               "Follow symbolic links that lead outside the folders given (by default only links "
+               "to files inside them are followed)");
 
   try {
     // argv[1] is "ingest": parse what follows it.
@@ -97,17 +111,19 @@ int run_ingest_command(int argc, char** argv) {
     options.source_id = source;
     options.url_base = url_base;
     options.max_file_bytes = max_file_bytes;
+    options.follow_symlinks = follow_symlinks;
     Ingester ingester(store, options);
     const std::vector<std::filesystem::path> inputs(paths.begin(), paths.end());
     const IngestStats stats = ingester.run(
         inputs, [&](const IngestStats& s) { progress.update(s); },
         [&](const std::string& message) {
           progress.interrupt();
-          std::fprintf(stderr, "warning: %s\n", message.c_str());
+          std::fprintf(stderr, "warning: %s\n", printable_name(message).c_str());
         });
     progress.interrupt();
 
-    std::printf("ingested source \"%s\" into %s in %.1f s\n", source.c_str(), data_path.c_str(), stats.seconds);
+    std::printf("ingested source \"%s\" into %s in %.1f s\n", printable_name(source).c_str(),
+                printable_name(data_path.string()).c_str(), stats.seconds);
     std::printf("  files: %zu scanned, %zu added, %zu updated, %zu unchanged, %zu removed, %zu skipped\n",
                 stats.files_scanned, stats.added, stats.updated, stats.unchanged, stats.removed,
                 stats.skipped);
@@ -116,7 +132,7 @@ int run_ingest_command(int argc, char** argv) {
     return 0;
   } catch (const std::exception& e) {
     progress.interrupt();
-    std::fprintf(stderr, "mcpgate ingest: %s\n", e.what());
+    std::fprintf(stderr, "mcpgate ingest: %s\n", printable_name(e.what()).c_str());
     return 1;
   }
 }

@@ -32,10 +32,14 @@ BackendProbe probe(backend::Backend& backend) {
   try {
     const auto response = backend.request("GET", "/api/health", {}, nullptr, probe_timeouts);
     result.reachable = response.ok();
-    result.detail = backend.describe() + " answered HTTP " + std::to_string(response.status);
+    result.summary = "answered HTTP " + std::to_string(response.status);
+  } catch (const backend::TransportError& e) {
+    result.summary = e.what();  // method and path only, never the host (http_backend.hpp)
   } catch (const std::exception& e) {
+    result.summary = "failed (the server log says why)";
     result.detail = backend.describe() + ": " + e.what();
   }
+  if (result.detail.empty()) result.detail = backend.describe() + " " + result.summary;
   return result;
 }
 
@@ -135,7 +139,19 @@ std::shared_ptr<const SharedContext> App::build_context() {
   if (!config_.backend_url.empty()) {
     const backend::Timeouts timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
                                      config_.backend_request_timeout};
-    auto http = std::make_shared<backend::HttpBackend>(config_.backend_url, timeouts);
+    std::shared_ptr<backend::HttpBackend> http;
+    try {
+      http = std::make_shared<backend::HttpBackend>(
+          config_.backend_url,
+          backend::HttpBackendOptions{.timeouts = timeouts,
+                                      .max_response_bytes = config_.backend_max_body,
+                                      .max_parse_bytes = 8 * config_.backend_max_body});
+    } catch (const std::invalid_argument& e) {
+      // The message names the URL: the log gets it, clients (this error ends up in their 503)
+      // do not.
+      spdlog::error("{}", e.what());
+      throw std::runtime_error("the backend URL is not usable (the server log says why)");
+    }
     {
       std::lock_guard lock(http_backend_mutex_);
       http_backend_ = http;
@@ -150,8 +166,10 @@ std::shared_ptr<const SharedContext> App::build_context() {
       store::ensure_parent_directories(config_.data_path);
       context->backend = std::make_shared<backend::EmbeddedBackend>(config_.data_path);
     } catch (const std::exception& e) {
+      // The reason names the data file: the log gets it, clients (this error ends up in their
+      // 503) do not.
       spdlog::error("cannot open the embedded store: {}", e.what());
-      throw std::runtime_error(std::string("cannot open the embedded store: ") + e.what());
+      throw std::runtime_error("cannot open the embedded store (the server log says why)");
     }
     spdlog::info("embedded store at {}", config_.data_path.string());
   }
@@ -182,7 +200,8 @@ std::shared_ptr<const SharedContext> App::build_context() {
       if (!backend) return nlohmann::json{{"api_service", false}, {"detail", "no backend"}};
       const auto result = probe(*backend);
       backend_reachable_ = result.reachable;
-      return nlohmann::json{{"api_service", result.reachable}, {"detail", result.detail}};
+      if (!result.reachable) spdlog::warn("health_check: backend {}", result.detail);
+      return nlohmann::json{{"api_service", result.reachable}, {"detail", result.summary}};
     };
   }
   tools::register_local_tools(context->tools, status);

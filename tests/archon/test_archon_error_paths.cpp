@@ -228,6 +228,31 @@ TEST_CASE("a 2xx body nested too deep to parse gives invalid_response that says 
   }
 }
 
+TEST_CASE("a 2xx body too large to keep or to parse gives invalid_response naming the limit") {
+  // HttpBackend cuts off an answer over --max-backend-body (body_too_large) and leaves JSON
+  // whose parse would take too much memory unparsed (body_too_costly).
+  for (const bool cut_off : {true, false}) {
+    for (const auto& tc : tool_calls()) {
+      CAPTURE(tc.label);
+      const bool message_only = tc.expected_call["method"] == "DELETE" ||
+                                tc.expected_call["path"].get<std::string>().ends_with("/restore");
+      if (message_only) continue;
+      ToolHarness h;
+      auto big = text_response(200, "[{},{},{},{}");
+      (cut_off ? big.body_too_large : big.body_too_costly) = true;
+      h.backend->answer(big);
+      const json payload = h.call(tc.tool, tc.arguments);
+      CHECK(payload["success"] == false);
+      CHECK(payload["error"]["type"] == "invalid_response");
+      CHECK(payload["error"]["message"] ==
+            "Failed to " + tc.http_op + ": the Archon API answered HTTP 200 with " +
+                (cut_off ? "a body over the size limit for backend answers (--max-backend-body)"
+                         : "JSON too large to parse within the memory limit for backend answers "
+                           "(--max-backend-body)"));
+    }
+  }
+}
+
 TEST_CASE("non-RAG tools carry the api timeouts") {
   for (const auto& tc : tool_calls()) {
     CAPTURE(tc.label);

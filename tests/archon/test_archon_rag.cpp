@@ -277,3 +277,19 @@ TEST_CASE("rag_* handlers called without the schema check report a missing argum
         json{{"success", false}, {"results", json::array()}, {"error", "query is required"}});
   CHECK(h.backend->calls().empty());
 }
+
+TEST_CASE("rag_* tools report an answer too large to keep or to parse flatly, naming the limit") {
+  for (const bool cut_off : {true, false}) {
+    ToolHarness h;
+    auto big = text_response(200, "[{},{},{}");
+    (cut_off ? big.body_too_large : big.body_too_costly) = true;
+    h.backend->answer(big);
+    const json payload = h.call("rag_read_full_page", json{{"page_id", "p-1"}});
+    CHECK(payload == json{{"success", false},
+                          {"page", nullptr},
+                          {"error", std::string("Invalid response from the Archon API (HTTP 200): the body is ") +
+                                        (cut_off ? "over the size limit for backend answers (--max-backend-body)"
+                                                 : "JSON too large to parse within the memory limit for "
+                                                   "backend answers (--max-backend-body)")}});
+  }
+}

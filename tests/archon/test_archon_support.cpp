@@ -249,11 +249,11 @@ TEST_CASE("truthy follows Python's bool()") {
 }
 
 TEST_CASE("path_segment leaves ids alone and escapes anything that could change the route") {
-  CHECK(path_segment("550e8400-e29b-41d4-a716-446655440000") ==
+  CHECK(path_segment("550e8400-e29b-41d4-a716-446655440000", "id") ==
         "550e8400-e29b-41d4-a716-446655440000");
-  CHECK(path_segment("a_b.c~d") == "a_b.c~d");
-  CHECK(path_segment("../rag/sources") == "..%2Frag%2Fsources");
-  CHECK(path_segment("x?y=1#z") == "x%3Fy%3D1%23z");
-  CHECK(path_segment("a b%") == "a%20b%25");
-  CHECK(path_segment("\xC3\xA9") == "%C3%A9");
+  CHECK(path_segment("a_b.c~d", "id") == "a_b.c~d");
+  CHECK(path_segment("../rag/sources", "id") == "..%2Frag%2Fsources");
+  CHECK(path_segment("x?y=1#z", "id") == "x%3Fy%3D1%23z");
+  CHECK(path_segment("a b%", "id") == "a%20b%25");
+  CHECK(path_segment("\xC3\xA9", "id") == "%C3%A9");
 }

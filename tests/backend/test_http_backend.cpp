@@ -455,16 +455,74 @@ TEST_CASE("an answer nested deeper than 100 levels is kept as text, never parsed
   CHECK((*within.body_json)["id"] == "p-1");
 }
 
-TEST_CASE("an answer over max_response_bytes is a request_error") {
-  FixtureBackend fx([](const RecordedRequest&) { return FixtureReply{200, std::string(10000, 'x'), "text/plain"}; });
+TEST_CASE("an answer over max_response_bytes is cut off: its status, its first KiB, body_too_large") {
+  FixtureBackend fx([](const RecordedRequest& req) {
+    return FixtureReply{req.path == "/fail" ? 500 : 200, std::string(10000, 'x'), "text/plain"};
+  });
   HttpBackendOptions options;
   options.use_env_proxy = false;
-  options.max_response_bytes = 1000;
+  options.max_response_bytes = 5000;
   HttpBackend api(fx.url(), options);
-  const TransportError e =
-      transport_error([&] { api.request("GET", "/big", {}, nullptr, std::nullopt); });
-  CHECK(kind_name(e.kind()) == "request_error");
-  CHECK(std::string(e.what()).find("larger than 1000 bytes") != std::string::npos);
+  for (const std::string path : {"/big", "/fail"}) {
+    const Response r = api.request("GET", path, {}, nullptr, std::nullopt);
+    CHECK(r.status == (path == "/big" ? 200 : 500));
+    CHECK(r.body_too_large);
+    CHECK(r.body == std::string(1024, 'x'));
+    CHECK_FALSE(r.body_json.has_value());
+  }
+  // The connection it was cut on is not reused for garbage: the next call works.
+  options.max_response_bytes = 20000;
+  HttpBackend roomy(fx.url(), options);
+  const Response whole = roomy.request("GET", "/big", {}, nullptr, std::nullopt);
+  CHECK_FALSE(whole.body_too_large);
+  CHECK(whole.body.size() == 10000);
+}
+
+// A JSON list of `count` copies of `item`.
+std::string json_list(const std::string& item, std::size_t count) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < count; ++i) out += (i ? "," : "") + item;
+  return out + "]";
+}
+
+TEST_CASE("the default byte cap is 4 MiB: a 4.2 MB answer is not parsed") {
+  const std::string page = json{{"id", "p-1"}, {"full_content", std::string(20000, 'w')}}.dump();
+  FixtureBackend fx([&](const RecordedRequest& req) {
+    return FixtureReply{200, json_list(page, req.path == "/big" ? 210 : 200)};  // 4.2 MB, 4.0 MB
+  });
+  auto api = make_backend(fx.url());
+  const Response big = api.request("GET", "/big", {}, nullptr, std::nullopt);
+  CHECK(big.status == 200);
+  CHECK_FALSE(big.body_json.has_value());
+  CHECK(big.body.size() <= 1024);
+  CHECK(big.body_too_large);
+  const Response within = api.request("GET", "/within", {}, nullptr, std::nullopt);
+  REQUIRE(within.body_json.has_value());
+  CHECK(within.body_json->size() == 200);
+}
+
+TEST_CASE("JSON whose parsed form would pass max_parse_bytes is kept as text, never parsed") {
+  // 3 MB of "{}" would take 64 MB once parsed (21x, measured); the same size of prose 3 MB.
+  const std::size_t count = 1'000'000;
+  FixtureBackend fx([&](const RecordedRequest& req) {
+    if (req.path == "/objects") return FixtureReply{200, json_list("{}", count)};
+    if (req.path == "/arrays") return FixtureReply{200, json_list("[]", count)};
+    if (req.path == "/strings") return FixtureReply{200, json_list("\"\"", count)};
+    return FixtureReply{200, json_list("\"" + std::string(3000, 'w') + "\"", 1000)};
+  });
+  auto api = make_backend(fx.url());  // 4 MiB of body, 32 MiB parsed
+  for (const std::string path : {"/objects", "/arrays", "/strings"}) {
+    CAPTURE(path);
+    const Response r = api.request("GET", path, {}, nullptr, std::nullopt);
+    CHECK(r.status == 200);
+    CHECK_FALSE(r.body_json.has_value());
+    CHECK(r.body_too_costly);
+    CHECK_FALSE(r.body_too_large);
+  }
+  const Response prose = api.request("GET", "/prose", {}, nullptr, std::nullopt);
+  REQUIRE(prose.body_json.has_value());
+  CHECK_FALSE(prose.body_too_costly);
+  CHECK(prose.body_json->size() == 1000);
 }
 
 TEST_CASE("base URLs: bad ones are refused clearly, good ones normalised") {

@@ -1,5 +1,6 @@
-// A backend that is down at start, comes up, answers 500, garbage and JSON nested 50,000 levels
-// deep, stalls past every timeout, dies mid-run and flaps: through the real server, every tool call is answered with
+// A backend that is down at start, comes up, answers 500, garbage, JSON nested 50,000 levels
+// deep, a body over --max-backend-body and JSON too costly to parse, stalls past every timeout,
+// dies mid-run and flaps: through the real server, every tool call is answered with
 // the right error type (never a hang), /health answers throughout and follows the backend
 // (degraded <-> ready), and service resumes by itself each time the backend is back.
 #include "fixture_backend.hpp"
@@ -15,7 +16,14 @@ using mcpgate::test::RecordedRequest;
 namespace {
 
 // What the fake Archon API does at the moment.
-enum class Mode { healthy, error_500, garbage, deep, stall };
+enum class Mode { healthy, error_500, garbage, deep, huge, costly, stall };
+
+// {"projects":[{},{},...]} with `count` empty projects: 3 bytes of text, 21x that parsed.
+std::string empty_projects(std::size_t count) {
+  std::string out = R"({"projects":[)";
+  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "{}" : ",{}";
+  return out + "]}";
+}
 
 struct BackendScript {
   std::atomic<Mode> mode{Mode::healthy};
@@ -29,6 +37,10 @@ struct BackendScript {
       case Mode::deep:  // parsed, its copies and serialisation would overflow a thread's stack
         return FixtureReply{200, R"({"projects":)" + std::string(50000, '[') +
                                      std::string(50000, ']') + "}"};
+      case Mode::huge:  // 6 MB: over the 4 MiB --max-backend-body
+        return FixtureReply{200, empty_projects(2'000'000)};
+      case Mode::costly:  // 3 MB, but 64 MB once parsed: over 8 x 4 MiB
+        return FixtureReply{200, empty_projects(1'000'000)};
       case Mode::stall:
         return FixtureReply{200, "{}", "application/json", 4s};  // past the 1 s read timeout
       case Mode::healthy:
@@ -105,6 +117,17 @@ TEST_CASE("backend faults: down, 500, garbage, too deep, stalled, dead, flapping
     CHECK(error_type(deep) == "invalid_response");
     CHECK(deep["error"].value("message", "").find("nested deeper than 100 levels") !=
           std::string::npos);
+
+    script.mode = Mode::huge;
+    const json huge = find_projects(server.port(), session, ++id);
+    CHECK(error_type(huge) == "invalid_response");
+    CHECK(huge["error"].value("message", "").find("over the size limit for backend answers") !=
+          std::string::npos);
+
+    script.mode = Mode::costly;
+    const json costly = find_projects(server.port(), session, ++id);
+    CHECK(error_type(costly) == "invalid_response");
+    CHECK(costly["error"].value("message", "").find("too large to parse") != std::string::npos);
 
     // Stalled: the call ends at the read timeout, and /health answers while it waits.
     script.mode = Mode::stall;

@@ -31,6 +31,8 @@ struct Response {
   std::string body;                 // raw body text
   std::optional<json> body_json;    // set when the body parses as JSON
   bool body_too_deep = false;       // JSON left unparsed: nested deeper than max_json_nesting
+  bool body_too_large = false;      // over the backend's byte cap: `body` is only its start
+  bool body_too_costly = false;     // JSON left unparsed: its parse would pass the memory cap
   [[nodiscard]] bool ok() const { return status >= 200 && status < 300; }
 };
 

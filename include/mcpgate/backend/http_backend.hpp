@@ -38,11 +38,18 @@
 //                     cancelled: by cancel_all(), or by the util::CancellationScope the call
 //                     was made in (its request was cancelled, its session ended): its
 //                     connection is shut down under it, so it ends at once
-//   request_error     anything else (TLS, protocol error, answer over max_response_bytes, ...)
+//   request_error     anything else (TLS, protocol error, ...)
 // Messages read like "GET /api/projects: cannot connect to the backend (Connection refused)":
 // method and path only; no host, query or credentials (describe() gives the target for logs).
 // A bad method or path (empty, not starting with '/', containing CR/LF/NUL) throws
 // std::invalid_argument before anything is sent.
+//
+// Memory. One answer holds at most max_response_bytes of body: past that the transfer stops and
+// the Response carries the status, the body's first KiB and body_too_large. Its JSON is parsed
+// only when a SAX pass that allocates nothing per value (util/json_cost.hpp) finds that the
+// parsed document takes at most max_parse_bytes; otherwise body_too_costly. Without that pass a
+// body of "[{},{},...]" takes 21x its size once parsed (measured), so the byte cap alone would
+// not bound the parse.
 #pragma once
 
 #include "mcpgate/backend/backend.hpp"
@@ -58,7 +65,14 @@ namespace mcpgate::backend {
 struct HttpBackendOptions {
   Timeouts timeouts{};                               // defaults for calls without their own
   std::size_t max_idle_connections = 32;             // idle handles kept for reuse; more close
-  std::size_t max_response_bytes = 64 * 1024 * 1024; // larger answers fail as request_error
+  // Archon's largest answers are project lists with every document (its issue #488: 180k
+  // tokens, about 0.7 MB) and pages, which its backend cuts at 20,000 characters: 4 MiB is 6x
+  // the largest seen, and the size of the largest request body a client may send (--max-body).
+  // Larger answers are cut off (Response::body_too_large).
+  std::size_t max_response_bytes = 4 * 1024 * 1024;
+  // The parsed JSON of one answer: 8x the byte cap, so dense JSON of short fields (a task list
+  // takes 5-6x its size parsed) is parsed up to the byte cap, while "[{},{},...]" (21x) is not.
+  std::size_t max_parse_bytes = 32 * 1024 * 1024;
   bool use_env_proxy = true;                         // honour http_proxy/no_proxy like httpx
 };
 

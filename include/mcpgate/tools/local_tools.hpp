@@ -16,7 +16,8 @@ struct ServerStatusSource {
   std::chrono::steady_clock::time_point started;
   std::chrono::seconds session_ttl{3600};
   // A live look at the backend for health_check: {"api_service": bool, "detail": str}; unset
-  // when there is no backend.
+  // when there is no backend. The detail is shown to clients: it must not name the backend's
+  // URL or the data file (those belong in /health and the logs).
   std::function<nlohmann::json()> probe_backend;
 };
 

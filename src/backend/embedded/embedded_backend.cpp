@@ -32,6 +32,16 @@ std::size_t longest_string(const json& value) {
   }
 }
 
+// An error's text for a client: the data file's path (in SQLite's "cannot open database
+// <path>: ...", say) is the server's business, so it becomes "the data file".
+std::string for_client(std::string message, const std::filesystem::path& data_path) {
+  const std::string path = data_path.string();
+  if (path.empty()) return message;
+  for (auto at = message.find(path); at != std::string::npos; at = message.find(path, at))
+    message.replace(at, path.size(), "the data file");
+  return message;
+}
+
 }  // namespace
 
 struct EmbeddedBackend::Impl {
@@ -66,10 +76,11 @@ Response EmbeddedBackend::request(std::string_view method, std::string_view path
     return impl_->router.dispatch(method, path, query, body);
   } catch (const store::SqliteError& e) {
     spdlog::error("embedded store: {} {}: {}", method, path, e.what());
-    return embedded::detail_object_error(500, std::string("Database error: ") + e.what());
+    return embedded::detail_object_error(
+        500, "Database error: " + for_client(e.what(), impl_->database.path()));
   } catch (const std::exception& e) {
     spdlog::error("embedded store: {} {}: {}", method, path, e.what());
-    return embedded::detail_object_error(500, e.what());
+    return embedded::detail_object_error(500, for_client(e.what(), impl_->database.path()));
   }
 }
 

@@ -103,7 +103,10 @@ std::string as_text(const json& value) {
   return util::compact_json(value);
 }
 
-std::string path_segment(std::string_view id) {
+std::string path_segment(std::string_view id, std::string_view name) {
+  if (id.find_first_not_of('.') == std::string_view::npos)
+    throw ArgumentError("Invalid " + std::string(name) + " '" + std::string(id) +
+                        "': an id cannot be empty or only dots");
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(id.size());

@@ -6,7 +6,7 @@ namespace mcpgate::tools::archon::detail {
 namespace {
 
 std::string docs_path(const std::string& project_id) {
-  return "/api/projects/" + path_segment(project_id) + "/docs";
+  return "/api/projects/" + path_segment(project_id, "project_id") + "/docs";
 }
 
 // Archon's filter: the query inside the title, or inside the content rendered as text. (The
@@ -23,7 +23,7 @@ bool document_matches(const json& doc, const std::string& needle) {
 json find_documents(const ApiClient& api, const Args& args) {
   const std::string project_id = args.required_str("project_id");
   if (const auto document_id = args.str("document_id"); given(document_id)) {
-    auto response = api.get(docs_path(project_id) + "/" + path_segment(*document_id));
+    auto response = api.get(docs_path(project_id) + "/" + path_segment(*document_id, "document_id"));
     if (response.status == 404)
       return errors::not_found("Document " + *document_id + " not found",
                                "Verify the document ID is correct");
@@ -103,7 +103,7 @@ json manage_document(const ApiClient& api, const Args& args, const std::string& 
     if (author) fields["author"] = *author;
     if (fields.empty()) return errors::validation_error("No fields to update");
 
-    const auto response = api.put(docs_path(project_id) + "/" + path_segment(*document_id), fields);
+    const auto response = api.put(docs_path(project_id) + "/" + path_segment(*document_id, "document_id"), fields);
     if (!response.ok()) return errors::from_http_error(response, "update document");
     const json& body = object_body(response, "update document");
     return json{{"success", true},
@@ -113,7 +113,7 @@ json manage_document(const ApiClient& api, const Args& args, const std::string& 
 
   if (action == "delete") {
     if (!given(document_id)) return errors::validation_error("document_id required for delete");
-    const auto response = api.del(docs_path(project_id) + "/" + path_segment(*document_id));
+    const auto response = api.del(docs_path(project_id) + "/" + path_segment(*document_id, "document_id"));
     if (!response.ok()) return errors::from_http_error(response, "delete document");
     const json body = response.body_json.value_or(json::object());
     return json{{"success", true},

@@ -26,7 +26,7 @@ void register_feature_tools(ToolRegistry& registry,
         return run_structured(api, "get project features", transport_context, [&] {
           const std::string project_id = args.required_str("project_id");
           const auto response =
-              api.get("/api/projects/" + path_segment(project_id) + "/features");
+              api.get("/api/projects/" + path_segment(project_id, "project_id") + "/features");
           if (response.status == 404)
             return errors::not_found("Project " + project_id + " not found",
                                      "Verify the project ID is correct");

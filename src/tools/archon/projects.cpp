@@ -32,7 +32,7 @@ std::string text_field(const json& object, const char* key) {
 
 json find_projects(const ApiClient& api, const Args& args) {
   if (const auto project_id = args.str("project_id"); given(project_id)) {
-    auto response = api.get("/api/projects/" + path_segment(*project_id));
+    auto response = api.get("/api/projects/" + path_segment(*project_id, "project_id"));
     if (response.status == 404)
       return errors::not_found("Project " + *project_id + " not found",
                                "Verify the project ID is correct");
@@ -89,7 +89,13 @@ json created_project(const json& holder) {
 // answers ignored; the client's cancellation stops the wait.
 json poll_project_creation(const ApiClient& api, const ProjectPolling& polling,
                            const json& progress_id, ToolContext& context) {
-  const std::string path = "/api/progress/" + path_segment(as_text(progress_id));
+  std::string path;
+  try {
+    path = "/api/progress/" + path_segment(as_text(progress_id), "progress_id");
+  } catch (const ArgumentError& e) {  // the backend's id, not the client's: its answer is wrong
+    return errors::invalid_response(std::string("Failed to create project: ") + e.what(),
+                                    json{{"progress_id", progress_id}});
+  }
   for (int attempt = 0; attempt < polling.max_attempts; ++attempt) {
     const auto factor = std::chrono::milliseconds(polling.base_interval.count()
                                                   << std::min(attempt, 20));
@@ -157,7 +163,7 @@ json manage_project(const ApiClient& api, const ProjectPolling& polling, const A
     if (github_repo) fields["github_repo"] = *github_repo;
     if (fields.empty()) return errors::validation_error("No fields to update");
 
-    const auto response = api.put("/api/projects/" + path_segment(*project_id), fields);
+    const auto response = api.put("/api/projects/" + path_segment(*project_id, "project_id"), fields);
     if (!response.ok()) return errors::from_http_error(response, "update project");
     const json& body = object_body(response, "update project");
     // Archon's backend answers with the updated project itself; an answer wrapped as
@@ -175,7 +181,7 @@ json manage_project(const ApiClient& api, const ProjectPolling& polling, const A
 
   if (action == "delete") {
     if (!given(project_id)) return errors::validation_error("project_id required for delete");
-    const auto response = api.del("/api/projects/" + path_segment(*project_id));
+    const auto response = api.del("/api/projects/" + path_segment(*project_id, "project_id"));
     if (!response.ok()) return errors::from_http_error(response, "delete project");
     const json body = response.body_json.value_or(json::object());
     return json{{"success", true},

@@ -179,7 +179,7 @@ void register_rag_tools(ToolRegistry& registry, const std::shared_ptr<backend::B
           if (!given(page_id) && !given(url))
             return json{{"success", false}, {"error", "Must provide either page_id or url"}};
 
-          auto response = given(page_id) ? api.get("/api/pages/" + path_segment(*page_id))
+          auto response = given(page_id) ? api.get("/api/pages/" + path_segment(*page_id, "page_id"))
                                          : api.get("/api/pages/by-url", {{"url", *url}});
           if (!response.ok()) return flat_error(extra, http_failure(response));
           if (!response.body_json)

@@ -156,7 +156,7 @@ json find_tasks_by_assignee(const ApiClient& api, const Args& args, const std::s
 
 json find_tasks(const ApiClient& api, const Args& args, ToolContext& context) {
   if (const auto task_id = args.str("task_id"); given(task_id)) {
-    auto response = api.get("/api/tasks/" + path_segment(*task_id));
+    auto response = api.get("/api/tasks/" + path_segment(*task_id, "task_id"));
     if (response.status == 404)
       return errors::not_found("Task " + *task_id + " not found", "Verify the task ID is correct");
     if (!response.ok()) return errors::from_http_error(response, "get task");
@@ -176,7 +176,7 @@ json find_tasks(const ApiClient& api, const Args& args, ToolContext& context) {
 
   std::string path = "/api/tasks";
   if (filter_by == "project" && given(filter_value)) {
-    path = "/api/projects/" + path_segment(*filter_value) + "/tasks";
+    path = "/api/projects/" + path_segment(*filter_value, "filter_value") + "/tasks";
     params.emplace_back("include_archived", "false");
   } else if (filter_by == "status" && given(filter_value)) {
     params.emplace_back("status", *filter_value);
@@ -245,9 +245,16 @@ json manage_task(const ApiClient& api, const Args& args, const std::string& acti
             json{{"response_body", body}}, response.status);
       const std::string operation =
           "set the status of new task " + as_text(id) + " (created as todo)";
+      std::string task_path;
       try {
-        const auto update = api.put("/api/tasks/" + path_segment(as_text(id)),
-                                    json{{"status", *status}});
+        task_path = "/api/tasks/" + path_segment(as_text(id), "task id");
+      } catch (const ArgumentError& e) {  // the backend's id, not the client's
+        return errors::invalid_response("Task created, but its status could not be set to '" +
+                                            *status + "': " + e.what(),
+                                        json{{"response_body", body}}, response.status);
+      }
+      try {
+        const auto update = api.put(task_path, json{{"status", *status}});
         if (!update.ok()) {
           json error = errors::from_http_error(update, operation);
           error["error"]["details"]["task_id"] = id;
@@ -281,7 +288,7 @@ json manage_task(const ApiClient& api, const Args& args, const std::string& acti
     if (fields.empty())
       return errors::validation_error("No fields to update", "Provide at least one field to update");
 
-    const auto response = api.put("/api/tasks/" + path_segment(*task_id), fields);
+    const auto response = api.put("/api/tasks/" + path_segment(*task_id, "task_id"), fields);
     if (!response.ok()) return errors::from_http_error(response, "update task");
     const json& body = object_body(response, "update task");
     json task = get_or(body, "task", nullptr);
@@ -294,7 +301,7 @@ json manage_task(const ApiClient& api, const Args& args, const std::string& acti
   if (action == "delete") {
     if (!given(task_id))
       return errors::validation_error("task_id required for delete", "Provide task_id to delete");
-    const auto response = api.del("/api/tasks/" + path_segment(*task_id));
+    const auto response = api.del("/api/tasks/" + path_segment(*task_id, "task_id"));
     if (!response.ok()) return errors::from_http_error(response, "delete task");
     const json body = response.body_json.value_or(json::object());
     return json{{"success", true}, {"message", get_or(body, "message", "Task deleted successfully")}};

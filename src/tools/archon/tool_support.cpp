@@ -212,21 +212,31 @@ std::string answered(const backend::Response& response, std::string_view operati
 
 namespace {
 
-std::string nested_too_deep() {
-  return "JSON nested deeper than " + std::to_string(util::max_json_nesting) + " levels";
+// What the body is, when it was not parsed: "JSON nested deeper than 100 levels", ...
+std::string unparsed_body(const backend::Response& response) {
+  if (response.body_too_large)
+    return "a body over the size limit for backend answers (--max-backend-body)";
+  if (response.body_too_deep)
+    return "JSON nested deeper than " + std::to_string(util::max_json_nesting) + " levels";
+  if (response.body_too_costly)
+    return "JSON too large to parse within the memory limit for backend answers "
+           "(--max-backend-body)";
+  return "a body that is not JSON";
 }
 
 }  // namespace
 
 std::string body_not_json(const backend::Response& response) {
-  return response.body_too_deep ? "the body is " + nested_too_deep() : "the body is not JSON";
+  if (response.body_too_large)
+    return "the body is over the size limit for backend answers (--max-backend-body)";
+  if (!response.body_too_deep && !response.body_too_costly) return "the body is not JSON";
+  return "the body is " + unparsed_body(response);
 }
 
 const json& json_body(const backend::Response& response, std::string_view operation) {
   if (!response.body_json)
     throw Reply{errors::invalid_response(answered(response, operation) + " with " +
-                                             (response.body_too_deep ? nested_too_deep()
-                                                                     : "a body that is not JSON"),
+                                             unparsed_body(response),
                                          json{{"response_text", prefix_chars(response.body, 500)}},
                                          response.status)};
   return *response.body_json;

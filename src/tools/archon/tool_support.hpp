@@ -21,10 +21,7 @@ namespace mcpgate::tools::archon::detail {
 // Arguments. The dispatcher has already checked them against the input schema; these accessors
 // still refuse a wrong type (ArgumentError) rather than guess, for handlers called directly.
 
-class ArgumentError : public std::invalid_argument {
- public:
-  using std::invalid_argument::invalid_argument;
-};
+using archon::ArgumentError;
 
 class Args {
  public:

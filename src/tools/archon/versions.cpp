@@ -7,7 +7,7 @@ namespace mcpgate::tools::archon::detail {
 namespace {
 
 std::string versions_path(const std::string& project_id) {
-  return "/api/projects/" + path_segment(project_id) + "/versions";
+  return "/api/projects/" + path_segment(project_id, "project_id") + "/versions";
 }
 
 json find_versions(const ApiClient& api, const Args& args) {
@@ -16,7 +16,7 @@ json find_versions(const ApiClient& api, const Args& args) {
   const auto version_number = args.integer("version_number");
 
   if (given(field_name) && version_number) {
-    auto response = api.get(versions_path(project_id) + "/" + path_segment(*field_name) +
+    auto response = api.get(versions_path(project_id) + "/" + path_segment(*field_name, "field_name") +
                                   "/" + std::to_string(*version_number));
     if (response.status == 404)
       return errors::not_found("Version " + std::to_string(*version_number) +
@@ -90,7 +90,7 @@ json manage_version(const ApiClient& api, const Args& args, const std::string& a
 
   if (action == "restore") {
     if (!version_number) return errors::validation_error("version_number required for restore");
-    const auto response = api.post(versions_path(project_id) + "/" + path_segment(field_name) +
+    const auto response = api.post(versions_path(project_id) + "/" + path_segment(field_name, "field_name") +
                                        "/" + std::to_string(*version_number) + "/restore",
                                    json::object());
     if (!response.ok()) return errors::from_http_error(response, "restore version");

@@ -8,12 +8,20 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace mcpgate::tools::archon {
 
 using json = nlohmann::json;
+
+// An argument refused before any backend call; the tool runners turn it into Archon's
+// validation_error (or the rag_* tools' flat error).
+class ArgumentError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 // Calls the backend for one tool. Every call carries the timeouts given here unless overridden.
 // Throws backend::TransportError when no HTTP answer came (logged at warning level with the
@@ -58,8 +66,12 @@ class ApiClient {
 [[nodiscard]] std::string as_text(const json& value);
 
 // One path segment, percent-encoded so that an id can never change the route
-// ("a/../b" -> "a%2F..%2Fb"). Ordinary ids (UUIDs, names) pass unchanged.
-[[nodiscard]] std::string path_segment(std::string_view id);
+// ("a/../b" -> "a%2F..%2Fb"). Ordinary ids (UUIDs, names) pass unchanged. An id that is empty
+// or only dots ("", ".", "..", "...") throws ArgumentError naming `name` (the parameter): '.'
+// is unreserved, so no encoding hides it, and libcurl (like any URL resolver) removes "." and
+// ".." segments, while an empty segment turns "/a/{id}/b" into "/a//b": each would send the
+// call to another route.
+[[nodiscard]] std::string path_segment(std::string_view id, std::string_view name);
 
 // Archon's client-side pagination: items[(page-1)*per_page : page*per_page] with Python's slice
 // rules (negative bounds count from the end, out-of-range bounds are clipped).

@@ -1,0 +1,163 @@
+// parse_config's duration and size flags: every value is finite and in its flag's range, or
+// the server does not start (exit code 2 and a message naming the flag); the environment
+// variables are held to the same rules.
+#include "mcpgate/config.hpp"
+#include "mcpgate/util/flag_values.hpp"
+#include "mcpgate/util/text.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <initializer_list>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace mcpgate;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct DurationFlag {
+  const char* flag;
+  const char* env;
+};
+
+// Every duration flag of the server, with its environment variable.
+const std::vector<DurationFlag> duration_flags = {
+    {"--connect-timeout", "MCP_CONNECT_TIMEOUT"},
+    {"--read-timeout", "MCP_READ_TIMEOUT"},
+    {"--request-timeout", "MCP_REQUEST_TIMEOUT"},
+    {"--heartbeat", "MCPGATE_HEARTBEAT"},
+    {"--session-ttl", "MCPGATE_SESSION_TTL"},
+    {"--init-timeout", "MCPGATE_INIT_TIMEOUT"},
+    {"--init-retry", "MCPGATE_INIT_RETRY"},
+    {"--client-request-timeout", "MCPGATE_CLIENT_REQUEST_TIMEOUT"},
+    {"--thread-idle-timeout", "MCPGATE_THREAD_IDLE_TIMEOUT"},
+    {"--client-timeout", "MCPGATE_CLIENT_TIMEOUT"},
+    {"--header-timeout", "MCPGATE_HEADER_TIMEOUT"},
+};
+
+struct SizeFlag {
+  const char* flag;
+  const char* env;
+  const char* good;  // a value in range
+};
+
+const std::vector<SizeFlag> size_flags = {
+    {"--max-body", "MCPGATE_MAX_BODY", "1048576"},
+    {"--max-connections", "MCPGATE_MAX_CONNECTIONS", "100"},
+    {"--max-sessions", "MCPGATE_MAX_SESSIONS", "100"},
+    {"--replay-events", "MCPGATE_REPLAY_EVENTS", "100"},
+    {"--sse-retry-ms", "MCPGATE_SSE_RETRY_MS", "1000"},
+    {"--port", "MCPGATE_PORT", "8000"},
+};
+
+struct Outcome {
+  ParsedConfig parsed;
+  std::string errors;  // what parse_config printed to std::cerr
+};
+
+// parse_config over a literal argv with the flags' environment variables cleared (then `env`
+// set), capturing what it prints on std::cerr.
+Outcome parse_flags(std::vector<std::string> args, const std::vector<std::pair<std::string, std::string>>& env = {}) {
+  for (const auto& f : duration_flags) ::unsetenv(f.env);
+  for (const auto& f : size_flags) ::unsetenv(f.env);
+  ::unsetenv("ARCHON_MCP_PORT");
+  for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+  args.insert(args.begin(), "mcpgate");
+  args.emplace_back("--backend");  // no embedded store path needed
+  args.emplace_back("http://127.0.0.1:1");
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+
+  std::ostringstream captured;
+  std::streambuf* saved = std::cerr.rdbuf(captured.rdbuf());
+  Outcome outcome{parse_config(static_cast<int>(argv.size()), argv.data()), {}};
+  std::cerr.rdbuf(saved);
+  for (const auto& [name, value] : env) ::unsetenv(name.c_str());
+  outcome.errors = captured.str();
+  return outcome;
+}
+
+}  // namespace
+
+TEST_CASE("duration flags: not a finite number in range -> exit 2 naming the flag") {
+  for (const auto& f : duration_flags) {
+    for (const char* bad : {"nan", "NaN", "-nan", "inf", "-inf", "infinity", "-1", "0", "1e300",
+                            "1e400", "", "5s", " 5", "5 ", "0x10", "+5", "1,5"}) {
+      CAPTURE(f.flag);
+      CAPTURE(util::printable(bad));
+      const Outcome o = parse_flags({f.flag, bad});
+      CHECK_FALSE(o.parsed.config);
+      CHECK(o.parsed.exit_code == 2);
+      CHECK(o.errors.find(f.flag) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("duration flags from the environment: the same rules, naming the flag and variable") {
+  for (const auto& f : duration_flags) {
+    for (const char* bad : {"nan", "inf", "0", "-3", "1e12", "abc"}) {
+      CAPTURE(f.env);
+      CAPTURE(bad);
+      const Outcome o = parse_flags({}, {{f.env, bad}});
+      CHECK_FALSE(o.parsed.config);
+      CHECK(o.parsed.exit_code == 2);
+      CHECK(o.errors.find(f.flag) != std::string::npos);
+      CHECK(o.errors.find(f.env) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("duration flags: ordinary values still work") {
+  const Outcome o = parse_flags({"--read-timeout", "0.5", "--connect-timeout", "1e1", "--request-timeout",
+                           "86400", "--heartbeat", "0.1", "--session-ttl", "7200"});
+  REQUIRE(o.parsed.config);
+  CHECK(o.parsed.config->backend_read_timeout == 500ms);
+  CHECK(o.parsed.config->backend_connect_timeout == 10s);
+  CHECK(o.parsed.config->backend_request_timeout == 86400s);
+  CHECK(o.parsed.config->heartbeat == 100ms);
+  CHECK(o.parsed.config->session_ttl == 7200s);
+  const Outcome env = parse_flags({}, {{"MCP_READ_TIMEOUT", "2.5"}});
+  REQUIRE(env.parsed.config);
+  CHECK(env.parsed.config->backend_read_timeout == 2500ms);
+}
+
+TEST_CASE("size and count flags: decimal digits in range, or exit 2 naming the flag") {
+  for (const auto& f : size_flags) {
+    CAPTURE(f.flag);
+    const Outcome good = parse_flags({f.flag, f.good});
+    CHECK(good.parsed.config);
+    for (const char* bad : {"", "-1", "+100", " 100", "100 ", "0x100", "1e3", "100k", "1.5", "nan",
+                            "99999999999999999999", "18446744073709551616"}) {
+      CAPTURE(util::printable(bad));
+      const Outcome o = parse_flags({f.flag, bad});
+      CHECK_FALSE(o.parsed.config);
+      CHECK(o.parsed.exit_code == 2);
+      CHECK(o.errors.find(f.flag) != std::string::npos);
+    }
+    const Outcome env = parse_flags({}, {{f.env, "0x400"}});
+    CHECK_FALSE(env.parsed.config);
+    CHECK(env.errors.find(f.env) != std::string::npos);
+  }
+  // A leading zero was octal to strtoull: "01048576" meant 262,142 bytes.
+  const Outcome octal = parse_flags({"--max-body", "02000000"});
+  REQUIRE(octal.parsed.config);
+  CHECK(octal.parsed.config->max_body == 2000000);
+  CHECK_FALSE(parse_flags({"--max-body", "1023"}).parsed.config);
+  CHECK_FALSE(parse_flags({"--max-body", "1073741825"}).parsed.config);
+  CHECK_FALSE(parse_flags({"--port", "65536"}).parsed.config);
+}
+
+TEST_CASE("refuse_seconds and refuse_whole_number") {
+  CHECK_FALSE(util::refuse_seconds("20", 0.001, 86400));
+  CHECK_FALSE(util::refuse_seconds("0.001", 0.001, 86400));
+  CHECK(util::refuse_seconds("0.0009", 0.001, 86400));
+  CHECK(*util::refuse_seconds("nan", 0.001, 86400) ==
+        "expected a number of seconds from 0.001 to 86400, got 'nan' (not finite)");
+  CHECK_FALSE(util::refuse_whole_number("0", 0, 10));
+  CHECK(*util::refuse_whole_number("11", 0, 10) == "expected a whole number from 0 to 10, got '11'");
+  CHECK(util::refuse_whole_number("\x1b[2J", 0, 10)->find("\\x1b") != std::string::npos);
+}
