@@ -218,6 +218,13 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_MAX_BODY")
       ->transform(whole_number(1024, 1 << 30, "MCPGATE_MAX_BODY"))
       ->capture_default_str();
+  app.add_option("--max-parse-bytes", config.max_parse_bytes,
+                 "Memory one client message may take once parsed, estimated before parsing it "
+                 "(JSON of many tiny values takes 20x its size); more get 413. Default 32 MiB: "
+                 "8x --max-body's default, so any realistic body parses")
+      ->envname("MCPGATE_MAX_PARSE_BYTES")
+      ->transform(whole_number(64 * 1024, std::uint64_t{1} << 34, "MCPGATE_MAX_PARSE_BYTES"))
+      ->capture_default_str();
   app.add_option("--max-header-bytes", config.max_header_bytes,
                  "Largest request header section in bytes (a request line or one header line "
                  "over 8 KiB is refused too); more get 431, or 414 for the request line")

@@ -1,6 +1,7 @@
 #include "mcpgate/jsonrpc.hpp"
 
 #include "mcpgate/util/compact_json.hpp"
+#include "mcpgate/util/json_cost.hpp"
 #include "mcpgate/util/json_nesting.hpp"
 
 namespace mcpgate::jsonrpc {
@@ -78,10 +79,16 @@ Item classify(const json& value) {
   return Message{Response{id, value["result"], std::nullopt}};
 }
 
-std::variant<Parsed, ParseError> parse(std::string_view body) {
+std::variant<Parsed, ParseError> parse(std::string_view body, std::size_t max_parse_bytes) {
   if (!util::json_nesting_within(body))
     return ParseError{code::parse_error, "Parse error: JSON nested deeper than " +
                                              std::to_string(util::max_json_nesting) + " levels"};
+  if (!util::json_parse_cost_within(body, max_parse_bytes))
+    return ParseError{code::parse_error,
+                      "Parse error: the message would take more than " +
+                          std::to_string(max_parse_bytes) +
+                          " bytes of memory once parsed (--max-parse-bytes); send fewer values",
+                      true};
   json value = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return ParseError{code::parse_error, "Parse error: the body is not valid JSON"};
   Parsed parsed;

@@ -47,6 +47,7 @@ struct Config {
   std::chrono::milliseconds init_retry{2000};
   bool eager_init = false;
   std::size_t max_body = 4 * 1024 * 1024;        // on the wire and inflated, any framing
+  std::size_t max_parse_bytes = 32 * 1024 * 1024;  // one client message once parsed
   std::size_t max_header_bytes = 64 * 1024;      // a request's header section
   std::size_t max_headers = 100;                 // header fields in a request
   std::chrono::milliseconds client_io_timeout{10000};  // one read or write to a client

@@ -65,12 +65,18 @@ struct Parsed {
   std::vector<Item> items;
 };
 
-// Parse a body. Throws ParseError when it is not JSON at all, or is an empty array.
+// Parse a body: a ParseError when it is not JSON at all, is an empty array, nests deeper than
+// util::max_json_nesting, or would take more than `max_parse_bytes` of memory once parsed (a
+// body of "[{},{},...]" takes 21x its size: the byte cap on bodies alone does not bound the
+// parse; too_costly is then set, for a 413).
 struct ParseError {
   int code;
   std::string message;
+  bool too_costly = false;
 };
-[[nodiscard]] std::variant<Parsed, ParseError> parse(std::string_view body);
+inline constexpr std::size_t default_max_parse_bytes = 32 * 1024 * 1024;
+[[nodiscard]] std::variant<Parsed, ParseError> parse(std::string_view body,
+                                                     std::size_t max_parse_bytes = default_max_parse_bytes);
 
 // Validate one decoded JSON value as a message.
 [[nodiscard]] Item classify(const json& value);

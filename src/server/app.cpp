@@ -77,7 +77,10 @@ transport::EndpointOptions endpoint_options(const Config& config) {
 }
 
 transport::TransportOptions transport_options(const Config& config) {
-  return transport::TransportOptions{config.json_response, config.heartbeat, config.sse_retry_ms};
+  return transport::TransportOptions{.json_response = config.json_response,
+                                     .heartbeat = config.heartbeat,
+                                     .sse_retry_ms = config.sse_retry_ms,
+                                     .max_parse_bytes = config.max_parse_bytes};
 }
 
 }  // namespace

@@ -22,10 +22,11 @@ void send_init_error(httplib::Response& res, const InitError& error) {
              std::string("Service unavailable: ") + error.what());
 }
 
-std::optional<jsonrpc::Parsed> parse_body(const httplib::Request& req, httplib::Response& res) {
-  auto parsed_or_error = jsonrpc::parse(req.body);
+std::optional<jsonrpc::Parsed> parse_body(const TransportOptions& options,
+                                          const httplib::Request& req, httplib::Response& res) {
+  auto parsed_or_error = jsonrpc::parse(req.body, options.max_parse_bytes);
   if (auto* error = std::get_if<jsonrpc::ParseError>(&parsed_or_error)) {
-    send_error(res, 400, error->code, error->message);
+    send_error(res, error->too_costly ? 413 : 400, error->code, error->message);
     return std::nullopt;
   }
   auto& parsed = std::get<jsonrpc::Parsed>(parsed_or_error);

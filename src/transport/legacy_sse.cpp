@@ -89,7 +89,7 @@ void LegacySse::post(const httplib::Request& req, httplib::Response& res) const 
   }
   // The message first, as on Streamable HTTP: a lone message that is not JSON-RPC gets its
   // 400 whatever the session id says; later errors name its request's id.
-  auto checked = http::parse_body(req, res);
+  auto checked = http::parse_body(deps_.options, req, res);
   if (!checked) return;
   auto& parsed = *checked;
   const nlohmann::json message_id = http::reply_id(parsed);

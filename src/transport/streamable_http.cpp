@@ -85,7 +85,7 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
   }
   // The message first: whatever else is wrong, a client that sent no valid JSON-RPC is told
   // that (with or without a session id), and every later error names its request's id.
-  auto checked = http::parse_body(req, res);
+  auto checked = http::parse_body(deps_.options, req, res);
   if (!checked) return;
   auto& parsed = *checked;
   const json id = http::reply_id(parsed);

@@ -160,6 +160,25 @@ TEST_CASE("request bodies: --max-body holds for every framing, on the wire and i
   expect_session_works(port, session, 98);
 }
 
+TEST_CASE("a body within --max-body that would take too much memory once parsed: 413, before parsing") {
+  TestServer server;
+  const int port = server.port();
+  std::string body = initialize_request(1, latest).dump();
+  std::string values = R"(,"padding":[)";
+  for (int i = 0; i < 1'000'000; ++i) values += i ? ",{}" : "{}";
+  body.insert(body.rfind('}'), values + "]");  // inside the message, ~3 MB of empty objects
+  REQUIRE(body.size() < 4u * 1024 * 1024);
+  const auto reply = exchange(port, "POST", "/mcp", mcp_headers("", ""), body);
+  REQUIRE(reply.ok);
+  CHECK(reply.status == 413);
+  CHECK(error_code(reply.json_body()) == -32700);
+  const auto legacy = open_legacy(port);
+  REQUIRE(legacy.has_value());
+  const auto posted = exchange(port, "POST", legacy->post_target, {{"Content-Type", "application/json"}}, body);
+  REQUIRE(posted.ok);
+  CHECK(posted.status == 413);
+}
+
 TEST_CASE("ambiguous framing: 400 and the connection closed, never a second request from the rest") {
   TestServer server;
   const int port = server.port();

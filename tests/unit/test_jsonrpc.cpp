@@ -393,3 +393,22 @@ TEST_CASE("jsonrpc::Error carries code, message and data") {
   CHECK(std::string(e.what()) == "bad");
   CHECK(e.data() == json{{"x", 1}});
 }
+
+TEST_CASE("a body that would take too much memory once parsed is refused before parsing") {
+  // 3 MiB of empty objects: within the 4 MiB body cap, about 60 MiB once parsed.
+  std::string costly = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":[)";
+  for (int i = 0; i < 1'000'000; ++i) costly += i ? ",{}" : "{}";
+  costly += "]}}";
+  const auto refused = mcpgate::jsonrpc::parse(costly);
+  const auto* error = std::get_if<mcpgate::jsonrpc::ParseError>(&refused);
+  REQUIRE(error != nullptr);
+  CHECK(error->too_costly);
+  CHECK(error->code == mcpgate::jsonrpc::code::parse_error);
+  CHECK(error->message.find("--max-parse-bytes") != std::string::npos);
+  // The same size of text in one string costs about its size: parsed.
+  const std::string text = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":")" +
+                           std::string(3'000'000, 'a') + R"("}})";
+  CHECK(std::holds_alternative<mcpgate::jsonrpc::Parsed>(mcpgate::jsonrpc::parse(text)));
+  // A smaller budget refuses sooner.
+  CHECK(std::holds_alternative<mcpgate::jsonrpc::ParseError>(mcpgate::jsonrpc::parse(text, 1024 * 1024)));
+}

@@ -23,6 +23,7 @@ struct TransportOptions {
   bool json_response = false;
   std::chrono::milliseconds heartbeat{15000};
   long sse_retry_ms = 3000;
+  std::size_t max_parse_bytes = jsonrpc::default_max_parse_bytes;  // one message, parsed
 };
 
 struct TransportDeps {
@@ -43,7 +44,8 @@ void send_error(httplib::Response& res, int status, int code, std::string_view m
 // an empty batch 400/-32600, a lone message that is not valid JSON-RPC 400/-32600 with its id
 // when that could be read. nullopt when that answer is already in `res`. Invalid members of a
 // batch are left for the runner, which answers each in the batch's response.
-[[nodiscard]] std::optional<jsonrpc::Parsed> parse_body(const httplib::Request& req,
+[[nodiscard]] std::optional<jsonrpc::Parsed> parse_body(const TransportOptions& options,
+                                                        const httplib::Request& req,
                                                         httplib::Response& res);
 
 // The id to echo in an error about the whole POST: a lone request's id, else null.
