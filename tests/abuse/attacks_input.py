@@ -211,11 +211,27 @@ def wide_initialize(where, budget):
     return text.replace(marker, '"wide":[' + ",".join(["{}"] * count) + "]").encode()
 
 
+def long_initialize(where, budget):
+    """An initialize whose capabilities or clientInfo hold one long string: cheap to parse
+    (about its size), so only the session-data budget can refuse it."""
+    filler = "x" * budget
+    message = initialize_message(capabilities={"experimental": {"long": filler}} if where ==
+                                 "capabilities" else None,
+                                 client_info={"name": "abuse", "version": "0", "long": filler}
+                                 if where == "clientInfo" else None)
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
 def session_data(ctx):
     server = ctx.server
     for i in range(SESSION_DATA_REPEATS):
         where = "capabilities" if i % 2 else "clientInfo"
-        body = wide_initialize(where, MAX_BODY - 64 * 1024)
+        # Alternately: tiny values that cost 20x their size to parse (refused before parsing,
+        # 413/-32700, or by the session-data budget), and one long string that is cheap to parse
+        # (only the session-data budget, 400/-32602, can refuse it).
+        wide = (i // 2) % 2 == 0
+        body = (wide_initialize(where, MAX_BODY - 64 * 1024) if wide
+                else long_initialize(where, MAX_BODY - 64 * 1024))
         try:
             status, _, msgs, raw = mcp_post(server, body, timeout=30)
         except OSError as e:  # e.g. the server was killed for its memory
@@ -223,9 +239,16 @@ def session_data(ctx):
                       f"{type(e).__name__}: {e}")
             return
         codes = [m.get("error", {}).get("code") for m in msgs]
-        ctx.check(status == 400 and -32602 in codes,
+        if wide:
+            refused = (status == 400 and -32602 in codes) or (status == 413 and -32700 in codes)
+            expected = "400 / -32602 or 413 / -32700"
+        else:
+            refused = status == 400 and -32602 in codes
+            expected = "400 / -32602"
+        shape = "tiny values" if wide else "one long string"
+        ctx.check(refused,
                   f"initialize {i + 1}/{SESSION_DATA_REPEATS} with {len(body) // 1024} KiB of "
-                  f"{where} is refused with 400 / -32602", f"HTTP {status} {raw[:200]!r}")
+                  f"{where} ({shape}) is refused with {expected}", f"HTTP {status} {raw[:200]!r}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -412,7 +412,13 @@ def backend_answers(ctx):
             status, _, msgs, raw = mcp_post(server, tool_call("rag_get_available_sources", id_=9),
                                             session, timeout=90)
             answer = next((m for m in msgs if m.get("id") == 9), {})
-            error = "error" in answer or answer.get("result", {}).get("isError") is True
+            result = answer.get("result", {})
+            # Archon's tools report a failed backend call inside their text (an "error" field,
+            # as Archon's own server did), some as isError: either is a clear tool error, as
+            # long as it says what was wrong with the answer.
+            text = " ".join(c.get("text", "") for c in result.get("content", []))
+            error = ("error" in answer or result.get("isError") is True or
+                     ('"error"' in text and ("over the size" in text or "limit" in text)))
             results[i] = (status == 200 and error, f"HTTP {status} {raw[:200]!r}")
         except Exception as e:  # noqa: BLE001
             results[i] = (False, f"{type(e).__name__}: {e}")
