@@ -21,34 +21,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 source "$repo_root/scripts/lib.sh"
 binary="$repo_root/build/mcpgate"
-
-usage() {
-  echo "usage: $0 [--binary PATH]" >&2
-  exit 2
-}
-
-while (($# > 0)); do
-  case "$1" in
-    --binary)
-      (($# >= 2)) || usage
-      binary=$2
-      shift 2
-      ;;
-    --binary=*)
-      binary=${1#--binary=}
-      shift
-      ;;
-    --long)
-      # Accepted for symmetry with the other suites; there is no long mode.
-      shift
-      ;;
-    -h | --help) usage ;;
-    *)
-      echo "browser: unknown argument: $1" >&2
-      usage
-      ;;
-  esac
-done
+parse_suite_args browser "$@"
 
 if [[ ! -x "$binary" ]]; then
   echo "browser: server binary not found or not executable: $binary" >&2

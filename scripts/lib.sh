@@ -19,3 +19,35 @@ wait_for_port() {
   done
   return 1
 }
+
+# parse_suite_args NAME ARG...: the arguments of a shell suite without options of its own:
+# --binary PATH (or --binary=PATH) sets $binary; --long is accepted (test.sh passes it to every
+# suite); -h/--help prints the usage; anything else is an error (exit 2), named with NAME.
+parse_suite_args() {
+  local name=$1
+  shift
+  local usage="usage: $0 [--binary PATH]"
+  while (($# > 0)); do
+    case "$1" in
+      --binary)
+        (($# >= 2)) || { echo "$usage" >&2; exit 2; }
+        binary=$2
+        shift 2
+        ;;
+      --binary=*)
+        binary=${1#--binary=}
+        shift
+        ;;
+      --long) shift ;;
+      -h | --help)
+        echo "$usage" >&2
+        exit 2
+        ;;
+      *)
+        echo "$name: unknown argument: $1" >&2
+        echo "$usage" >&2
+        exit 2
+        ;;
+    esac
+  done
+}

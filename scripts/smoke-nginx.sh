@@ -25,30 +25,8 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 binary="$repo_root/build/mcpgate"
 shipped_conf="$repo_root/scripts/nginx/mcpgate.conf"
 
-usage() {
-  echo "usage: $0 [--binary PATH]" >&2
-  exit 2
-}
 
-while (($# > 0)); do
-  case "$1" in
-    --binary)
-      (($# >= 2)) || usage
-      binary=$2
-      shift 2
-      ;;
-    --binary=*)
-      binary=${1#--binary=}
-      shift
-      ;;
-    --long) shift ;;  # accepted like the other suites; there is no long mode
-    -h | --help) usage ;;
-    *)
-      echo "smoke-nginx: unknown argument: $1" >&2
-      usage
-      ;;
-  esac
-done
+parse_suite_args smoke-nginx "$@"
 
 if [[ ! -x "$binary" ]]; then
   echo "smoke-nginx: server binary not found or not executable: $binary" >&2

@@ -24,6 +24,11 @@ void send_init_error(httplib::Response& res, const InitError& error) {
 
 std::optional<jsonrpc::Parsed> parse_body(const TransportOptions& options,
                                           const httplib::Request& req, httplib::Response& res) {
+  if (!is_json_body(req)) {
+    send_error(res, 415, jsonrpc::code::transport_error,
+               "Unsupported Media Type: Content-Type must be application/json");
+    return std::nullopt;
+  }
   auto parsed_or_error = jsonrpc::parse(req.body, options.max_parse_bytes);
   if (auto* error = std::get_if<jsonrpc::ParseError>(&parsed_or_error)) {
     send_error(res, error->too_costly ? 413 : 400, error->code, error->message);

@@ -82,11 +82,6 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
 }
 
 void LegacySse::post(const httplib::Request& req, httplib::Response& res) const {
-  if (!http::is_json_body(req)) {
-    http::send_error(res, 415, code::transport_error,
-                     "Unsupported Media Type: Content-Type must be application/json");
-    return;
-  }
   // The message first, as on Streamable HTTP: a lone message that is not JSON-RPC gets its
   // 400 whatever the session id says; later errors name its request's id.
   auto checked = http::parse_body(deps_.options, req, res);

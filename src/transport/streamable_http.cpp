@@ -78,11 +78,6 @@ std::shared_ptr<sessions::Session> StreamableHttp::session_for(const httplib::Re
 }
 
 void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) const {
-  if (!http::is_json_body(req)) {
-    http::send_error(res, 415, code::transport_error,
-                     "Unsupported Media Type: Content-Type must be application/json");
-    return;
-  }
   // The message first: whatever else is wrong, a client that sent no valid JSON-RPC is told
   // that (with or without a session id), and every later error names its request's id.
   auto checked = http::parse_body(deps_.options, req, res);

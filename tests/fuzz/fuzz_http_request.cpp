@@ -3,6 +3,7 @@
 // past its budget, never a byte read past a Content-Length body.
 #include "mcpgate/server/request_body.hpp"
 #include "mcpgate/server/request_head.hpp"
+#include "request_bytes.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -13,28 +14,6 @@
 #include <string_view>
 
 namespace {
-
-class BytesStream final : public httplib::Stream {
- public:
-  explicit BytesStream(std::string_view bytes) : bytes_(bytes) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const std::size_t n = std::min(size, bytes_.size() - offset_);
-    std::memcpy(ptr, bytes_.data() + offset_, n);
-    offset_ += n;
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
-  void get_remote_ip_and_port(std::string&, int&) const override {}
-  void get_local_ip_and_port(std::string&, int&) const override {}
-  socket_t socket() const override { return -1; }
-  [[nodiscard]] std::size_t consumed() const noexcept { return offset_; }
-
- private:
-  std::string_view bytes_;
-  std::size_t offset_ = 0;
-};
 
 constexpr std::size_t max_body = 4096;
 
@@ -61,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (value.find_first_of("\r\n") != std::string::npos || name.empty()) std::abort();
   const auto encoding = headers.find("Content-Encoding");
   const std::string_view rest = input.substr(at + 1);
-  BytesStream stream(rest);
+  mcpgate::test::BytesStream stream{std::string(rest)};
   std::string body;
   const auto refusal = read_request_body(stream, framing, encoding == headers.end() ? "" : encoding->second,
                                          max_body, body);

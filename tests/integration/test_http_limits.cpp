@@ -2,13 +2,13 @@
 // are refused while they arrive, framing a proxy could read differently is refused and the
 // connection closed (no second request is ever parsed from the rest), "100 Continue" comes only
 // after the checks, header values arrive undecoded, and a session opened beforehand is unharmed.
+#include "request_bytes.hpp"
 #include "test_server.hpp"
-
-#include <zlib.h>
 
 #include <string>
 
 using namespace itest;
+using mcpgate::test::gzip;
 
 namespace {
 
@@ -36,20 +36,6 @@ Answer send_once(int port, const std::string& bytes) {
   answer.body = http.read_body(2000ms);
   answer.closed = http.wait_closed(3000ms);
   return answer;
-}
-
-std::string gzip(const std::string& data) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 void expect_session_works(int port, const std::string& session, int id) {

@@ -2,9 +2,9 @@
 // rules that keep mcpgate and a proxy in front of it reading the same requests.
 #include "mcpgate/server/request_body.hpp"
 #include "mcpgate/server/request_head.hpp"
+#include "request_bytes.hpp"
 
 #include <doctest/doctest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -12,32 +12,10 @@
 #include <vector>
 
 using namespace mcpgate::server;
+using mcpgate::test::BytesStream;
+using mcpgate::test::gzip;
 
 namespace {
-
-// A Stream over fixed bytes, handed out `step` bytes at a time at most.
-class BytesStream final : public httplib::Stream {
- public:
-  explicit BytesStream(std::string bytes, std::size_t step = 1 << 20) : bytes_(std::move(bytes)), step_(step) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const std::size_t n = std::min({size, step_, bytes_.size() - offset_});
-    std::memcpy(ptr, bytes_.data() + offset_, n);
-    offset_ += n;
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char*, size_t size) override { return static_cast<ssize_t>(size); }
-  void get_remote_ip_and_port(std::string&, int&) const override {}
-  void get_local_ip_and_port(std::string&, int&) const override {}
-  socket_t socket() const override { return -1; }
-  [[nodiscard]] std::size_t consumed() const noexcept { return offset_; }
-
- private:
-  std::string bytes_;
-  std::size_t step_;
-  std::size_t offset_ = 0;
-};
 
 std::optional<Refusal> parse(const std::string& header_lines, httplib::Headers& headers,
                              BodyFraming& framing, const char* version = "HTTP/1.1") {
@@ -56,20 +34,6 @@ HeadMeter::Verdict meter(HeadMeter& m, std::string_view bytes) {
   for (const char c : bytes)
     if (const auto verdict = m.feed(c); verdict != HeadMeter::Verdict::within) return verdict;
   return HeadMeter::Verdict::within;
-}
-
-std::string gzip(const std::string& data) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 std::string chunked(const std::string& data, std::size_t chunk) {

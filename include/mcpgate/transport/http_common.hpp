@@ -40,7 +40,8 @@ void send_error(httplib::Response& res, int status, int code, std::string_view m
                 const nlohmann::json& id = nullptr);
 
 // A POST body as JSON-RPC, checked for what makes it unusable before any session is looked up
-// (so a client is told the real problem, with or without a session id): not JSON 400/-32700,
+// (so a client is told the real problem, with or without a session id): a Content-Type other
+// than application/json 415, not JSON 400/-32700, too costly to parse 413/-32700,
 // an empty batch 400/-32600, a lone message that is not valid JSON-RPC 400/-32600 with its id
 // when that could be read. nullopt when that answer is already in `res`. Invalid members of a
 // batch are left for the runner, which answers each in the batch's response.
