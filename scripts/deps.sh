@@ -14,7 +14,8 @@ MCPGATE_BUILD_PACKAGES=(
 # What the shell test suites drive the server with.
 MCPGATE_TEST_PACKAGES=(curl sqlite3)
 # Only needed for fuzzing (libFuzzer comes with clang), so opt-in.
-MCPGATE_FUZZ_PACKAGES=(clang)
+# libclang-rt-14-dev holds the sanitizer runtimes; Debian only recommends it with clang.
+MCPGATE_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 # Only needed by scripts/smoke-nginx.sh, which runs the shipped nginx config, so opt-in.
 # (On a machine with systemd, installing the package also starts Debian's own nginx service on
 # port 80; the smoke test runs a separate nginx of its own and does not touch that one.)
