@@ -166,7 +166,7 @@ TEST_CASE("a legacy client that stops reading is cut off at the budget; others a
   // Everything the stream held is bounded by its budget; what the process holds beyond that is
   // the other session, buffers and allocator slack.
   INFO("RSS grew by " << (rss_peak - rss_before) / (1024 * 1024) << " MiB");
-  CHECK(rss_peak - rss_before < 64u * 1024 * 1024);
+  if (rss_is_meaningful) CHECK(rss_peak - rss_before < 64u * 1024 * 1024);
   CHECK(legacy_ping_answered(server.port(), *bystander, 1));
 
   const std::string metrics = metrics_text(server);
