@@ -234,9 +234,14 @@ std::string App::init_state() const {
     }
     case InitGate<SharedContext>::State::failed:
       return "failed";
-    default:
+    case InitGate<SharedContext>::State::running:
       return "starting";
+    case InitGate<SharedContext>::State::idle:
+      break;
   }
+  // Initialisation is lazy: nothing has asked for it yet (the first session will, or
+  // --eager-init at start). Healthy, only idle; "starting" would read as stuck.
+  return "idle";
 }
 
 MetricsGauges App::gauges() const {
