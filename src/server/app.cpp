@@ -139,9 +139,13 @@ std::shared_ptr<const SharedContext> App::build_context() {
   context->info.title = "mcpgate";
   context->info.description =
       "MCP server with a project, task and knowledge-base toolset for coding assistants";
-  tools::ServerStatusSource status{[this] { return sessions_.counts(); },
-                                   [this] { return init_state(); }, started_, config_.session_ttl,
-                                   nullptr};
+  tools::ServerStatusSource status{
+      .session_counts = [this] { return sessions_.counts(); },
+      .sessions_active_since = [this](auto since) { return sessions_.active_since(since); },
+      .init_state = [this] { return init_state(); },
+      .started = started_,
+      .session_ttl = config_.session_ttl,
+      .probe_backend = nullptr};
   if (!config_.backend_url.empty()) {
     const backend::Timeouts timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
                                      config_.backend_request_timeout};
