@@ -221,6 +221,7 @@ std::shared_ptr<const SharedContext> App::build_context() {
                                     config_.backend_request_timeout};
     tools::archon::register_archon_tools(context->tools, context->backend, options);
     context->info.instructions = std::string(tools::archon::instructions());
+    context->catalog.add(tools::archon::instructions_resource());
   }
   if (config_.conformance_fixtures)
     tools::register_conformance_fixtures(context->tools, context->catalog);
