@@ -16,6 +16,11 @@ mcpgate::Config plain_config(const embedded_test::TempDir& dir) {
   return config;
 }
 
+bool gzip_magic(const std::string& body) {
+  return body.size() > 2 && static_cast<unsigned char>(body[0]) == 0x1f &&
+         static_cast<unsigned char>(body[1]) == 0x8b;
+}
+
 }  // namespace
 
 TEST_CASE("without conformance fixtures: resources and prompts are declared and answered") {
@@ -58,4 +63,44 @@ TEST_CASE("without conformance fixtures: resources and prompts are declared and 
   const auto prompts = mcp_post(port, session, rpc_request(5, "prompts/list")).response(5);
   REQUIRE(prompts.has_value());
   CHECK((*prompts)["result"]["prompts"] == json::array());
+}
+
+TEST_CASE("the legacy POST's 202 and small JSON errors are never compressed; large bodies are") {
+  TestServer server;
+  const int port = server.port();
+
+  auto stream = open_legacy(port);
+  REQUIRE(stream.has_value());
+  const auto accepted =
+      exchange(port, "POST", stream->post_target,
+               {{"Content-Type", "application/json"}, {"Accept-Encoding", "gzip, deflate, br"}},
+               initialize_request(1, "2024-11-05").dump());
+  CHECK(accepted.status == 202);
+  CHECK(accepted.header("Content-Encoding").empty());
+  CHECK(accepted.body == "Accepted");
+
+  // A JSON-RPC error (about 100 bytes): as it is.
+  const auto error = exchange(port, "POST", "/mcp",
+                              {{"Content-Type", "application/json"},
+                               {"Accept", accept_both},
+                               {"Accept-Encoding", "gzip"}},
+                              "{not json");
+  CHECK(error.status == 400);
+  CHECK(error.header("Content-Encoding").empty());
+  CHECK(error.json_body()["error"]["code"] == -32700);
+
+  // /metrics (several KiB of text): gzip when accepted, and only then.
+  const auto plain = exchange(port, "GET", "/metrics", {});
+  REQUIRE(plain.status == 200);
+  REQUIRE(plain.body.size() > 1024);
+  CHECK(plain.header("Content-Encoding").empty());
+  const auto gzipped = exchange(port, "GET", "/metrics", {{"Accept-Encoding", "gzip, deflate, br"}});
+  REQUIRE(gzipped.status == 200);
+  CHECK(gzipped.header("Content-Encoding") == "gzip");
+  CHECK(gzip_magic(gzipped.body));
+  CHECK(gzipped.body.size() < plain.body.size() / 2);
+  CHECK(std::to_string(gzipped.body.size()) == gzipped.header("Content-Length"));
+  const auto refused = exchange(port, "GET", "/metrics", {{"Accept-Encoding", "gzip;q=0, br"}});
+  REQUIRE(refused.status == 200);
+  CHECK(refused.header("Content-Encoding").empty());
 }
