@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <string_view>
 
 namespace mcpgate {
 
@@ -83,6 +84,12 @@ ParsedConfig parse_config(int argc, char** argv) {
   CLI::App app{"mcpgate: a Model Context Protocol server over Streamable HTTP and HTTP+SSE", "mcpgate"};
   app.set_version_flag("--version", "mcpgate " + version_string());
   app.get_formatter()->column_width(34);
+  app.footer(
+      "Subcommands:\n"
+      "  mcpgate ingest PATH... --source NAME\n"
+      "                                    Index files into the embedded store's knowledge base\n"
+      "                                    (see mcpgate ingest --help)\n"
+      "  mcpgate help [ingest]             This help, or the ingest command's");
 
   app.add_option("--host", config.host, "Address to listen on")
       ->envname("MCPGATE_HOST")->capture_default_str();
@@ -271,6 +278,8 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_TEST_INIT_FAILURES");
 
   try {
+    // `mcpgate help` is --help (main() sends `mcpgate help ingest` to the ingest command).
+    if (argc == 2 && std::string_view(argv[1]) == "help") throw CLI::CallForHelp();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);  // prints help, version or the error

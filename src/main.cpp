@@ -1,5 +1,6 @@
 // mcpgate: parse the configuration, run the App, turn signals into a graceful shutdown.
-// `mcpgate ingest …` runs the knowledge-base ingest command instead (see ingest_command.hpp).
+// `mcpgate ingest …` runs the knowledge-base ingest command instead (see ingest_command.hpp);
+// `mcpgate help` prints the server's help, `mcpgate help ingest` the ingest command's.
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/config.hpp"
 #include "mcpgate/knowledge/ingest_command.hpp"
@@ -42,6 +43,12 @@ void raise_open_files_limit(std::size_t max_connections) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "ingest")
     return mcpgate::knowledge::run_ingest_command(argc, argv);
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "ingest") {
+    char ingest[] = "ingest";
+    char help[] = "--help";
+    char* ingest_help[] = {argv[0], ingest, help, nullptr};
+    return mcpgate::knowledge::run_ingest_command(3, ingest_help);
+  }
 
   auto parsed = mcpgate::parse_config(argc, argv);
   if (!parsed.config) return parsed.exit_code;

@@ -167,10 +167,13 @@ class RequestScope final : public tools::ToolContext {
 };
 
 json server_capabilities(const SharedContext& context) {
-  json caps{{"tools", {{"listChanged", false}}}, {"logging", json::object()}};
-  if (context.catalog.has_resources())
-    caps["resources"] = {{"subscribe", true}, {"listChanged", false}};
-  if (context.catalog.has_prompts()) caps["prompts"] = {{"listChanged", false}};
+  // Resources and prompts are declared even when the catalog has none (their lists are then
+  // empty), as Archon's server did: older clients (MCP Inspector 0.15) call resources/list and
+  // prompts/list whatever the capabilities say and fail the connection on -32601.
+  json caps{{"tools", {{"listChanged", false}}},
+            {"logging", json::object()},
+            {"resources", {{"subscribe", true}, {"listChanged", false}}},
+            {"prompts", {{"listChanged", false}}}};
   if (context.catalog.has_completions()) caps["completions"] = json::object();
   return caps;
 }
@@ -264,7 +267,7 @@ json Dispatcher::dispatch(sessions::Session& session, const jsonrpc::Request& re
   }
 
   const auto& catalog = context.catalog;
-  if (method.rfind("resources/", 0) == 0 && catalog.has_resources()) {
+  if (method.rfind("resources/", 0) == 0) {
     if (method == "resources/list")
       return page(params, catalog.resource_count(), options_.page_size, "resources",
                   [&](std::size_t i) { return catalog.resource_listing(i); });
@@ -295,7 +298,7 @@ json Dispatcher::dispatch(sessions::Session& session, const jsonrpc::Request& re
     }
   }
 
-  if (method.rfind("prompts/", 0) == 0 && catalog.has_prompts()) {
+  if (method.rfind("prompts/", 0) == 0) {
     if (method == "prompts/list")
       return page(params, catalog.prompt_count(), options_.page_size, "prompts",
                   [&](std::size_t i) { return catalog.prompt_listing(i); });

@@ -139,9 +139,13 @@ std::shared_ptr<const SharedContext> App::build_context() {
   context->info.title = "mcpgate";
   context->info.description =
       "MCP server with a project, task and knowledge-base toolset for coding assistants";
-  tools::ServerStatusSource status{[this] { return sessions_.counts(); },
-                                   [this] { return init_state(); }, started_, config_.session_ttl,
-                                   nullptr};
+  tools::ServerStatusSource status{
+      .session_counts = [this] { return sessions_.counts(); },
+      .sessions_active_since = [this](auto since) { return sessions_.active_since(since); },
+      .init_state = [this] { return init_state(); },
+      .started = started_,
+      .session_ttl = config_.session_ttl,
+      .probe_backend = nullptr};
   if (!config_.backend_url.empty()) {
     const backend::Timeouts timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
                                      config_.backend_request_timeout};
@@ -217,6 +221,7 @@ std::shared_ptr<const SharedContext> App::build_context() {
                                     config_.backend_request_timeout};
     tools::archon::register_archon_tools(context->tools, context->backend, options);
     context->info.instructions = std::string(tools::archon::instructions());
+    context->catalog.add(tools::archon::instructions_resource());
   }
   if (config_.conformance_fixtures)
     tools::register_conformance_fixtures(context->tools, context->catalog);
@@ -234,9 +239,14 @@ std::string App::init_state() const {
     }
     case InitGate<SharedContext>::State::failed:
       return "failed";
-    default:
+    case InitGate<SharedContext>::State::running:
       return "starting";
+    case InitGate<SharedContext>::State::idle:
+      break;
   }
+  // Initialisation is lazy: nothing has asked for it yet (the first session will, or
+  // --eager-init at start). Healthy, only idle; "starting" would read as stuck.
+  return "idle";
 }
 
 MetricsGauges App::gauges() const {

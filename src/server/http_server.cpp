@@ -5,6 +5,7 @@
 #include "mcpgate/server/connection_stream.hpp"
 #include "mcpgate/server/hangup_watch.hpp"
 #include "mcpgate/server/request_body.hpp"
+#include "mcpgate/server/response_compression.hpp"
 #include "mcpgate/transport/connection_hooks.hpp"
 #include "mcpgate/util/compact_json.hpp"
 #include "mcpgate/util/text.hpp"
@@ -35,6 +36,7 @@ struct Admission {
   bool admitted = false;       // admission ran: httplib did not answer the request on its own
   bool answered = false;       // answer with `response` instead of routing the request
   bool close = false;          // and close the connection after that answer
+  bool accepts_gzip = false;   // the request's Accept-Encoding (taken off it: see below)
 };
 
 namespace {
@@ -190,6 +192,10 @@ class HttpServer::Listener : public httplib::Server {
     if (auto refusal = parse_request_head(stream.end_head(), req.version, headers, framing))
       return refuse(*refusal);
     req.headers = std::move(headers);
+    // Compression is decided by response_compression.hpp, not by httplib (which compresses any
+    // text or JSON body, however small): httplib sees no Accept-Encoding.
+    admission.accepts_gzip = accepts_gzip(req.get_header_value("Accept-Encoding"));
+    req.headers.erase("Accept-Encoding");
     // httplib would answer "100 Continue" to any request that asks, before any check: the
     // expectation is taken off the request and met below, once the body is known to be wanted.
     const std::string expect = req.get_header_value("Expect");
@@ -328,6 +334,10 @@ HttpServer::HttpServer(HttpOptions options)
     res.body = std::move(decided.body);
     if (current_admission->close) res.set_header("Connection", "close");
     return httplib::Server::HandlerResponse::Handled;
+  });
+  // Runs once a response is complete (status, headers, body), just before it is written.
+  svr.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    if (current_admission != nullptr && current_admission->accepts_gzip) compress_if_it_pays(res);
   });
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                std::exception_ptr ep) {

@@ -122,7 +122,7 @@ std::string Metrics::render(const MetricsGauges& g) const {
   sample(out, "mcpgate_connections_rejected_total", "", std::to_string(g.connections_rejected));
 
   header(out, "mcpgate_init_state", "gauge", "1 for the current state of the shared initialisation.");
-  for (const char* state : {"starting", "ready", "degraded", "failed"})
+  for (const char* state : {"idle", "starting", "ready", "degraded", "failed"})
     sample(out, "mcpgate_init_state", std::string("state=\"") + state + "\"", g.init_state == state ? "1" : "0");
   header(out, "mcpgate_init_runs_total", "counter", "Times the shared initialisation ran.");
   sample(out, "mcpgate_init_runs_total", "", std::to_string(g.init_runs));

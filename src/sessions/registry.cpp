@@ -159,6 +159,16 @@ SessionCounts SessionRegistry::counts() const {
   return counts_;
 }
 
+std::size_t SessionRegistry::active_since(Session::Clock::time_point since) const {
+  std::lock_guard lock(mutex_);
+  std::size_t active = 0;
+  for (const auto& [id, entry] : sessions_) {
+    const Session& session = *entry.session;
+    if (session.last_active() >= since || session.busy()) ++active;
+  }
+  return active;
+}
+
 std::size_t SessionRegistry::expire_idle(Session::Clock::time_point now) {
   std::vector<std::string> idle;
   {

@@ -44,17 +44,27 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
   registry.add(Tool{
       "session_info",
       "Session info",
-      "Show how many MCP sessions are open on this server, by transport, with the idle timeout "
-      "after which an abandoned session is closed and the server's uptime.",
+      "Show how many MCP sessions are open on this server, by transport, and how many of them "
+      "were active in the last 5 minutes (recently_active_sessions): clients that leave without "
+      "closing their session keep it open (counted in active_sessions) until the idle timeout "
+      "(session_timeout, seconds) closes it. Also the current session and the server's uptime.",
       empty_object_schema,
       string_result_schema("session_info"),
       json{{"readOnlyHint", true}, {"openWorldHint", false}},
       [status](const json&, ToolContext& context) {
         const auto counts = status.session_counts();
+        const std::size_t recent =
+            status.sessions_active_since
+                ? status.sessions_active_since(std::chrono::steady_clock::now() -
+                                               recent_activity_window)
+                : counts.total();
         json payload{
             {"success", true},
             {"session_management",
+             // active_sessions is Archon's name for the open sessions; kept for its clients.
              {{"active_sessions", counts.total()},
+              {"recently_active_sessions", recent},
+              {"recent_window_seconds", recent_activity_window.count()},
               {"sessions_by_transport",
                {{"streamable_http", counts.streamable_http}, {"legacy_sse", counts.legacy_sse}}},
               {"session_timeout", status.session_ttl.count()},

@@ -2,6 +2,7 @@
 // required-ness and defaults, its string output schema, and schemas the registry can compile.
 #include "archon_fakes.hpp"
 
+#include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/local_tools.hpp"
 
 #include <map>
@@ -236,4 +237,12 @@ TEST_CASE("the compiled schemas accept what Archon accepts and refuse the rest")
     CAPTURE(c.arguments.dump());
     CHECK(h.schema_accepts(c.tool, c.arguments) == c.accepted);
   }
+}
+
+TEST_CASE("the server instructions fit the 2,048 characters Claude Code keeps") {
+  const std::string_view text = mcpgate::tools::archon::instructions();
+  INFO("instructions: " << text.size() << " bytes");
+  // UTF-8 bytes: never fewer than the characters, so this holds however a client counts.
+  CHECK(text.size() < mcpgate::tools::archon::max_instructions_chars);
+  CHECK(text.size() > 1000);  // still the whole guide, not an accidental stub
 }

@@ -71,6 +71,9 @@ TEST_CASE("64 legacy and 64 Streamable HTTP streams open: a new client is served
   CHECK(management["sessions_by_transport"]["streamable_http"] == streams_per_transport + 1);
   CHECK(management["sessions_by_transport"]["legacy_sse"] == streams_per_transport);
   CHECK(management["active_sessions"] == 2 * streams_per_transport + 1);
+  // Every one of them is in use (a stream open, or just created): all recently active.
+  CHECK(management["recently_active_sessions"] == 2 * streams_per_transport + 1);
+  CHECK(management["recent_window_seconds"] == 300);
   CHECK(management["current_session"] == fresh);
 
   auto client = server.client();

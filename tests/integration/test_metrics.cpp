@@ -120,3 +120,26 @@ TEST_CASE("/metrics needs the bearer token when one is set") {
   REQUIRE(authorised);
   CHECK(authorised->status == 200);
 }
+
+TEST_CASE("/health and /metrics before the first session: idle (200), not starting; ready after") {
+  // Initialisation is lazy: a server nobody has connected to is healthy and idle, not stuck in
+  // "starting" (what a user checking /health after scripts/run.sh used to see forever).
+  TestServer server;
+  auto client = server.client();
+  auto before = client->Get("/health");
+  REQUIRE(before);
+  CHECK(before->status == 200);
+  CHECK(json::parse(before->body, nullptr, false)["status"] == "idle");
+  const auto idle = scrape(server);
+  CHECK(value(idle, R"(mcpgate_init_state{state="idle"})") == 1);
+  CHECK(value(idle, R"(mcpgate_init_state{state="starting"})") == 0);
+
+  (void)open_session(server.port());
+  auto after = client->Get("/health");
+  REQUIRE(after);
+  CHECK(after->status == 200);
+  CHECK(json::parse(after->body, nullptr, false)["status"] == "ready");
+  const auto ready = scrape(server);
+  CHECK(value(ready, R"(mcpgate_init_state{state="idle"})") == 0);
+  CHECK(value(ready, R"(mcpgate_init_state{state="ready"})") == 1);
+}

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace mcpgate;
@@ -160,4 +161,36 @@ TEST_CASE("refuse_seconds and refuse_whole_number") {
   CHECK_FALSE(util::refuse_whole_number("0", 0, 10));
   CHECK(*util::refuse_whole_number("11", 0, 10) == "expected a whole number from 0 to 10, got '11'");
   CHECK(util::refuse_whole_number("\x1b[2J", 0, 10)->find("\\x1b") != std::string::npos);
+}
+
+namespace {
+
+// parse_config over exactly `args` (nothing appended), capturing what it prints on std::cout.
+std::pair<ParsedConfig, std::string> parse_printing(std::vector<std::string> args) {
+  args.insert(args.begin(), "mcpgate");
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  std::ostringstream captured;
+  std::streambuf* saved = std::cout.rdbuf(captured.rdbuf());
+  ParsedConfig parsed = parse_config(static_cast<int>(argv.size()), argv.data());
+  std::cout.rdbuf(saved);
+  return {std::move(parsed), captured.str()};
+}
+
+}  // namespace
+
+TEST_CASE("--help names the ingest subcommand, and `mcpgate help` prints the same help (exit 0)") {
+  const auto help_flag = parse_printing({"--help"});
+  const std::string& flag_text = help_flag.second;
+  CHECK_FALSE(help_flag.first.config.has_value());
+  CHECK(help_flag.first.exit_code == 0);
+  INFO(flag_text);
+  CHECK(flag_text.find("mcpgate ingest PATH... --source NAME") != std::string::npos);
+  CHECK(flag_text.find("mcpgate ingest --help") != std::string::npos);
+  CHECK(flag_text.find("--max-sessions") != std::string::npos);
+
+  const auto help_word = parse_printing({"help"});
+  CHECK_FALSE(help_word.first.config.has_value());
+  CHECK(help_word.first.exit_code == 0);
+  CHECK(help_word.second == flag_text);
 }

@@ -331,8 +331,9 @@ TEST_CASE("server capabilities follow what the context offers") {
   const json bare_caps = initialize(d, *bare)["capabilities"];
   CHECK(bare_caps.contains("tools"));
   CHECK(bare_caps.contains("logging"));
-  CHECK_FALSE(bare_caps.contains("resources"));
-  CHECK_FALSE(bare_caps.contains("prompts"));
+  // Declared with an empty catalog too: old clients (Inspector 0.15) list them regardless.
+  CHECK(bare_caps.contains("resources"));
+  CHECK(bare_caps.contains("prompts"));
   CHECK_FALSE(bare_caps.contains("completions"));
 }
 
@@ -879,16 +880,28 @@ TEST_CASE("completion/complete returns matching values") {
   CHECK(error_code(request(d, *s, 4, "completion/complete", json::object())) == code::invalid_params);
 }
 
-TEST_CASE("methods of undeclared capabilities are -32601") {
+TEST_CASE("an empty catalog: resources and prompts answer empty lists, completion stays -32601") {
+  // MCP Inspector 0.15 calls resources/list and prompts/list on connect and gives the connection
+  // up on -32601; Archon answered empty lists.
   const auto d = make_dispatcher();
   auto s = make_session(tools_only_context());
   initialize(d, *s);
-  for (std::string method : {"prompts/list", "prompts/get", "resources/list", "resources/read",
-                             "resources/templates/list", "resources/subscribe", "completion/complete"}) {
-    CAPTURE(method);
-    CHECK(error_code(request(d, *s, 1, method, json{{"name", "greet"}, {"uri", "mem://readme"}})) ==
-          code::method_not_found);
-  }
+  CHECK(result_of(request(d, *s, 1, "resources/list")) == json{{"resources", json::array()}});
+  CHECK(result_of(request(d, *s, 2, "resources/templates/list")) ==
+        json{{"resourceTemplates", json::array()}});
+  CHECK(result_of(request(d, *s, 3, "prompts/list")) == json{{"prompts", json::array()}});
+  CHECK(error_code(request(d, *s, 4, "resources/read", json{{"uri", "mem://readme"}})) ==
+        code::resource_not_found);
+  CHECK(error_code(request(d, *s, 5, "resources/subscribe", json{{"uri", "mem://readme"}})) ==
+        code::resource_not_found);
+  CHECK(error_code(request(d, *s, 6, "prompts/get", json{{"name", "greet"}})) == code::invalid_params);
+  // No completer: completion/complete is a capability not declared, so still -32601.
+  CHECK(error_code(request(d, *s, 7, "completion/complete",
+                           json{{"ref", {{"type", "ref/prompt"}, {"name", "greet"}}},
+                                {"argument", {{"name", "name"}, {"value", ""}}}})) ==
+        code::method_not_found);
+  CHECK(error_code(request(d, *s, 8, "resources/nope")) == code::method_not_found);
+  CHECK(error_code(request(d, *s, 9, "prompts/nope")) == code::method_not_found);
 }
 
 TEST_CASE("response ids keep their JSON type") {

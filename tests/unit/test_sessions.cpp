@@ -194,6 +194,34 @@ TEST_CASE("SessionRegistry::expire_idle ends only idle Streamable HTTP sessions"
   CHECK(registry.counts().streamable_http == 0);
 }
 
+TEST_CASE("SessionRegistry::active_since counts the sessions used since then or busy now") {
+  SessionRegistry registry(registry_options());
+  auto quiet = registry.create(Transport::streamable_http, context());
+  auto streaming = registry.create(Transport::streamable_http, context());
+  auto legacy = registry.create(Transport::legacy_sse, context());
+  REQUIRE(quiet);
+  REQUIRE(streaming);
+  REQUIRE(legacy);
+  const auto gen = streaming->session_stream()->attach();  // a GET stream is open
+  const auto legacy_gen = legacy->session_stream()->attach();  // its one stream
+
+  // Every session was just created: all active in the last minute.
+  CHECK(registry.active_since(Session::Clock::now() - 60s) == 3);
+  // Seen from a second ahead (the fake clock), only the busy ones: their streams are open.
+  CHECK(registry.active_since(Session::Clock::now() + 1s) == 2);
+  streaming->session_stream()->detach(gen);
+  CHECK(registry.active_since(Session::Clock::now() + 1s) == 1);
+  legacy->session_stream()->detach(legacy_gen);
+  CHECK(registry.active_since(Session::Clock::now() + 1s) == 0);
+  // Open all the same, until the TTL or a DELETE.
+  CHECK(registry.counts().total() == 3);
+  // A request (a lookup by id) makes a session active again.
+  std::this_thread::sleep_for(5ms);
+  const auto touched = Session::Clock::now();
+  REQUIRE(registry.find(quiet->id()));
+  CHECK(registry.active_since(touched) == 1);
+}
+
 TEST_CASE("SessionRegistry: find() counts as activity") {
   auto o = registry_options();
   o.idle_ttl = 2s;

@@ -45,7 +45,8 @@ class App {
   [[nodiscard]] int port() const noexcept { return http_.port(); }
   [[nodiscard]] sessions::SessionRegistry& sessions() noexcept { return sessions_; }
   [[nodiscard]] const InitGate<SharedContext>& gate() const noexcept { return gate_; }
-  // "starting", "ready", "degraded" (ready, but the backend did not answer) or "failed"
+  // "idle" (not initialised yet: the first session will), "starting" (initialising), "ready",
+  // "degraded" (ready, but the backend did not answer) or "failed"
   [[nodiscard]] std::string init_state() const;
   [[nodiscard]] nlohmann::json health() const;
   // The Prometheus text exposition served at /metrics.

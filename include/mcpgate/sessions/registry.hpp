@@ -55,6 +55,11 @@ class SessionRegistry {
   bool remove(const std::string& id);
 
   [[nodiscard]] SessionCounts counts() const;
+  // Open sessions active at or after `since`: a request or lookup since then, or busy now (a
+  // stream open, a request running). Sessions whose clients left without closing them stay
+  // open until the TTL; this tells them apart. One pass under the lock, as expire_idle makes,
+  // bounded by max_sessions; busy() is asked only of the sessions quiet since `since`.
+  [[nodiscard]] std::size_t active_since(Session::Clock::time_point since) const;
   // Sessions evicted at the cap since start.
   [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_.load(); }
   // End idle Streamable HTTP sessions (not busy, idle past the TTL).

@@ -10,9 +10,16 @@
 
 namespace mcpgate::tools {
 
+// session_info's "recently active" window: long enough to span a working assistant's pauses
+// between tool calls, short enough that the sessions clients leave open (every `claude mcp list`
+// leaves one until --session-ttl, an hour by default) drop out of the count soon.
+inline constexpr std::chrono::seconds recent_activity_window{300};
+
 struct ServerStatusSource {
   std::function<sessions::SessionCounts()> session_counts;
-  std::function<std::string()> init_state;  // "starting", "ready", "degraded", "failed"
+  // Open sessions used since the time given or busy now (SessionRegistry::active_since).
+  std::function<std::size_t(std::chrono::steady_clock::time_point)> sessions_active_since;
+  std::function<std::string()> init_state;  // "idle", "starting", "ready", "degraded", "failed"
   std::chrono::steady_clock::time_point started;
   std::chrono::seconds session_ttl{3600};
   // A live look at the backend for health_check: {"api_service": bool, "detail": str}; unset

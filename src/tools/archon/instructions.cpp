@@ -41,4 +41,19 @@ work on and as your first stop for research.
 )";
 }
 
+protocol::Resource instructions_resource() {
+  return protocol::Resource{
+      .uri = std::string(instructions_uri),
+      .name = "instructions",
+      .description = "How to use this server's tools together (the instructions sent in "
+                     "initialize)",
+      .mime_type = "text/markdown",
+      .subscribable = false,
+      .read = [] {
+        return protocol::json::array({{{"uri", std::string(instructions_uri)},
+                                       {"mimeType", "text/markdown"},
+                                       {"text", std::string(instructions())}}});
+      }};
+}
+
 }  // namespace mcpgate::tools::archon
