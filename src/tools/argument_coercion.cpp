@@ -31,7 +31,11 @@ std::set<std::string> declared_types(const json& property) {
 }
 
 std::optional<long long> integer_literal(const std::string& text) {
-  const std::string t = util::trim(text);
+  std::string t = util::trim(text);
+  // "5.0" and "5.00" name an integer as well as the JSON number 5.0 does (pydantic takes both).
+  if (const auto dot = t.find('.'); dot != std::string::npos && dot + 1 < t.size() &&
+                                    t.find_first_not_of('0', dot + 1) == std::string::npos)
+    t.resize(dot);
   const char* first = t.data();
   const char* last = t.data() + t.size();
   if (first != last && *first == '+') ++first;
@@ -43,30 +47,51 @@ std::optional<long long> integer_literal(const std::string& text) {
 
 std::optional<double> number_literal(const std::string& text) {
   const std::string t = util::trim(text);
+  const char* first = t.data();
+  const char* last = t.data() + t.size();
+  if (first != last && *first == '+') ++first;  // as for integers
   double value = 0;
-  const auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), value);
-  if (error != std::errc() || end != t.data() + t.size() || t.empty() || !std::isfinite(value))
+  const auto [end, error] = std::from_chars(first, last, value);
+  if (error != std::errc() || end != last || first == last || !std::isfinite(value))
     return std::nullopt;
   return value;
 }
 
+// pydantic's list for a lax bool, compared case-insensitively.
 std::optional<bool> boolean_literal(const std::string& text) {
   const std::string t = util::ascii_lower(util::trim(text));
-  if (t == "true" || t == "1" || t == "yes" || t == "on") return true;
-  if (t == "false" || t == "0" || t == "no" || t == "off") return false;
+  if (t == "true" || t == "t" || t == "yes" || t == "y" || t == "on" || t == "1") return true;
+  if (t == "false" || t == "f" || t == "no" || t == "n" || t == "off" || t == "0") return false;
   return std::nullopt;
 }
 
-// The converted value, or nullopt to leave the argument alone.
-std::optional<json> coerce(const std::set<std::string>& types, const json& value) {
-  if (value.is_number_float() && types.count("integer") && !types.count("number")) {
-    const double d = value.get<double>();
+// Whether the value's JSON type is one the parameter declares (then it is never converted).
+bool accepted_as_is(const std::set<std::string>& types, const json& value) {
+  switch (value.type()) {
+    case json::value_t::string: return types.count("string") > 0;
+    case json::value_t::boolean: return types.count("boolean") > 0;
+    case json::value_t::null: return types.count("null") > 0;
+    case json::value_t::object: return types.count("object") > 0;
+    case json::value_t::array: return types.count("array") > 0;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return types.count("integer") || types.count("number");
+    case json::value_t::number_float: return types.count("number") > 0;
+    default: return true;
+  }
+}
+
+std::optional<json> from_number(const std::set<std::string>& types, const json& value) {
+  const double d = value.get<double>();
+  if (value.is_number_float() && types.count("integer")) {
     if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e15)
       return json(static_cast<long long>(d));
-    return std::nullopt;
   }
-  if (!value.is_string() || types.empty() || types.count("string")) return std::nullopt;
-  const std::string& text = value.get_ref<const std::string&>();
+  // 1 and 0 (or 1.0 and 0.0) for a boolean, as pydantic's lax bool; 2 or 0.5 stay refused.
+  if (types.count("boolean") && (d == 1.0 || d == 0.0)) return json(d == 1.0);
+  return std::nullopt;
+}
+
+std::optional<json> from_string(const std::set<std::string>& types, const std::string& text) {
   if (types.count("integer"))
     if (auto v = integer_literal(text)) return json(*v);
   if (types.count("number"))
@@ -78,6 +103,14 @@ std::optional<json> coerce(const std::set<std::string>& types, const json& value
     if ((parsed.is_object() && types.count("object")) || (parsed.is_array() && types.count("array")))
       return parsed;
   }
+  return std::nullopt;
+}
+
+// The converted value, or nullopt to leave the argument alone.
+std::optional<json> coerce(const std::set<std::string>& types, const json& value) {
+  if (types.empty() || accepted_as_is(types, value)) return std::nullopt;
+  if (value.is_number()) return from_number(types, value);
+  if (value.is_string()) return from_string(types, value.get_ref<const std::string&>());
   return std::nullopt;
 }
 
