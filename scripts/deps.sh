@@ -4,12 +4,19 @@
 # CI and fresh developer machines start without anything installed by hand, so every entry
 # point installs its own dependencies. Checking with dpkg-query first keeps the common case
 # (everything present) fast and offline: apt-get update is only run when something is missing.
+#
+# valijson (JSON Schema validation, header-only) is the one exception: Debian's libvalijson-dev
+# depends on the library of every adapter it ships (Qt5, Poco, yaml-cpp, jsoncpp, RapidJSON,
+# picojson), which with their own dependencies is ~240 packages (Mesa, MariaDB's client, X11)
+# for headers of which mcpgate uses the core and the nlohmann adapter. So where it is not
+# installed, ensure_packages fetches the package file alone and unpacks its headers into the
+# checkout as a meson subproject (see ensure_valijson); meson.build finds them there.
 
 # What `meson setup` and `ninja` need to build the server and its doctest suites.
 MCPGATE_BUILD_PACKAGES=(
   g++ meson ninja-build pkg-config cmake zlib1g-dev
   libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev
-  doctest-dev libcli11-dev libvalijson-dev libsqlite3-dev
+  doctest-dev libcli11-dev libsqlite3-dev
 )
 # What the shell test suites drive the server with.
 MCPGATE_TEST_PACKAGES=(curl sqlite3)
@@ -25,6 +32,12 @@ MCPGATE_NGINX_PACKAGES=(nginx)
 MCPGATE_BROWSER_PACKAGES=(chromium python3)
 # Only needed by scripts/check-units.sh (systemd-analyze; curl for its /health check), so opt-in.
 MCPGATE_UNIT_PACKAGES=(systemd curl)
+
+# Where ensure_valijson unpacks libvalijson-dev when Debian's is not installed: a meson
+# subproject beside the wraps' (git ignores subprojects/*/: nothing of valijson's enters the
+# repository), with the meson.build of subprojects/packagefiles/valijson.
+MCPGATE_SUBPROJECTS="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/subprojects"
+MCPGATE_VALIJSON_DIR="$MCPGATE_SUBPROJECTS/valijson"
 
 # Prints the packages among "$@" that are not fully installed, one per line.
 missing_packages() {
@@ -73,7 +86,8 @@ ensure_packages() {
   local missing=()
   mapfile -t missing < <(missing_packages "${wanted[@]}")
   if ((${#missing[@]} == 0)); then
-    return 0
+    ensure_valijson
+    return
   fi
 
   if ((EUID != 0)); then
@@ -99,5 +113,75 @@ ensure_packages() {
   local rc=0
   apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
   ((own_policy)) && rm -f "$policy"
-  return "$rc"
+  ((rc == 0)) || return "$rc"
+  ensure_valijson
+}
+
+# ensure_valijson
+#   Nothing to do when libvalijson-dev is installed (meson.build then uses /usr/include as
+#   before) or its headers are already unpacked in MCPGATE_VALIJSON_DIR. Otherwise downloads
+#   the package file alone (apt-get download: none of its dependencies, no root needed, and
+#   checked against the signed package lists like every apt download) and unpacks it there.
+#   Exits 1 when it cannot, after saying why and what to run.
+ensure_valijson() {
+  [[ -z "$(missing_packages libvalijson-dev)" ]] && return 0
+  local build_file="$MCPGATE_SUBPROJECTS/packagefiles/valijson/meson.build"
+  if [[ -f "$MCPGATE_VALIJSON_DIR/usr/include/valijson/schema.hpp" ]]; then
+    # Fetched by an earlier run; only our meson.build may have changed since.
+    cmp -s "$build_file" "$MCPGATE_VALIJSON_DIR/meson.build" ||
+      cp "$build_file" "$MCPGATE_VALIJSON_DIR/meson.build"
+    return 0
+  fi
+
+  echo "mcpgate: fetching libvalijson-dev's headers alone (not its dependencies) into $MCPGATE_VALIJSON_DIR" >&2
+  local tmp
+  tmp=$(mktemp -d)
+  # apt downloads as its unprivileged user _apt when that user may write to the directory.
+  if ((EUID == 0)); then
+    chown _apt "$tmp" 2>/dev/null || true
+  fi
+  if ! (cd "$tmp" && apt-get download -qq libvalijson-dev); then
+    if ((EUID != 0)); then
+      rm -rf "$tmp"
+      # The package lists are missing or older than the mirror (apt-get update needs root).
+      echo "mcpgate: could not download libvalijson-dev" >&2
+      echo "Refresh the package lists, then run this again:" >&2
+      echo "  sudo apt-get update" >&2
+      exit 1
+    fi
+    apt-get update -qq
+    if ! (cd "$tmp" && apt-get download -qq libvalijson-dev); then
+      rm -rf "$tmp"
+      echo "mcpgate: could not download libvalijson-dev" >&2
+      exit 1
+    fi
+  fi
+
+  # apt has checked the file against the signed lists already; this says which one it was and
+  # refuses anything but the package and version apt describes.
+  local deb version expected actual
+  deb=$(printf '%s\n' "$tmp"/libvalijson-dev_*.deb)
+  version=$(dpkg-deb -f "$deb" Version)
+  expected=$(apt-cache show "libvalijson-dev=$version" 2>/dev/null | sed -n 's/^SHA256: //p' | head -n 1 || true)
+  actual=$(sha256sum "$deb" | cut -d ' ' -f 1)
+  if [[ "$(dpkg-deb -f "$deb" Package)" != libvalijson-dev || -z "$expected" ||
+        "$actual" != "$expected" ]]; then
+    rm -rf "$tmp"
+    echo "mcpgate: the downloaded libvalijson-dev $version does not match apt's lists (sha256 $actual, expected ${expected:-none})" >&2
+    exit 1
+  fi
+
+  # Unpacked next to its place and moved there whole, so an interrupted run leaves no half copy
+  # that the check above would take for a complete one.
+  local staging="$MCPGATE_VALIJSON_DIR.partial"
+  rm -rf "$staging" "$MCPGATE_VALIJSON_DIR"
+  mkdir -p "$staging"
+  dpkg-deb -x "$deb" "$staging"
+  printf '%s\n' "$version" >"$staging/VERSION"
+  printf 'libvalijson-dev %s sha256:%s (apt-get download; headers only)\n' "$version" "$actual" \
+    >"$staging/SOURCE"
+  cp "$build_file" "$staging/meson.build"
+  mv "$staging" "$MCPGATE_VALIJSON_DIR"
+  rm -rf "$tmp"
+  echo "mcpgate: libvalijson-dev $version (sha256 $actual) unpacked" >&2
 }
