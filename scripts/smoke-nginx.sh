@@ -24,8 +24,8 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 binary="$repo_root/build/mcpgate"
 shipped_conf="$repo_root/scripts/nginx/mcpgate.conf"
-
-
+# shellcheck source=lib.sh
+source "$repo_root/scripts/lib.sh"
 parse_suite_args smoke-nginx "$@"
 
 if [[ ! -x "$binary" ]]; then
@@ -36,8 +36,6 @@ fi
 
 # shellcheck source=deps.sh
 source "$repo_root/scripts/deps.sh"
-# shellcheck source=lib.sh
-source "$repo_root/scripts/lib.sh"
 ensure_packages --test --nginx
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 

@@ -27,6 +27,9 @@ std::string empty_projects(std::size_t count) {
 
 struct BackendScript {
   std::atomic<Mode> mode{Mode::healthy};
+  // Built once: building them per answer took longer than the 1 s read timeout under TSan.
+  const std::string huge_body = empty_projects(2'000'000);
+  const std::string costly_body = empty_projects(1'000'000);
 
   FixtureReply answer(const RecordedRequest& request) const {
     switch (mode.load()) {
@@ -38,11 +41,11 @@ struct BackendScript {
         return FixtureReply{200, R"({"projects":)" + std::string(50000, '[') +
                                      std::string(50000, ']') + "}"};
       case Mode::huge:  // 6 MB: over the 4 MiB --max-backend-body
-        return FixtureReply{200, empty_projects(2'000'000)};
+        return FixtureReply{200, huge_body};
       case Mode::costly:  // 3 MB, but 64 MB once parsed: over 8 x 4 MiB
-        return FixtureReply{200, empty_projects(1'000'000)};
+        return FixtureReply{200, costly_body};
       case Mode::stall:
-        return FixtureReply{200, "{}", "application/json", 4s};  // past the 1 s read timeout
+        return FixtureReply{200, "{}", "application/json", 4s * time_scale};  // past the read timeout
       case Mode::healthy:
         break;
     }
@@ -85,7 +88,7 @@ TEST_CASE("backend faults: down, 500, garbage, too deep, stalled, dead, flapping
   auto config = test_config();
   config.backend_url = "http://127.0.0.1:" + std::to_string(backend_port);
   config.backend_connect_timeout = 1000ms;
-  config.backend_read_timeout = 1000ms;
+  config.backend_read_timeout = 1000ms * time_scale;
   config.backend_request_timeout = 2000ms;
   TestServer server(config);
   BackendScript script;
