@@ -51,3 +51,17 @@ parse_suite_args() {
     esac
   done
 }
+
+# stop_pids PID...: ends each process still running (SIGTERM) and reaps it; empty PIDs are
+# skipped. For the suites' exit traps: never leave a server or client behind.
+stop_pids() {
+  local pid
+  for pid in "$@"; do
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+    fi
+  done
+  for pid in "$@"; do
+    if [[ -n "$pid" ]]; then wait "$pid" 2>/dev/null || true; fi
+  done
+}

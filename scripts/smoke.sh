@@ -35,15 +35,7 @@ passed=0
 
 cleanup() {
   # Runs on every exit, including failures and Ctrl-C: never leave a server or curl behind.
-  local pid
-  for pid in "$sse_pid" "$server_pid"; do
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-    fi
-  done
-  for pid in "$sse_pid" "$server_pid"; do
-    if [[ -n "$pid" ]]; then wait "$pid" 2>/dev/null || true; fi
-  done
+  stop_pids "$sse_pid" "$server_pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
