@@ -692,6 +692,22 @@ inline std::optional<LegacyStream> open_legacy(int port,
   return stream;
 }
 
+// A legacy session, initialised (initialize answered on its stream, then initialized sent);
+// nullopt when any step fails.
+inline std::optional<LegacyStream> open_initialised_legacy(int port) {
+  auto stream = open_legacy(port);
+  if (!stream) return std::nullopt;
+  httplib::Client client("127.0.0.1", port);
+  const auto init = client.Post(stream->post_target.c_str(),
+                                initialize_request(1, "2024-11-05").dump(), "application/json");
+  if (!init || init->status != 202 || !stream->http->next_message()) return std::nullopt;
+  const auto ready = client.Post(stream->post_target.c_str(),
+                                 rpc_notification("notifications/initialized").dump(),
+                                 "application/json");
+  if (!ready || ready->status != 202) return std::nullopt;
+  return stream;
+}
+
 // A Streamable HTTP GET stream for a session.
 inline std::unique_ptr<RawHttp> open_get_stream(int port, const std::string& session,
                                                 const std::string& version = latest,

@@ -14,20 +14,6 @@ mcpgate::Config slow_client_config() {
   return config;
 }
 
-// A legacy session, initialised, whose stream we go on reading.
-std::optional<LegacyStream> ready_legacy_session(int port) {
-  auto stream = open_legacy(port);
-  if (!stream) return std::nullopt;
-  auto client = httplib::Client("127.0.0.1", port);
-  const auto init = client.Post(stream->post_target.c_str(),
-                                initialize_request(1, "2024-11-05").dump(), "application/json");
-  if (!init || init->status != 202 || !stream->http->next_message()) return std::nullopt;
-  const auto ready = client.Post(stream->post_target.c_str(),
-                                 rpc_notification("notifications/initialized").dump(),
-                                 "application/json");
-  if (!ready || ready->status != 202) return std::nullopt;
-  return stream;
-}
 
 // tools/call health_check on an open legacy session, answered on its stream.
 bool legacy_call_answers(int port, LegacyStream& stream, int id) {
@@ -43,7 +29,7 @@ bool legacy_call_answers(int port, LegacyStream& stream, int id) {
 
 TEST_CASE("a client trickling its request headers is cut off; others are served meanwhile") {
   TestServer server(slow_client_config());
-  auto bystander = ready_legacy_session(server.port());
+  auto bystander = open_initialised_legacy(server.port());
   REQUIRE(bystander.has_value());
 
   // Each byte arrives well inside the read timeout (1 s), so only the header deadline (1.5 s)
@@ -94,11 +80,11 @@ TEST_CASE("a client that sends nothing after connecting is closed by the read ti
 
 TEST_CASE("a stream whose client never reads is ended by the write timeout and its session freed") {
   TestServer server(slow_client_config());
-  auto bystander = ready_legacy_session(server.port());
+  auto bystander = open_initialised_legacy(server.port());
   REQUIRE(bystander.has_value());
 
   // A legacy session whose client stops reading after initialising.
-  auto stuck = ready_legacy_session(server.port());
+  auto stuck = open_initialised_legacy(server.port());
   REQUIRE(stuck.has_value());
   const std::string stuck_target = stuck->post_target;
   REQUIRE(server.app().sessions().counts().legacy_sse == 2);

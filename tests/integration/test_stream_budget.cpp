@@ -25,20 +25,6 @@ std::size_t rss_bytes() {
   return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-// A legacy session, initialised; its stream is read no further.
-std::optional<LegacyStream> initialised_legacy_stream(int port) {
-  auto stream = open_legacy(port);
-  if (!stream) return std::nullopt;
-  httplib::Client client("127.0.0.1", port);
-  const auto init = client.Post(stream->post_target.c_str(),
-                                initialize_request(1, "2024-11-05").dump(), "application/json");
-  if (!init || init->status != 202 || !stream->http->next_message()) return std::nullopt;
-  const auto ready = client.Post(stream->post_target.c_str(),
-                                 rpc_notification("notifications/initialized").dump(),
-                                 "application/json");
-  if (!ready || ready->status != 202) return std::nullopt;
-  return stream;
-}
 
 bool legacy_ping_answered(int port, LegacyStream& stream, int id) {
   httplib::Client client("127.0.0.1", port);
@@ -89,7 +75,7 @@ TEST_CASE("a legacy client that reads slowly gets every answer of 8,000 requests
   config.max_stream_bytes = 64 * 1024 * 1024;
   config.client_io_timeout = 60000ms;
   TestServer server(config);
-  auto stream = initialised_legacy_stream(server.port());
+  auto stream = open_initialised_legacy(server.port());
   REQUIRE(stream.has_value());
 
   constexpr int total = 8000;
@@ -128,9 +114,9 @@ TEST_CASE("a legacy client that stops reading is cut off at the budget; others a
   config.max_stream_bytes = 1024 * 1024;
   config.client_io_timeout = 60000ms;
   TestServer server(config);
-  auto bystander = initialised_legacy_stream(server.port());
+  auto bystander = open_initialised_legacy(server.port());
   REQUIRE(bystander.has_value());
-  auto stuck = initialised_legacy_stream(server.port());
+  auto stuck = open_initialised_legacy(server.port());
   REQUIRE(stuck.has_value());
   const std::size_t rss_before = rss_bytes();
 
