@@ -71,9 +71,13 @@ die() {
 }
 
 # --- what the run needs --------------------------------------------------------------------
-command -v node >/dev/null || die "node is not installed (scripts/test.sh installs it)"
-node_major=$(node -e 'process.stdout.write(process.versions.node.split(".")[0])')
-((node_major >= 20)) || die "the TypeScript SDK peer needs Node >= 20 (this is $(node --version))"
+# shellcheck source=scripts/lib.sh
+source "$repo/scripts/lib.sh"
+# The TypeScript SDK peer needs Node >= 20: the one on PATH, or node@22 from npm in the cache.
+# A failure has said why (npm_install's one line).
+node_bin=$(node_at_least 20) || exit 1
+PATH="$(dirname "$node_bin"):$PATH"
+export PATH
 
 if [[ ! -f "$build_dir/build.ninja" ]]; then
   meson setup "$build_dir" -Dbuildtype=release >/dev/null || die "meson setup $build_dir failed"
@@ -90,8 +94,7 @@ peer_dir="$here/peers/ts-sdk"
 if [[ ! -d "$peer_dir/node_modules/@modelcontextprotocol/sdk" ||
   "$peer_dir/package-lock.json" -nt "$peer_dir/node_modules/.package-lock.json" ]]; then
   say "installing the TypeScript SDK peer (npm ci)"
-  (cd "$peer_dir" && timeout 600 npm ci --no-audit --no-fund --loglevel=error) >&2 ||
-    die "npm ci in $peer_dir failed"
+  npm_install "the TypeScript SDK peer's dependencies" "$peer_dir" ci || exit 1
 fi
 
 # Thousands of sockets on each side.

@@ -31,32 +31,23 @@ fi
 fail() { echo "conformance.sh: $*" >&2; echo "conformance: 0 passed, 1 failed"; exit 1; }
 [[ -x $binary ]] || fail "no server binary at $binary (build first: scripts/run.sh or ninja -C build)"
 
-cache="${MCPGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgate}"
-mkdir -p "$cache"
+cache=$(mcpgate_cache)
+# Failures below have said why (npm_install's one line): only the count is left to print.
+cannot_run() { echo "conformance: 0 passed, 1 failed"; exit 1; }
+node=$(node_at_least 22) || cannot_run
+
 # One installer at a time: test runs may start in parallel.
 exec 8>"$cache/.conformance.lock"
 flock 8
-
-node_major() { "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
-node=$(command -v node || true)
-if [[ -z $node || $(node_major "$node") -lt 22 ]]; then
-  node="$cache/node22/node_modules/node/bin/node"
-  if [[ ! -x $node || $(node_major "$node") -lt 22 ]]; then
-    echo "conformance.sh: installing node@22 from npm into $cache/node22" >&2
-    mkdir -p "$cache/node22"
-    (cd "$cache/node22" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
-      npm install --no-audit --no-fund --loglevel=error node@22 >&2) || fail "npm install node@22 failed"
-  fi
-fi
-
 suite_dir="$cache/conformance-$version"
 entry="$suite_dir/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 if [[ ! -f $entry ]]; then
   echo "conformance.sh: installing @modelcontextprotocol/conformance@$version" >&2
   mkdir -p "$suite_dir"
-  (cd "$suite_dir" && { [[ -f package.json ]] || npm init -y >/dev/null; } &&
-    npm install --no-audit --no-fund --loglevel=error "@modelcontextprotocol/conformance@$version" >&2) ||
-    fail "npm install @modelcontextprotocol/conformance@$version failed"
+  # Without a package.json here, npm would install into the nearest one above.
+  [[ -f "$suite_dir/package.json" ]] || printf '{"private": true}\n' >"$suite_dir/package.json"
+  npm_install "@modelcontextprotocol/conformance@$version" "$suite_dir" \
+    install "@modelcontextprotocol/conformance@$version" || cannot_run
 fi
 flock -u 8
 

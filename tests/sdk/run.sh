@@ -84,8 +84,9 @@ cleanup() {
 }
 
 # A failure that stops the run: count it, stop the server, print the summary last.
+# Without a message: the failure has said why already (npm_install, node_at_least).
 fail_setup() {
-  echo "run.sh: $*" >&2
+  if [[ $# -gt 0 ]]; then echo "run.sh: $*" >&2; fi
   failed=$((failed + 1))
   show_log=1
   stop_server
@@ -102,10 +103,12 @@ fi
 [[ -x "$binary" ]] || fail_setup "mcpgate binary not found or not executable: $binary (build it, or pass --binary PATH)"
 
 # --- node and the npm dependencies ------------------------------------------------------
-command -v node >/dev/null || fail_setup "node is not installed"
-command -v npm >/dev/null || fail_setup "npm is not installed"
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[[ "$node_major" -ge 20 ]] || fail_setup "node >= 20 is required, found $(node --version)"
+# shellcheck source=scripts/lib.sh
+source "$repo/scripts/lib.sh"
+# Node >= 20: the one on PATH, or node@22 from npm in the cache. A failure has said why.
+node_bin="$(node_at_least 20)" || fail_setup
+PATH="$(dirname "$node_bin"):$PATH"
+export PATH
 
 # node_modules is stale when package.json, package-lock.json or the node version changed
 # since the last npm ci (recorded in a stamp file inside node_modules).
@@ -114,9 +117,7 @@ want_stamp="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | c
 if [[ ! -f "$stamp_file" || "$(cat "$stamp_file")" != "$want_stamp" \
       || ! -f "$here/node_modules/@modelcontextprotocol/sdk/package.json" ]]; then
   echo "run.sh: installing npm dependencies (npm ci) into $here/node_modules"
-  if ! (cd "$here" && timeout "$NPM_TIMEOUT_S" npm ci --no-audit --no-fund); then
-    fail_setup "npm ci failed (or took more than ${NPM_TIMEOUT_S} s)"
-  fi
+  MCPGATE_NPM_TIMEOUT=$NPM_TIMEOUT_S npm_install "tests/sdk's dependencies" "$here" ci || fail_setup
   printf '%s\n' "$want_stamp" > "$stamp_file"
 fi
 
