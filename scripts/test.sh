@@ -19,7 +19,11 @@
 #
 # A failing step never stops the run: everything is counted, and the last line is exactly
 # `N passed, M failed` (each meson test is one test, each shell suite is one test, a build
-# that fails is one failure). The exit status is non-zero when M > 0.
+# that fails is one failure). A step that cannot run (packages that cannot be installed, a
+# build dir that cannot be configured, a suite missing, the shell suites after a failed release
+# build, a build with no tests) is one failure too, with its reason: never a silent gap in the
+# count. The exit status is non-zero when M > 0. Sourced, it only defines its steps
+# (tests/scripts/test_test_sh_stages.sh runs them one by one).
 #
 # --long exports MCPGATE_TEST_LONG=1 for the suites that have a longer mode.
 #
@@ -198,7 +202,7 @@ run_meson_tests() {
     return
   fi
   if ((n == 0)); then
-    note "$label: no tests defined${suites[*]:+ in suite(s) ${suites[*]}}; skipped"
+    record_failure "$label: not run: no tests defined${suites[*]:+ in suite(s) ${suites[*]}} in $dir"
     return
   fi
 
@@ -226,11 +230,11 @@ run_suite() {
   local suite=$1 rc=0
   shift
   if [[ ! -e "$suite" ]]; then
-    note "$suite: not present; skipped"
+    record_failure "$suite: not run: not present"
     return
   fi
   if [[ ! -x "$suite" ]]; then
-    note "$suite: present but not executable; skipped (chmod +x it to run it)"
+    record_failure "$suite: not run: present but not executable (chmod +x it)"
     return
   fi
   section "$suite"
@@ -246,58 +250,93 @@ run_suite() {
   fi
 }
 
-# ---------------------------------------------------------------------------------------------
-section "dependencies"
-ensure_packages --test --fuzz --nginx --units --browser
+# not_run REASON STAGE...: each STAGE that cannot run is one failure, with REASON: a stage that
+# cannot run is never a silent gap in the count.
+not_run() {
+  local reason=$1 stage
+  shift
+  for stage in "$@"; do record_failure "$stage: not run: $reason"; done
+}
 
-# ---------------------------------------------------------------------------------------------
-section "release build: $build_dir"
-release_ok=0
-if configure "$build_dir" -Dbuildtype=release && build "$build_dir"; then
-  release_ok=1
-  section "meson test -C $build_dir"
-  run_meson_tests "$build_dir" "release"
-fi
-
-# ---------------------------------------------------------------------------------------------
-# Shell suites drive the real binary over HTTP, so they need the release build.
-binary="$repo_root/$build_dir/mcpgate"
-export MCPGATE_BINARY="$binary"
+# Every step (after the dependencies) counts once as far as it gets: a step whose prerequisite
+# failed is a failure too, named with the reason.
 shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/check-units.sh scripts/browser.sh scripts/conformance.sh
               tests/sdk/run.sh scripts/soak.sh scripts/shutdown.sh scripts/abuse.sh)
-if ((release_ok)); then
+# What the shell-suite step runs after shell_suites, as it is named in the count.
+extra_suites=("scripts/conformance.sh --version 0.2.0-alpha.12" "bench/run.sh quick")
+
+stage_dependencies() {
+  section "dependencies"
+  # In a subshell: ensure_packages exits when it cannot install (after saying why and what to
+  # run); the run goes on so that every step it leaves unable to run is counted too.
+  if ! (ensure_packages --test --fuzz --nginx --units --browser); then
+    record_failure "dependencies: scripts/deps.sh could not install every package (the reason is above)"
+  fi
+}
+
+# stage_release: sets release_ok to 1 when the release build is usable.
+stage_release() {
+  section "release build: $build_dir"
+  release_ok=0
+  if configure "$build_dir" -Dbuildtype=release && build "$build_dir"; then
+    release_ok=1
+    section "meson test -C $build_dir"
+    run_meson_tests "$build_dir" "release"
+  fi
+}
+
+# Shell suites drive the real binary over HTTP, so they need the release build.
+stage_shell_suites() {
+  if ((!release_ok)); then
+    not_run "the release build failed" "${shell_suites[@]}" "${extra_suites[@]}"
+    return
+  fi
+  local binary="$repo_root/$build_dir/mcpgate" suite
+  export MCPGATE_BINARY="$binary"
   # Every suite takes --binary PATH; without it they would default to build/mcpgate even when
-  # MCPGATE_BUILD_DIR points elsewhere.
+  # MCPGATE_BUILD_DIR points elsewhere. Those that need a newer Node than the system's (Debian 12
+  # ships 18) take node@22 from npm themselves (scripts/lib.sh node_at_least).
   for suite in "${shell_suites[@]}"; do
     run_suite "$suite" --binary "$binary"
-    if [[ "$suite" == scripts/conformance.sh ]]; then
-      # The node suites after it want Node >= 20. Where the system's is older (Debian 12 ships
-      # 18), use the Node 22 that conformance.sh has just fetched into its cache.
-      node22="${MCPGATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgate}/node22/node_modules/node/bin"
-      system_node_major=$(node -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0)
-      if ((system_node_major < 20)) && [[ -x "$node22/node" ]]; then
-        export PATH="$node22:$PATH"
-        note "using Node $("$node22/node" --version) from $node22 for the node suites"
-      fi
-    fi
   done
   # The next suite release as an early warning: its 2025-11-25 requirements must pass too.
   run_suite scripts/conformance.sh --binary "$binary" --version 0.2.0-alpha.12
   # The benchmark harness, small: it must run and every client be served (no timing judged).
   run_suite bench/run.sh quick --build-dir "$repo_root/$build_dir"
-else
-  note "shell suites skipped: the release build failed"
-fi
+}
 
-# ---------------------------------------------------------------------------------------------
+# sanitizer_run LABEL DIR "SUITE..." [meson options...]
+sanitizer_run() {
+  local label=$1 dir=$2 suites listed targets=()
+  read -r -a suites <<<"$3"
+  shift 3
+  section "$label build: $dir (suites: ${suites[*]})"
+  configure "$dir" -Dwerror=false "$@" || return 0
+  if ! listed=$(test_targets "$dir" "${suites[@]}"); then
+    record_failure "$label: listing the test targets of $dir"
+    return 0
+  fi
+  [[ -n "$listed" ]] && mapfile -t targets <<<"$listed"
+  if ((${#targets[@]} == 0)); then
+    record_failure "$label: not run: no tests defined in suite(s) ${suites[*]} in $dir"
+    return 0
+  fi
+  build "$dir" "${targets[@]}" || return 0
+  section "meson test -C $dir${suites[*]/#/ --suite }"
+  run_meson_tests "$dir" "$label" "${suites[@]}"
+}
+
 # Sanitizer builds, each compiling only what its suites need, with -g for line numbers in
 # reports and assert() on (the release build has NDEBUG). -Dwerror=false: GCC's sanitizer
 # instrumentation brings its own false positive warnings (-Wmaybe-uninitialized,
 # -Wstringop-overflow); the release build above already holds the code to -Werror, and these
 # builds are here for their run-time checks.
-if [[ "${MCPGATE_SKIP_SANITIZERS:-0}" == 1 ]]; then
-  note "sanitizer builds skipped (MCPGATE_SKIP_SANITIZERS=1)"
-else
+stage_sanitizers() {
+  if [[ "${MCPGATE_SKIP_SANITIZERS:-0}" == 1 ]]; then
+    # Asked for, so not a failure; said in the summary's neighbourhood all the same.
+    note "sanitizer builds skipped (MCPGATE_SKIP_SANITIZERS=1)"
+    return
+  fi
   # Make every sanitizer report fail the test that triggered it, with a usable stack.
   # ignore_noninstrumented_modules: Debian's libcpp-httplib, libcurl, libsqlite3 and libspdlog are
   # not built with TSan, so their synchronisation is invisible to it; without this, their own
@@ -306,27 +345,6 @@ else
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1}
   export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-
-  # sanitizer_run LABEL DIR "SUITE..." [meson options...]
-  sanitizer_run() {
-    local label=$1 dir=$2 suites listed targets=()
-    read -r -a suites <<<"$3"
-    shift 3
-    section "$label build: $dir (suites: ${suites[*]})"
-    configure "$dir" -Dwerror=false "$@" || return 0
-    if ! listed=$(test_targets "$dir" "${suites[@]}"); then
-      record_failure "$label: listing the test targets of $dir"
-      return 0
-    fi
-    [[ -n "$listed" ]] && mapfile -t targets <<<"$listed"
-    if ((${#targets[@]} == 0)); then
-      note "$label: no tests defined in suite(s) ${suites[*]}; skipped"
-      return 0
-    fi
-    build "$dir" "${targets[@]}" || return 0
-    section "meson test -C $dir${suites[*]/#/ --suite }"
-    run_meson_tests "$dir" "$label" "${suites[@]}"
-  }
 
   # -O1 with line tables only (-g1): half the compile time of -O2 -g, and TSan's reports still
   # name file and line for every frame.
@@ -348,14 +366,24 @@ else
     # A stage that cannot run is a failure with its reason, never a silent gap in the count.
     record_failure "scripts/fuzz.sh: not run: $asan_dir could not be configured (clang, libclang-rt-14-dev)"
   fi
-fi
+}
 
-# ---------------------------------------------------------------------------------------------
-section "summary"
-if ((${#failures[@]} > 0)); then
-  echo "failed:"
-  printf '  %s\n' "${failures[@]}"
-fi
-note "finished in $((SECONDS - started)) s"
-echo "$passed passed, $failed failed"
+summary() {
+  section "summary"
+  if ((${#failures[@]} > 0)); then
+    echo "failed:"
+    printf '  %s\n' "${failures[@]}"
+  fi
+  note "finished in $((SECONDS - started)) s"
+  echo "$passed passed, $failed failed"
+}
+
+# Sourced (by tests/scripts/test_sh_stages.sh): the functions only, to try each step alone.
+(return 0 2>/dev/null) && return 0
+
+stage_dependencies
+stage_release
+stage_shell_suites
+stage_sanitizers
+summary
 ((failed == 0))
