@@ -173,3 +173,49 @@ TEST_CASE("version and feature tools") {
                                    {"version_number", 7}})["http_status"] == 404);
   CHECK(t.fails("get_project_features", {{"project_id", "nope"}})["type"] == "not_found");
 }
+
+TEST_CASE("manage_version: a docs version that create accepts, restore puts back as the project's docs") {
+  EmbeddedTools t;
+  const std::string pid = t.store.project();
+  t.ok("manage_document", {{"action", "create"}, {"project_id", pid}, {"title", "Spec"},
+                           {"document_type", "spec"}, {"content", {{"text", "v1"}}}});
+  const json snapshot = t.store.ok("GET", "/api/projects/" + pid)["docs"];
+  REQUIRE(snapshot.size() == 1);
+  t.ok("manage_version", {{"action", "create"}, {"project_id", pid}, {"field_name", "docs"},
+                          {"content", {{"docs", snapshot}}}, {"change_summary", "spec v1"}});
+
+  // Change the docs after the snapshot: one more document, the first one's content edited.
+  t.ok("manage_document", {{"action", "create"}, {"project_id", pid}, {"title", "Notes"},
+                           {"document_type", "note"}});
+  t.ok("manage_document", {{"action", "update"}, {"project_id", pid},
+                           {"document_id", snapshot[0]["id"]}, {"content", {{"text", "v2"}}}});
+  REQUIRE(t.store.ok("GET", "/api/projects/" + pid)["docs"] != snapshot);
+
+  t.ok("manage_version", {{"action", "restore"}, {"project_id", pid}, {"field_name", "docs"},
+                          {"version_number", 1}});
+  CHECK(t.store.ok("GET", "/api/projects/" + pid)["docs"] == snapshot);
+  CHECK(t.ok("find_documents", {{"project_id", pid}})["total"] == 1);
+}
+
+TEST_CASE("manage_version: a docs version restore could not put back is refused at create, with the reason") {
+  EmbeddedTools t;
+  const std::string pid = t.store.project();
+  for (const json& content : {json{{"title", "Spec"}, {"content", {{"text", "v1"}}}},
+                              json{{"docs", {{"title", "Spec"}}}},
+                              json{{"docs", json::array({"Spec"})}}}) {
+    CAPTURE(content.dump());
+    auto error = t.fails("manage_version", {{"action", "create"}, {"project_id", pid},
+                                            {"field_name", "docs"}, {"content", content}});
+    CHECK(error["http_status"] == 422);
+    const std::string message = error["message"];
+    CHECK(message.find("list of documents") != std::string::npos);
+    CHECK(message.find("{\"docs\": [") != std::string::npos);
+  }
+  CHECK(t.ok("find_versions", {{"project_id", pid}, {"field_name", "docs"}})["total"] == 0);
+  // The other fields take any object, and restore puts it back as it was.
+  t.ok("manage_version", {{"action", "create"}, {"project_id", pid}, {"field_name", "data"},
+                          {"content", {{"title", "Spec"}}}});
+  t.ok("manage_version", {{"action", "restore"}, {"project_id", pid}, {"field_name", "data"},
+                          {"version_number", 1}});
+  CHECK(t.store.ok("GET", "/api/projects/" + pid)["data"] == json{{"title", "Spec"}});
+}

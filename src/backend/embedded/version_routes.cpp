@@ -4,6 +4,10 @@
 #include "records.hpp"
 #include "values.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <string>
+
 namespace mcpgate::backend::embedded {
 
 namespace {
@@ -47,6 +51,28 @@ std::int64_t version_number(const std::string& text) {
   throw RouteError(detail_error(404, "Version " + std::to_string(number) + " not found for field " + field));
 }
 
+// The value a version puts back into its field. Versions of list fields are stored as objects
+// (the API takes objects only), so {"docs": [...]} restores the list inside it.
+json restored_value(const std::string& field, const json& content) {
+  if (content.is_object() && content.size() == 1 && content.contains(field)) return content[field];
+  return content;
+}
+
+// Why CONTENT cannot be restored into FIELD, if it cannot. docs is the list the document routes
+// read and write, so only a list of documents can go back into it; the other fields take any
+// JSON. Asked at create as well as at restore, so that a version the store accepts is one it
+// can restore (Archon's API would put any object back and leave docs unreadable).
+std::optional<std::string> unrestorable(const std::string& field, const json& content) {
+  if (field != "docs") return std::nullopt;
+  const json value = restored_value(field, content);
+  const auto is_document = [](const json& doc) { return doc.is_object(); };
+  const bool documents =
+      value.is_array() && std::all_of(value.begin(), value.end(), is_document);
+  if (documents) return std::nullopt;
+  return "a version of docs must hold the project's list of documents as {\"docs\": [{...}, ...]}, "
+         "the list a restore puts back as the project's docs";
+}
+
 Response list_versions(store::Database& db, const RouteRequest& request) {
   const std::string& project_id = request.params[0];
   auto field = request.query_value("field_name");
@@ -79,6 +105,7 @@ Response create_version(store::Database& db, const RouteRequest& request) {
   if (content == body.end() || content->is_null()) invalid("Field 'content' is required");
   // Archon's model takes an object only; the tool explains list content to the user.
   if (!content->is_object()) invalid("Field 'content' must be a JSON object (wrap a list in one)");
+  if (auto why = unrestorable(field, *content)) invalid("Field 'content': " + *why);
   const auto summary = string_field(body, "change_summary");
   const std::string change_type = string_field(body, "change_type").value_or("update");
   const auto document_id = string_field(body, "document_id");
@@ -120,12 +147,6 @@ Response get_version(store::Database& db, const RouteRequest& request) {
                          {"version_number", number}});
 }
 
-// The value a version puts back into its field. Versions of list fields are stored as objects
-// (the API takes objects only), so {"docs": [...]} restores the list inside it.
-json restored_value(const std::string& field, const json& content) {
-  if (content.is_object() && content.size() == 1 && content.contains(field)) return content[field];
-  return content;
-}
 
 Response restore_version(store::Database& db, const RouteRequest& request) {
   const std::string& project_id = request.params[0];
@@ -140,10 +161,12 @@ Response restore_version(store::Database& db, const RouteRequest& request) {
     if (!current) project_missing(project_id);
     auto version = find_version(c, project_id, field, number);
     if (!version) version_missing(number, field);
-    const json value = restored_value(field, (*version)["content"]);
-    if (field == "docs" && !value.is_array())
-      invalid("Version " + std::to_string(number) +
-              " of docs is not a list of documents (nor {\"docs\": [...]}); it cannot be restored");
+    // Versions stored before create checked their content (or by an older mcpgate) may still
+    // be unrestorable; they stay readable with find_versions.
+    const json& content = (*version)["content"];
+    if (auto why = unrestorable(field, content))
+      invalid("Version " + std::to_string(number) + " of docs cannot be restored: " + *why);
+    const json value = restored_value(field, content);
     // Save what the restore replaces; the entry also records who restored what.
     add_version(c, project_id, field, *current,
                 "Before restoring version " + std::to_string(number) + " (restored by " +

@@ -138,8 +138,10 @@ void register_version_tools(ToolRegistry& registry,
       "Save or restore a snapshot of one JSON field of a project (docs, features, data, prd), "
       "chosen by action. \"create\" stores content as a new version of field_name, with an "
       "optional change_summary, document_id and created_by; Archon's server accepts a JSON "
-      "object as content. \"restore\" puts version version_number of field_name back into the "
-      "project (find it with find_versions).",
+      "object as content. A docs version holds the whole list of documents as {\"docs\": "
+      "[...]}: that list is what a restore puts back (the embedded store refuses other docs "
+      "content). \"restore\" puts version version_number of field_name back into the project "
+      "(find it with find_versions).",
       object_schema(
           "manage_version",
           {required_string("action", "What to do: \"create\" or \"restore\"."),
