@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include "mcpgate/util/case_fold.hpp"
+
 #include <algorithm>
+#include <new>
 
 namespace mcpgate::store {
 
@@ -34,6 +37,24 @@ std::string sql_head(std::string_view sql) {
   if (!sql.empty()) message += " (in: " + sql_head(sql) + ")";
   // sqlite3_extended_errcode may lag behind rc after some API calls; trust rc's primary code.
   throw SqliteError((extended & 0xFF) == (rc & 0xFF) ? extended : rc, message);
+}
+
+// The SQL function casefold(x): x's text case-folded by util::fold_case (NULL stays NULL), so
+// that filters match Unicode text case-insensitively where SQLite's own lower() and LIKE only
+// know ASCII. No exception may cross into SQLite's C frames.
+void casefold_sql(sqlite3_context* context, int, sqlite3_value** args) {
+  if (sqlite3_value_type(args[0]) == SQLITE_NULL) return sqlite3_result_null(context);
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(args[0]));
+  const int bytes = sqlite3_value_bytes(args[0]);
+  if (text == nullptr) return sqlite3_result_error_nomem(context);
+  try {
+    const std::string folded = util::fold_case(std::string_view(text, static_cast<std::size_t>(bytes)));
+    sqlite3_result_text64(context, folded.data(), folded.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(context);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(context, e.what(), -1);
+  }
 }
 
 }  // namespace
@@ -185,6 +206,18 @@ Connection::Connection(const std::filesystem::path& path, const OpenOptions& opt
     throw SqliteError(extended, message);
   }
   sqlite3_extended_result_codes(db_, 1);
+  // Deterministic (the planner may use it in indexes and factor it out) and innocuous (no side
+  // effects: allowed in triggers, views and schema expressions).
+  const int casefold_rc = sqlite3_create_function_v2(
+      db_, "casefold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+      casefold_sql, nullptr, nullptr, nullptr);
+  if (casefold_rc != SQLITE_OK) {
+    std::string message = "cannot open database " + path.string() +
+                          ": cannot register casefold(): " + sqlite3_errmsg(db_);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw SqliteError(casefold_rc, message);
+  }
   // READWRITE quietly falls back to read-only when the file is not writable; say so now rather
   // than at the first write.
   if (!options.read_only && sqlite3_db_readonly(db_, "main") == 1) {

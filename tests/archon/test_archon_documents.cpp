@@ -79,6 +79,22 @@ TEST_CASE("find_documents list: type filter, query in title or content, then pag
   }
 }
 
+TEST_CASE("find_documents list: query matches title or content case-insensitively across Unicode") {
+  json greek = doc("d-2", "Mythen", "note");
+  greek["content"] = {{"text", "Der Stein des ΣΊΣΥΦΟΣ"}};
+  const json documents =
+      json::array({doc("d-1", "ÜBER-LÅNGA Spezifikation", "spec"), greek, doc("d-3", "Other", "spec")});
+  for (const auto& [query, id] : std::vector<std::pair<std::string, std::string>>{
+           {"über-långa", "d-1"}, {"σίσυφος", "d-2"}}) {
+    CAPTURE(query);
+    ToolHarness h;
+    h.backend->answer_json(200, {{"documents", documents}});
+    const json result = h.call("find_documents", {{"project_id", "p-1"}, {"query", query}});
+    REQUIRE(result["documents"].size() == 1);
+    CHECK(result["documents"][0]["id"] == id);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // manage_document
 

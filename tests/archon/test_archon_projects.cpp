@@ -66,6 +66,30 @@ TEST_CASE("find_projects list: query matches title or description, case-insensit
                        {"query", "auth"}});
 }
 
+TEST_CASE("find_projects list: query matches case-insensitively across Unicode, as Python's lower()") {
+  ToolHarness h;
+  const json projects = json::array({project("p-1", "über-långa rader", "x"),
+                                     project("p-2", "Mythen", "Der Stein des ΣΊΣΥΦΟΣ"),
+                                     project("p-3", "Straße", "y"),
+                                     project("p-4", "Other", "z")});
+  struct Case {
+    std::string query;
+    std::vector<std::string> ids;
+  };
+  for (const auto& c : std::vector<Case>{{"ÜBER-LÅNGA", {"p-1"}},
+                                         {"σίσυφος", {"p-2"}},
+                                         {"STRASSE", {"p-3"}},  // full folding: ß is ss
+                                         {"50%_", {}}}) {
+    CAPTURE(c.query);
+    h.backend->answer_json(200, {{"projects", projects}});
+    const json result = h.call("find_projects", {{"query", c.query}});
+    std::vector<std::string> ids;
+    for (const auto& p : result["projects"]) ids.push_back(p["id"]);
+    CHECK(ids == c.ids);
+    CHECK(result["total"] == c.ids.size());
+  }
+}
+
 TEST_CASE("find_projects list: client-side pages") {
   json projects = json::array();
   for (int i = 1; i <= 5; ++i)

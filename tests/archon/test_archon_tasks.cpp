@@ -220,6 +220,18 @@ TEST_CASE("find_tasks assignee: a single short page, query passed on") {
                            {"q", "x"}, {"assignee", "archon"}, {"include_closed", "false"}})}));
 }
 
+TEST_CASE("find_tasks assignee: names match case-insensitively across Unicode") {
+  ToolHarness h;
+  h.backend->answer_json(200, {{"tasks", {task("t-1", "Agent Ödön"), task("t-2", "AGENT ÖDÖN"),
+                                          task("t-3", "Agent Odon"), task("t-4", "ΣΊΣΥΦΟΣ")}}});
+  const json by_name = h.call("find_tasks", {{"filter_by", "assignee"}, {"filter_value", "agent ödön"}});
+  CHECK(by_name["tasks"] == json::array({task("t-1", "Agent Ödön"), task("t-2", "AGENT ÖDÖN")}));
+  CHECK(by_name["total_count"] == 2);
+  h.backend->answer_json(200, {{"tasks", {task("t-4", "ΣΊΣΥΦΟΣ"), task("t-5", "User")}}});
+  const json greek = h.call("find_tasks", {{"filter_by", "assignee"}, {"filter_value", "σίσυφος"}});
+  CHECK(greek["tasks"] == json::array({task("t-4", "ΣΊΣΥΦΟΣ")}));
+}
+
 TEST_CASE("find_tasks assignee: an error on a later page is reported") {
   ToolHarness h;
   json full = json::array();

@@ -190,6 +190,35 @@ TEST_CASE("tasks: list filters, order and pagination with real totals") {
   CHECK(bare.size() == 13);  // done included, no paging
 }
 
+TEST_CASE("tasks: q and assignee match case-insensitively across Unicode; % and _ are literal") {
+  Store s;
+  const auto p = s.project("P");
+  s.task(p, "ÜBER-LÅNGA rader", {{"assignee", "Agent Ödön"}});
+  s.task(p, "Mythos", {{"description", "der Stein des ΣΊΣΥΦΟΣ"}, {"assignee", "ΣΊΣΥΦΟΣ"}});
+  s.task(p, "Straße", {{"description", "50% done_now"}});
+  s.task(p, "plain", {{"description", "500 done now"}});
+  auto total = [&](const Query& query) {
+    return s.ok("GET", "/api/tasks", nullptr, query)["pagination"]["total"].get<int>();
+  };
+  auto titles = [&](const Query& query) {
+    const json answer = s.ok("GET", "/api/tasks", nullptr, query);
+    std::vector<std::string> out;
+    for (const auto& t : answer["tasks"]) out.push_back(t["title"]);
+    return out;
+  };
+  CHECK(titles({{"q", "über-långa"}}) == std::vector<std::string>{"ÜBER-LÅNGA rader"});
+  CHECK(titles({{"q", "σίσυφος"}}) == std::vector<std::string>{"Mythos"});  // in the description
+  CHECK(titles({{"q", "STRASSE"}}) == std::vector<std::string>{"Straße"});   // full folding: ß is ss
+  CHECK(titles({{"q", "0% DONE_"}}) == std::vector<std::string>{"Straße"});
+  CHECK(total({{"q", "0%"}}) == 1);   // not a LIKE wildcard: "500 done now" does not match
+  CHECK(total({{"q", "e_n"}}) == 1);  // "done_now" only
+  CHECK(total({{"q", "\\"}}) == 0);
+  CHECK(titles({{"assignee", "AGENT ÖDÖN"}}) == std::vector<std::string>{"ÜBER-LÅNGA rader"});
+  CHECK(titles({{"assignee", "σίσυφος"}}) == std::vector<std::string>{"Mythos"});
+  CHECK(total({{"assignee", "agent"}}) == 0);  // the assignee is compared whole
+  CHECK(total({{"q", "A\xFF"}}) == 0);       // invalid UTF-8 in the filter: no match, no error
+}
+
 TEST_CASE("documents: create, list, get, update, delete inside the project's docs") {
   Store s;
   const auto pid = s.project();

@@ -123,6 +123,33 @@ TEST_CASE("connections use WAL, full sync and foreign keys") {
   CHECK(fk.int64(0) == 1);
 }
 
+TEST_CASE("every connection has casefold(): Unicode case folding where lower() knows ASCII only") {
+  TempDir dir;
+  Connection c(dir.file("t.db"), {});
+  auto fold = [&](std::optional<std::string> text) {
+    auto s = c.prepare("SELECT casefold(?)");
+    s.bind(1, text);
+    REQUIRE(s.step());
+    return s.opt_text(0);
+  };
+  CHECK(fold("ÜBER-LÅNGA") == "über-långa");
+  CHECK(fold("ΣΊΣΥΦΟΣ") == fold("σίσυφος"));
+  CHECK(fold("Straße") == "strasse");
+  CHECK(fold(std::nullopt) == std::nullopt);
+  CHECK(fold("A\xFF") == "a\xEF\xBF\xBD");  // invalid UTF-8: a replacement character, no error
+  auto number = c.prepare("SELECT casefold(42)");
+  REQUIRE(number.step());
+  CHECK(number.text(0) == "42");
+
+  // A second connection (the pool opens more under load) has it too, in a filter.
+  Connection other(dir.file("t.db"), {});
+  other.exec("CREATE TABLE t(name TEXT); INSERT INTO t VALUES('Über-långa'), ('other')");
+  auto match = other.prepare("SELECT count(*) FROM t WHERE casefold(name) = casefold(?)");
+  match.bind(1, "ÜBER-LÅNGA");
+  REQUIRE(match.step());
+  CHECK(match.int64(0) == 1);
+}
+
 TEST_CASE("opening an impossible path fails with the path in the message") {
   TempDir dir;
   std::ofstream(dir.file("plain")) << "x";

@@ -143,6 +143,32 @@ TEST_CASE("document tools") {
   CHECK(t.fails("find_documents", {{"project_id", "nope"}})["http_status"] == 404);
 }
 
+TEST_CASE("text filters match case-insensitively across Unicode on the embedded store") {
+  EmbeddedTools t;
+  t.ok("manage_project", {{"action", "create"}, {"title", "ÜBER-LÅNGA"}, {"description", "rader"}});
+  t.ok("manage_project", {{"action", "create"}, {"title", "Mythen"}, {"description", "ΣΊΣΥΦΟΣ"}});
+  auto found = t.ok("find_projects", {{"query", "über-långa"}});
+  CHECK(found["total"] == 1);
+  CHECK(found["projects"][0]["title"] == "ÜBER-LÅNGA");
+  CHECK(t.ok("find_projects", {{"query", "σίσυφος"}})["projects"][0]["title"] == "Mythen");
+
+  const std::string pid = t.store.project();
+  t.ok("manage_task", {{"action", "create"}, {"project_id", pid}, {"title", "Läsa ÜBER-LÅNGA"},
+                       {"assignee", "Agent Ödön"}});
+  t.ok("manage_task", {{"action", "create"}, {"project_id", pid}, {"title", "other"}});
+  auto by_assignee = t.ok("find_tasks", {{"filter_by", "assignee"}, {"filter_value", "AGENT ÖDÖN"}});
+  CHECK(by_assignee["total_count"] == 1);
+  CHECK(by_assignee["tasks"][0]["title"] == "Läsa ÜBER-LÅNGA");
+  auto by_query = t.ok("find_tasks", {{"query", "läsa über-långa"}});
+  CHECK(by_query["total_count"] == 1);
+  CHECK(t.ok("find_tasks", {{"query", "über-långa"}, {"filter_by", "assignee"},
+                            {"filter_value", "agent ödön"}})["total_count"] == 1);
+
+  t.ok("manage_document", {{"action", "create"}, {"project_id", pid}, {"title", "ÖVERSIKT"},
+                           {"document_type", "note"}});
+  CHECK(t.ok("find_documents", {{"project_id", pid}, {"query", "översikt"}})["total"] == 1);
+}
+
 TEST_CASE("version and feature tools") {
   EmbeddedTools t;
   const std::string pid = t.store.project();

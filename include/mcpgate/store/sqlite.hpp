@@ -127,7 +127,9 @@ struct OpenOptions {
 class Connection {
  public:
   // Opens (creating when allowed) with SQLITE_OPEN_CREATE|READWRITE|NOMUTEX|URI, then sets
-  // busy_timeout, journal_mode=WAL, synchronous=FULL and foreign_keys=ON.
+  // busy_timeout, journal_mode=WAL, synchronous=FULL and foreign_keys=ON, and registers the SQL
+  // function casefold(x): util::fold_case of x's text, NULL for NULL (SQLite's lower() and LIKE
+  // fold ASCII only; compare casefold(column) with a needle folded the same way).
   // Throws SqliteError naming the file when it cannot be opened.
   Connection(const std::filesystem::path& path, const OpenOptions& options);
   Connection(Connection&&) noexcept;

@@ -3,22 +3,14 @@
 #include "records.hpp"
 #include "values.hpp"
 
+#include "mcpgate/util/case_fold.hpp"
+
 namespace mcpgate::backend::embedded {
 
 namespace {
 
 [[noreturn]] void task_not_found(const std::string& id) {
   throw RouteError(detail_error(404, "Task " + id + " not found"));
-}
-
-// LIKE pattern for a case-insensitive substring, with the wildcards in `text` escaped.
-std::string like_pattern(const std::string& text) {
-  std::string out = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
 }
 
 Response list_tasks(store::Database& db, const RouteRequest& request) {
@@ -38,23 +30,29 @@ Response list_tasks(store::Database& db, const RouteRequest& request) {
       " AND (?1 IS NULL OR status = ?1)"
       " AND (?2 IS NULL OR project_id = ?2)"
       " AND (?3 OR status <> 'done')"
-      " AND (?4 IS NULL OR title LIKE ?4 ESCAPE '\\' OR description LIKE ?4 ESCAPE '\\')"
-      " AND (?5 IS NULL OR lower(assignee) = lower(?5))";
+      " AND (?4 IS NULL OR instr(casefold(title), ?4) > 0 OR instr(casefold(description), ?4) > 0)"
+      " AND (?5 IS NULL OR casefold(assignee) = ?5)";
   auto non_empty = [](const std::optional<std::string>& v) {
     return v && !v->empty() ? v : std::nullopt;
   };
-  const auto pattern = non_empty(q) ? std::optional(like_pattern(*q)) : std::nullopt;
+  // q and assignee match case-insensitively across Unicode (as Archon's Python lower() and
+  // Postgres ILIKE did): both sides go through the same folding (casefold(), registered by
+  // store::Connection). instr() takes the needle literally, so a % or _ in q is just itself.
+  auto folded = [&](const std::optional<std::string>& v) {
+    return non_empty(v) ? std::optional(util::fold_case(*v)) : std::nullopt;
+  };
+  const auto needle = folded(q);
+  const auto who = folded(assignee);
 
   json result = db.read([&](store::Connection& c) {
     auto count = c.prepare("SELECT count(*) FROM tasks" + where);
-    count.bind_all(non_empty(status), non_empty(project_id), include_closed, pattern,
-                   non_empty(assignee));
+    count.bind_all(non_empty(status), non_empty(project_id), include_closed, needle, who);
     count.step();
     const std::int64_t total = count.int64(0);
     auto rows = c.prepare("SELECT " + std::string(task_columns) + " FROM tasks" + where +
                           " ORDER BY task_order, created_at, id LIMIT ?6 OFFSET ?7");
-    rows.bind_all(non_empty(status), non_empty(project_id), include_closed, pattern,
-                  non_empty(assignee), per_page, (page - 1) * per_page);
+    rows.bind_all(non_empty(status), non_empty(project_id), include_closed, needle, who,
+                  per_page, (page - 1) * per_page);
     json tasks = json::array();
     while (rows.step()) tasks.push_back(task_json(rows, exclude_large));
     return json{{"tasks", std::move(tasks)},

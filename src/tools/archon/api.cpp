@@ -91,13 +91,6 @@ std::string truncate_text(std::string_view text, std::size_t max_chars) {
   return prefix_chars(text, keep) + "...";
 }
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string as_text(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   return util::compact_json(value);

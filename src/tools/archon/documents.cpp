@@ -9,15 +9,16 @@ std::string docs_path(const std::string& project_id) {
   return "/api/projects/" + path_segment(project_id, "project_id") + "/docs";
 }
 
-// Archon's filter: the query inside the title, or inside the content rendered as text. (The
-// list endpoint sends no content, so in practice only titles match.)
+// Archon's filter: the query inside the title, or inside the content rendered as text, both
+// case-folded (`needle` already is). (The list endpoint sends no content, so in practice only
+// titles match.)
 bool document_matches(const json& doc, const std::string& needle) {
   const json title = get_or(doc, "title", "");
-  if (title.is_string() && lower_ascii(title.get_ref<const std::string&>()).find(needle) !=
-                               std::string::npos)
+  if (title.is_string() &&
+      util::fold_case(title.get_ref<const std::string&>()).find(needle) != std::string::npos)
     return true;
   const json content = get_or(doc, "content", "");
-  return lower_ascii(as_text(content)).find(needle) != std::string::npos;
+  return util::fold_case(as_text(content)).find(needle) != std::string::npos;
 }
 
 json find_documents(const ApiClient& api, const Args& args) {
@@ -43,7 +44,7 @@ json find_documents(const ApiClient& api, const Args& args) {
         response.status);
 
   json filtered = json::array();
-  const std::string needle = given(query) ? lower_ascii(*query) : std::string();
+  const std::string needle = given(query) ? util::fold_case(*query) : std::string();
   for (auto& doc : documents) {
     if (!doc.is_object()) continue;
     if (given(document_type) && get_or(doc, "document_type", nullptr) != *document_type) continue;

@@ -23,11 +23,12 @@ json optimize_project(json project) {
   return project;
 }
 
-// A field as text for the query filter; a missing or null field matches nothing.
-std::string text_field(const json& object, const char* key) {
+// A field case-folded for the query filter; a missing or null field matches nothing.
+std::string folded_field(const json& object, const char* key) {
   const auto it = object.find(key);
-  return (it != object.end() && it->is_string()) ? lower_ascii(it->get_ref<const std::string&>())
-                                                 : std::string();
+  return (it != object.end() && it->is_string())
+             ? util::fold_case(it->get_ref<const std::string&>())
+             : std::string();
 }
 
 json find_projects(const ApiClient& api, const Args& args) {
@@ -53,12 +54,13 @@ json find_projects(const ApiClient& api, const Args& args) {
                                     nullptr, response.status);
 
   if (given(query)) {
-    const std::string needle = lower_ascii(*query);
+    // Archon: query.lower() in title.lower(); Unicode-wide here too (util/case_fold.hpp).
+    const std::string needle = util::fold_case(*query);
     json kept = json::array();
     for (auto& project : projects) {
       if (!project.is_object()) continue;
-      if (text_field(project, "title").find(needle) != std::string::npos ||
-          text_field(project, "description").find(needle) != std::string::npos)
+      if (folded_field(project, "title").find(needle) != std::string::npos ||
+          folded_field(project, "description").find(needle) != std::string::npos)
         kept.push_back(std::move(project));
     }
     projects = std::move(kept);

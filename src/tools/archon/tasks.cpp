@@ -99,7 +99,8 @@ json task_list_payload(json tasks, json total_count, const std::optional<std::st
 }
 
 // filter_by="assignee": read every page of /api/tasks (narrowed by the other filters), keep the
-// tasks whose assignee equals filter_value (ignoring ASCII case), then cut the requested page.
+// tasks whose assignee equals filter_value (ignoring case, Unicode-wide: util/case_fold.hpp),
+// then cut the requested page.
 json find_tasks_by_assignee(const ApiClient& api, const Args& args, const std::string& assignee,
                             ToolContext& context) {
   const auto query = args.str("query");
@@ -141,11 +142,11 @@ json find_tasks_by_assignee(const ApiClient& api, const Args& args, const std::s
     if (!more || context.cancelled()) break;
   }
 
-  const std::string wanted = lower_ascii(assignee);
+  const std::string wanted = util::fold_case(assignee);
   json matching = json::array();
   for (auto& task : collected) {
     const json who = get_or(task, "assignee", nullptr);
-    if (who.is_string() && lower_ascii(who.get_ref<const std::string&>()) == wanted)
+    if (who.is_string() && util::fold_case(who.get_ref<const std::string&>()) == wanted)
       matching.push_back(std::move(task));
   }
   const std::size_t total = matching.size();

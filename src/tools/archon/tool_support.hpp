@@ -7,6 +7,7 @@
 #include "mcpgate/tools/archon/archon_tools.hpp"
 #include "mcpgate/tools/archon/errors.hpp"
 #include "mcpgate/tools/tool.hpp"
+#include "mcpgate/util/case_fold.hpp"
 
 #include <functional>
 #include <initializer_list>

@@ -59,9 +59,6 @@ class ApiClient {
 // The first `max_chars` code points of a UTF-8 string.
 [[nodiscard]] std::string prefix_chars(std::string_view text, std::size_t max_chars);
 
-// ASCII lower-casing, for Archon's case-insensitive substring filters.
-[[nodiscard]] std::string lower_ascii(std::string_view text);
-
 // A string as Python's f-string would print it: strings raw, anything else as compact JSON.
 [[nodiscard]] std::string as_text(const json& value);
 
