@@ -197,6 +197,7 @@ TEST_CASE("tasks: q and assignee match case-insensitively across Unicode; % and 
   s.task(p, "Mythos", {{"description", "der Stein des ΣΊΣΥΦΟΣ"}, {"assignee", "ΣΊΣΥΦΟΣ"}});
   s.task(p, "Straße", {{"description", "50% done_now"}});
   s.task(p, "plain", {{"description", "500 done now"}});
+  s.task(p, "Login form", {{"feature", "Authentifizierung"}});
   auto total = [&](const Query& query) {
     return s.ok("GET", "/api/tasks", nullptr, query)["pagination"]["total"].get<int>();
   };
@@ -216,7 +217,9 @@ TEST_CASE("tasks: q and assignee match case-insensitively across Unicode; % and 
   CHECK(titles({{"assignee", "AGENT ÖDÖN"}}) == std::vector<std::string>{"ÜBER-LÅNGA rader"});
   CHECK(titles({{"assignee", "σίσυφος"}}) == std::vector<std::string>{"Mythos"});
   CHECK(total({{"assignee", "agent"}}) == 0);  // the assignee is compared whole
-  CHECK(total({{"q", "A\xFF"}}) == 0);       // invalid UTF-8 in the filter: no match, no error
+  CHECK(total({{"q", "A\xFF"}}) == 0);
+  // The feature is searched too, as the tool's description says.
+  CHECK(titles({{"q", "AUTHENTIFIZIERUNG"}}) == std::vector<std::string>{"Login form"});       // invalid UTF-8 in the filter: no match, no error
 }
 
 TEST_CASE("documents: create, list, get, update, delete inside the project's docs") {

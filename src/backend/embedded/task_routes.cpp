@@ -30,11 +30,13 @@ Response list_tasks(store::Database& db, const RouteRequest& request) {
       " AND (?1 IS NULL OR status = ?1)"
       " AND (?2 IS NULL OR project_id = ?2)"
       " AND (?3 OR status <> 'done')"
-      " AND (?4 IS NULL OR instr(casefold(title), ?4) > 0 OR instr(casefold(description), ?4) > 0)"
+      " AND (?4 IS NULL OR instr(casefold(title), ?4) > 0 OR instr(casefold(description), ?4) > 0"
+      "      OR instr(casefold(feature), ?4) > 0)"
       " AND (?5 IS NULL OR casefold(assignee) = ?5)";
   auto non_empty = [](const std::optional<std::string>& v) {
     return v && !v->empty() ? v : std::nullopt;
   };
+  // q looks in the title, the description and the feature, as Archon's task search did.
   // q and assignee match case-insensitively across Unicode (as Archon's Python lower() and
   // Postgres ILIKE did): both sides go through the same folding (casefold(), registered by
   // store::Connection). instr() takes the needle literally, so a % or _ in q is just itself.
