@@ -11,8 +11,11 @@
 #     tests/sdk/run.sh, scripts/soak.sh, scripts/shutdown.sh, scripts/abuse.sh (every attack
 #     class of issue 13, memory bounded, a victim session served), then `bench/run.sh quick` (the
 #     benchmark harness against mcpgate and the TypeScript SDK peer; it judges no speed);
-#  4. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
-#  5. builds with clang, AddressSanitizer + UBSan and libFuzzer's coverage (build-asan-clang/),
+#  4. builds against the current cpp-httplib of subprojects/cpp-httplib.wrap instead of Debian's
+#     0.11.4 (build-wrap/, --force-fallback-for=cpp-httplib, -O0: it checks that mcpgate
+#     compiles and behaves the same, not its speed) and runs the 'unit' and 'integration' suites;
+#  5. builds with ThreadSanitizer (build-tsan/) and runs the 'tsan' suite;
+#  6. builds with clang, AddressSanitizer + UBSan and libFuzzer's coverage (build-asan-clang/),
 #     runs the 'unit' and 'integration' suites there, then each fuzz target through
 #     scripts/fuzz.sh for MCPGATE_FUZZ_SECONDS (15), or with --long until MCPGATE_FUZZ_RUNS
 #     executions (10 million) or an hour per target, whichever comes first.
@@ -29,10 +32,10 @@
 #
 # A build dir that already exists keeps the options it was set up with (delete it to change
 # them). Environment (optional), e.g. to keep a developer's own build dirs apart from others':
-#   MCPGATE_BUILD_DIR (build), MCPGATE_TSAN_BUILD_DIR (build-tsan),
+#   MCPGATE_BUILD_DIR (build), MCPGATE_WRAP_BUILD_DIR (build-wrap), MCPGATE_TSAN_BUILD_DIR (build-tsan),
 #   MCPGATE_ASAN_BUILD_DIR (build-asan-clang), MCPGATE_SUITE_TIMEOUT (seconds per shell suite, 600),
 #   MCPGATE_FUZZ_SECONDS, MCPGATE_FUZZ_RUNS (per fuzz target),
-#   MCPGATE_SKIP_SANITIZERS=1 to skip steps 4 and 5 for a quick local run.
+#   MCPGATE_SKIP_SANITIZERS=1 to skip steps 5 and 6 for a quick local run.
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -62,6 +65,7 @@ while (($# > 0)); do
 done
 
 build_dir=${MCPGATE_BUILD_DIR:-build}
+wrap_dir=${MCPGATE_WRAP_BUILD_DIR:-build-wrap}
 tsan_dir=${MCPGATE_TSAN_BUILD_DIR:-build-tsan}
 asan_dir=${MCPGATE_ASAN_BUILD_DIR:-build-asan-clang}
 suite_timeout=${MCPGATE_SUITE_TIMEOUT:-600}
@@ -326,6 +330,34 @@ sanitizer_run() {
   run_meson_tests "$dir" "$label" "${suites[@]}"
 }
 
+# The same code against the current cpp-httplib of subprojects/cpp-httplib.wrap (Debian's own
+# copy of the upstream release, from the Debian mirror): mcpgate must keep building and behaving
+# the same without Debian 12's 0.11.4. Only the targets of the 'unit' and 'integration' suites,
+# at -O0 (the release build holds the code to -O3's warnings).
+stage_wrap() {
+  local wrap_log wrap_targets=()
+  section "cpp-httplib wrap build: $wrap_dir"
+  if ! wrap_log=$(meson subprojects download cpp-httplib </dev/null 2>&1); then
+    # One line: what meson said went wrong, without its progress display.
+    record_failure "cpp-httplib wrap: could not download it (subprojects/cpp-httplib.wrap):$(
+      grep -E 'error|could not' <<<"$wrap_log" | sed 's/\x1b\[K//g; s/^ */ /' | tr -d '\n')"
+    return 0
+  fi
+  configure "$wrap_dir" --force-fallback-for=cpp-httplib -Doptimization=0 -Ddebug=false || return 0
+  if ! wrap_log=$(test_targets "$wrap_dir" unit integration); then
+    record_failure "cpp-httplib wrap: listing the test targets of $wrap_dir"
+    return 0
+  fi
+  [[ -n "$wrap_log" ]] && mapfile -t wrap_targets <<<"$wrap_log"
+  if ((${#wrap_targets[@]} == 0)); then
+    record_failure "cpp-httplib wrap: not run: no tests defined in suites unit, integration in $wrap_dir"
+    return 0
+  fi
+  build "$wrap_dir" "${wrap_targets[@]}" || return 0
+  section "meson test -C $wrap_dir --suite unit --suite integration"
+  run_meson_tests "$wrap_dir" "cpp-httplib wrap" unit integration
+}
+
 # Sanitizer builds, each compiling only what its suites need, with -g for line numbers in
 # reports and assert() on (the release build has NDEBUG). -Dwerror=false: GCC's sanitizer
 # instrumentation brings its own false positive warnings (-Wmaybe-uninitialized,
@@ -384,6 +416,7 @@ summary() {
 stage_dependencies
 stage_release
 stage_shell_suites
+stage_wrap
 stage_sanitizers
 summary
 ((failed == 0))

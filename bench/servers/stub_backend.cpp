@@ -6,6 +6,8 @@
 //   stub_backend [--port N] [--port-file PATH] [--health-delay-ms MS]
 #include "serve.hpp"
 
+#include "mcpgate/server/httplib_compat.hpp"
+
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 
@@ -17,16 +19,19 @@
 namespace {
 
 // Counts each accepted connection: httplib hands every accepted socket to its task queue once.
-class CountingPool : public httplib::ThreadPool {
+// Wraps a ThreadPool rather than deriving from it (current releases declare it final).
+class CountingPool : public httplib::TaskQueue {
  public:
   CountingPool(std::size_t threads, std::atomic<long long>& accepted)
-      : httplib::ThreadPool(threads), accepted_(accepted) {}
-  void enqueue(std::function<void()> fn) override {
+      : pool_(threads), accepted_(accepted) {}
+  mcpgate::server::httplib_compat::EnqueueResult enqueue(std::function<void()> fn) override {
     accepted_.fetch_add(1);
-    httplib::ThreadPool::enqueue(std::move(fn));
+    return pool_.enqueue(std::move(fn));
   }
+  void shutdown() override { pool_.shutdown(); }
 
  private:
+  httplib::ThreadPool pool_;
   std::atomic<long long>& accepted_;
 };
 

@@ -83,8 +83,8 @@ bool ConnectionStream::wait_for_request(milliseconds idle) {
   return n > 0;
 }
 
-bool ConnectionStream::is_readable() const {
-  if (buffered_begin_ < buffered_end_) return true;
+bool ConnectionStream::wait_for_bytes() const {
+  if (has_buffered()) return true;
   for (;;) {
     const auto budget = read_budget();
     if (deadline_ && budget.count() <= 0) {
@@ -98,7 +98,7 @@ bool ConnectionStream::is_readable() const {
   }
 }
 
-bool ConnectionStream::is_writable() const {
+bool ConnectionStream::wait_for_room() const {
   if (write_failed_) return false;
   if (!(poll_for(fd_, POLLOUT, timeouts_.write) & POLLOUT)) return false;
   // Still there? A closed or reset connection polls readable with nothing left to read.
@@ -154,7 +154,7 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
     }
     ssize_t n = fill_now();
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!is_readable()) {
+      if (!wait_for_bytes()) {
         read_failed_ = true;
         return -1;
       }

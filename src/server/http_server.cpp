@@ -4,6 +4,7 @@
 
 #include "mcpgate/server/connection_stream.hpp"
 #include "mcpgate/server/hangup_watch.hpp"
+#include "mcpgate/server/httplib_compat.hpp"
 #include "mcpgate/server/request_body.hpp"
 #include "mcpgate/server/response_compression.hpp"
 #include "mcpgate/transport/connection_hooks.hpp"
@@ -105,19 +106,54 @@ class ServedConnection final : public transport::ConnectionHooks {
   ConnectionStream& stream_;
 };
 
-// httplib's Server with a real listen backlog (0.11.4 hard-codes 5), serving each connection
-// through mcpgate's own loop and ConnectionStream, so that request heads have a deadline and byte
-// budgets, open connections are known by descriptor, and every request passes admission before
-// httplib routes it.
+// httplib's Server with a real listen backlog (httplib's is CPPHTTPLIB_LISTEN_BACKLOG, 5, fixed
+// at compile time), serving each connection through mcpgate's own loop and ConnectionStream, so
+// that request heads have a deadline and byte budgets, open connections are known by descriptor,
+// and every request passes admission before httplib routes it.
+//
+// Of httplib's internals it uses only what no public call offers, serving a connection: it
+// overrides process_and_close_socket() (the hook httplib calls for each accepted connection, in
+// every version) and calls the protected process_request() (whose form differs: serve_request).
+// The listening socket comes from the public socket-options callback, and whether the server
+// is stopping from HttpServer's own flag.
 class HttpServer::Listener : public httplib::Server {
  public:
   Listener(const HttpOptions& options, const RequestFilter& filter, OpenConnections& open,
-           HangupWatch& hangups)
-      : options_(options), filter_(filter), open_(open), hangups_(hangups) {}
+           HangupWatch& hangups, const std::atomic<bool>& stopping)
+      : options_(options), filter_(filter), open_(open), hangups_(hangups), stopping_(stopping) {
+    // httplib calls this on the socket it is about to bind and listen on (and on nothing else):
+    // SO_REUSEADDR without httplib's default SO_REUSEPORT, and the socket kept for relisten().
+    set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listening_ = sock;
+    });
+  }
 
-  bool relisten(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+  // After a successful bind: listen(2) again on the bound socket, with a larger backlog.
+  bool relisten(int backlog) { return listening_ >= 0 && ::listen(listening_, backlog) == 0; }
 
  private:
+  // Serves one request from `stream` with httplib's parsing and routing. 0.11's process_request
+  // takes (stream, close_connection, connection_closed, setup_request) and asks the stream for
+  // the peer's address; 0.18 and later take the remote and local address and port after the
+  // stream (and an optional WebSocket flag last). A template, so that only the form the
+  // included httplib.h declares is compiled.
+  template <class S>
+  bool serve_request(S& stream, bool close_connection, bool& connection_closed,
+                     const std::function<void(httplib::Request&)>& setup) {
+    if constexpr (requires { this->process_request(stream, close_connection, connection_closed, setup); }) {
+      return this->process_request(stream, close_connection, connection_closed, setup);
+    } else {
+      std::string remote_ip, local_ip;
+      int remote_port = 0, local_port = 0;
+      stream.get_remote_ip_and_port(remote_ip, remote_port);
+      stream.get_local_ip_and_port(local_ip, local_port);
+      return this->process_request(stream, remote_ip, remote_port, local_ip, local_port,
+                                   close_connection, connection_closed, setup);
+    }
+  }
+
   // httplib's keep-alive protocol, as its own loop runs it: up to keep_alive_requests requests,
   // each after at most keep_alive_timeout of silence, until a request asks to close or the
   // server stops.
@@ -133,14 +169,14 @@ class HttpServer::Listener : public httplib::Server {
     ScopedAdmission admitting(admission);
     bool ok = false;
     for (std::size_t left = options_.keep_alive_requests;
-         left > 0 && svr_sock_ != INVALID_SOCKET; --left) {
+         left > 0 && !stopping_.load(std::memory_order_relaxed); --left) {
       if (!stream.wait_for_request(options_.keep_alive_timeout)) break;
       stream.set_deadline(ConnectionStream::Clock::now() + options_.header_timeout);
       stream.begin_head();
       admission = Admission{};
       bool closed = false;
-      ok = process_request(stream, left == 1, closed,
-                           [&](httplib::Request& req) { admit(stream, req, admission); });
+      ok = serve_request(stream, left == 1, closed,
+                         [&](httplib::Request& req) { admit(stream, req, admission); });
       if (const auto& refusal = stream.head_refusal()) {
         log_refusal(stream, *refusal);
         stream.send_refusal(*refusal);
@@ -181,6 +217,19 @@ class HttpServer::Listener : public httplib::Server {
   void admit(ConnectionStream& stream, httplib::Request& req, Admission& admission) {
     stream.clear_deadline();
     admission.admitted = true;
+    // However admission ends, httplib must find no body left to read: it was read below, or the
+    // request is answered here and its connection closes. (A request with no length would
+    // otherwise be read until the client closes, and current httplib releases drain an unread
+    // body after the response, waiting for bytes a refused client never sends.)
+    struct BodyTaken {
+      httplib::Request& req;
+      ~BodyTaken() {
+        req.headers.erase("Transfer-Encoding");
+        req.headers.erase("Content-Encoding");
+        req.headers.erase("Content-Length");
+        req.headers.emplace("Content-Length", "0");
+      }
+    } body_taken{req};
     BodyFraming framing;
     httplib::Headers headers;
     const auto refuse = [&](const Refusal& refusal) {
@@ -226,36 +275,28 @@ class HttpServer::Listener : public httplib::Server {
     }
     if (auto refusal = read_request_body(stream, framing, encoding, options_.max_body, req.body))
       return refuse(*refusal);
-    // The body is read: httplib must find none left to read (a request with no length would
-    // otherwise be read until the client closes).
-    req.headers.erase("Transfer-Encoding");
-    req.headers.erase("Content-Encoding");
-    req.headers.erase("Content-Length");
-    req.headers.emplace("Content-Length", "0");
   }
 
   const HttpOptions& options_;
   const RequestFilter& filter_;
   OpenConnections& open_;
   HangupWatch& hangups_;
+  const std::atomic<bool>& stopping_;
+  socket_t listening_ = INVALID_SOCKET;
 };
 
 // Gives each accepted connection a pool thread at once. Past the cap the connection still gets a
 // short-lived thread, flagged so that it is answered 503 and closed; if even that is impossible,
 // it is served on the accepting thread.
 class HttpServer::ConnectionQueue : public httplib::TaskQueue {
-  // cpp-httplib 0.15 made enqueue() return bool (false: refuse the connection); 0.11 returns
-  // void. Follow whichever the library declares.
-  using EnqueueResult =
-      decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
-
  public:
   ConnectionQueue(std::shared_ptr<WorkerPool> pool, std::atomic<std::uint64_t>& rejected)
       : pool_(std::move(pool)), rejected_(rejected) {}
 
-  EnqueueResult enqueue(std::function<void()> fn) override {
+  // Never refuses: past the cap the connection is still taken, to be answered 503.
+  httplib_compat::EnqueueResult enqueue(std::function<void()> fn) override {
     if (!pool_->try_submit(fn)) reject(std::move(fn));
-    return static_cast<EnqueueResult>(true);  // void on 0.11; "accepted" on 0.15+
+    return httplib_compat::enqueued();
   }
 
   void shutdown() override {
@@ -312,7 +353,7 @@ HttpServer::HttpServer(HttpOptions options)
           "connection"})),
       open_(std::make_unique<OpenConnections>()),
       hangups_(std::make_unique<HangupWatch>()),
-      listener_(std::make_unique<Listener>(options_, filter_, *open_, *hangups_)) {
+      listener_(std::make_unique<Listener>(options_, filter_, *open_, *hangups_, stopping_)) {
   auto& svr = *listener_;
   svr.new_task_queue = [this] { return new ConnectionQueue(connections_, rejected_); };
   svr.set_tcp_nodelay(true);
@@ -320,10 +361,6 @@ HttpServer::HttpServer(HttpOptions options)
   svr.set_keep_alive_max_count(options_.keep_alive_requests);
   svr.set_keep_alive_timeout(
       std::chrono::duration_cast<std::chrono::seconds>(options_.keep_alive_timeout).count());
-  svr.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
   svr.set_payload_max_length(options_.max_body);
   svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
     if (current_admission == nullptr) return httplib::Server::HandlerResponse::Unhandled;

@@ -27,6 +27,8 @@
 // a second apart may use a new connection.
 #pragma once
 
+#include "mcpgate/server/httplib_compat.hpp"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -137,28 +139,18 @@ inline std::vector<std::pair<std::string, std::string>> parse_query(std::string_
   return out;
 }
 
-// httplib's Server with a real listen backlog (0.11.4 hard-codes 5, too few for 32 concurrent
-// connects: the rest would wait out a 1 s SYN retransmit).
-class Server : public httplib::Server {
- public:
-  bool relisten(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
-};
-
 // A thread per accepted connection (httplib 0.11.4's default is a fixed pool of 8, which would
 // serialise concurrent slow requests); counts connections; joins every thread on shutdown.
 class ThreadPerConnection : public httplib::TaskQueue {
-  using EnqueueResult =
-      decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
-
  public:
   explicit ThreadPerConnection(std::atomic<std::size_t>& accepted) : accepted_(accepted) {}
   ~ThreadPerConnection() override { shutdown(); }
 
-  EnqueueResult enqueue(std::function<void()> fn) override {
+  server::httplib_compat::EnqueueResult enqueue(std::function<void()> fn) override {
     accepted_.fetch_add(1);
     std::lock_guard lock(mutex_);
     threads_.emplace_back(std::move(fn));
-    return static_cast<EnqueueResult>(true);  // void on 0.11; "accepted" on 0.15+
+    return server::httplib_compat::enqueued();
   }
 
   void shutdown() override {
@@ -192,9 +184,11 @@ class FixtureBackend {
     // Idle keep-alive connections end after 1 s. httplib 0.11.4 has no way to end them on stop
     // (the accepted sockets are not exposed), so this bounds how long destruction can wait.
     svr_.set_keep_alive_timeout(1);
-    svr_.set_socket_options([](socket_t sock) {
+    // httplib calls this on the socket it binds and listens on: kept for the backlog below.
+    svr_.set_socket_options([this](socket_t sock) {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listening_ = sock;
     });
     auto route = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
     svr_.Get(".*", route);
@@ -206,7 +200,9 @@ class FixtureBackend {
     port_ = port == 0 ? svr_.bind_to_any_port("127.0.0.1")
                       : (svr_.bind_to_port("127.0.0.1", port) ? port : -1);
     if (port_ <= 0) throw std::runtime_error("FixtureBackend: cannot listen on 127.0.0.1");
-    svr_.relisten(1024);
+    // A real listen backlog (httplib's is 5, too few for 32 concurrent connects: the rest would
+    // wait out a 1 s SYN retransmit).
+    ::listen(listening_, 1024);
     listener_ = std::thread([this] { svr_.listen_after_bind(); });
     // stop() is a no-op until listen_after_bind() has marked the server running.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -305,7 +301,8 @@ class FixtureBackend {
     res.set_content(reply.body, reply.content_type.c_str());
   }
 
-  fixture_detail::Server svr_;
+  httplib::Server svr_;
+  socket_t listening_ = INVALID_SOCKET;  // svr_'s listening socket
   int port_ = -1;
   std::thread listener_;
   std::atomic<std::size_t> accepted_{0};

@@ -77,7 +77,7 @@ TEST_CASE("64 legacy and 64 Streamable HTTP streams open: a new client is served
   CHECK(management["current_session"] == fresh);
 
   auto client = server.client();
-  auto removed = client->Delete("/mcp", {{"Mcp-Session-Id", fresh}});
+  auto removed = client->Delete("/mcp", httplib::Headers{{"Mcp-Session-Id", fresh}});
   REQUIRE(removed);
   CHECK(removed->status == 200);
 
@@ -109,7 +109,7 @@ TEST_CASE("64 legacy and 64 Streamable HTTP streams open: a new client is served
 
   int deleted = 0;
   for (const auto& session : sessions) {
-    auto res = client->Delete("/mcp", {{"Mcp-Session-Id", session}});
+    auto res = client->Delete("/mcp", httplib::Headers{{"Mcp-Session-Id", session}});
     if (res && res->status == 200) ++deleted;
   }
   CHECK(deleted == streams_per_transport);
@@ -360,7 +360,7 @@ TEST_CASE("max_sessions: past the cap, with every session busy, initialize and /
   CHECK(error_message(body_of(over_sse)).find("session limit") != std::string::npos);
   CHECK(server.app().sessions().counts().total() == 3);
 
-  auto removed = client->Delete("/mcp", {{"Mcp-Session-Id", first}});
+  auto removed = client->Delete("/mcp", httplib::Headers{{"Mcp-Session-Id", first}});
   REQUIRE(removed);
   CHECK(removed->status == 200);
   auto again = post_initialize(*client, 6);

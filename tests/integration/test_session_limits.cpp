@@ -141,7 +141,7 @@ TEST_CASE("--max-inflight: more calls are refused at once; DELETE ends the rest 
   // The session ends: its calls are cancelled, their backend transfers cut, their threads
   // free long before the backend's 20 s.
   auto client = server.client();
-  auto removed = client->Delete("/mcp", {{"Mcp-Session-Id", session}});
+  auto removed = client->Delete("/mcp", httplib::Headers{{"Mcp-Session-Id", session}});
   REQUIRE(removed);
   CHECK(removed->status == 200);
   for (auto& call : calls) REQUIRE(call.wait_for(5s) == std::future_status::ready);

@@ -202,7 +202,7 @@ TEST_CASE("session errors: missing 400, unknown 404, DELETE then 404") {
   CHECK(get_unknown->status == 404);
   CHECK(error_code(body_of(get_unknown)) == -32001);
 
-  auto removed = client->Delete("/mcp", {{"Mcp-Session-Id", session}});
+  auto removed = client->Delete("/mcp", httplib::Headers{{"Mcp-Session-Id", session}});
   REQUIRE(removed);
   CHECK(removed->status == 200);
 
@@ -211,7 +211,7 @@ TEST_CASE("session errors: missing 400, unknown 404, DELETE then 404") {
   CHECK(after->status == 404);
   CHECK(error_code(body_of(after)) == -32001);
 
-  auto again = client->Delete("/mcp", {{"Mcp-Session-Id", session}});
+  auto again = client->Delete("/mcp", httplib::Headers{{"Mcp-Session-Id", session}});
   REQUIRE(again);
   CHECK(again->status == 404);
   CHECK(error_code(body_of(again)) == -32001);

@@ -1,6 +1,8 @@
 // Test helpers for request bodies: an httplib::Stream over fixed bytes, and gzip.
 #pragma once
 
+#include "mcpgate/server/httplib_compat.hpp"
+
 #include <httplib.h>
 #include <zlib.h>
 
@@ -13,12 +15,10 @@
 namespace mcpgate::test {
 
 // A Stream over fixed bytes, handed out `step` bytes at a time at most; writes are dropped.
-class BytesStream final : public httplib::Stream {
+class BytesStream final : public server::httplib_compat::Stream<> {
  public:
   explicit BytesStream(std::string bytes, std::size_t step = 1 << 20)
       : bytes_(std::move(bytes)), step_(step) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
   ssize_t read(char* ptr, size_t size) override {
     const std::size_t n = std::min({size, step_, bytes_.size() - offset_});
     std::memcpy(ptr, bytes_.data() + offset_, n);
@@ -32,6 +32,10 @@ class BytesStream final : public httplib::Stream {
   [[nodiscard]] std::size_t consumed() const noexcept { return offset_; }
 
  private:
+  bool has_buffered() const override { return offset_ < bytes_.size(); }
+  bool wait_for_bytes() const override { return true; }
+  bool wait_for_room() const override { return true; }
+
   std::string bytes_;
   std::size_t step_;
   std::size_t offset_ = 0;

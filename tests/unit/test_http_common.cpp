@@ -7,9 +7,11 @@ using namespace mcpgate::transport;
 
 namespace {
 
+// As the server hands a request to the routes. (Not set_header: current httplib releases drop a
+// value with leading spaces there, which the checks below must still see trimmed.)
 httplib::Request with_header(const std::string& name, const std::string& value) {
   httplib::Request req;
-  req.set_header(name, value);
+  req.headers.emplace(name, value);
   return req;
 }
 
@@ -49,11 +51,10 @@ TEST_CASE("is_json_body: application/json with or without parameters, any case")
   CHECK_FALSE(http::is_json_body(with_header("Content-Type", "")));
 }
 
-TEST_CASE("header: the first value, or null when absent") {
+TEST_CASE("header: the value whatever the name's case, or null when absent") {
   httplib::Request req;
   CHECK(http::header(req, "Mcp-Session-Id") == nullptr);
   req.set_header("mcp-session-id", "abc");
-  req.set_header("Mcp-Session-Id", "def");
   const std::string* value = http::header(req, "MCP-SESSION-ID");
   REQUIRE(value != nullptr);
   CHECK(*value == "abc");

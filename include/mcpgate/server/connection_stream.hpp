@@ -17,6 +17,7 @@
 // connection loop sends in place of whatever httplib would have answered.
 #pragma once
 
+#include "mcpgate/server/httplib_compat.hpp"
 #include "mcpgate/server/request_head.hpp"
 
 #include <httplib.h>
@@ -34,7 +35,7 @@ struct StreamTimeouts {
   std::chrono::milliseconds write{10000};  // one write the client makes no room for
 };
 
-class ConnectionStream final : public httplib::Stream {
+class ConnectionStream final : public httplib_compat::Stream<> {
  public:
   using Clock = std::chrono::steady_clock;
 
@@ -65,9 +66,6 @@ class ConnectionStream final : public httplib::Stream {
   // Sends `refusal` as a complete JSON answer that closes the connection.
   void send_refusal(const Refusal& refusal);
 
-  bool is_readable() const override;
-  // Writable within the write timeout and the client still there.
-  bool is_writable() const override;
   ssize_t read(char* ptr, size_t size) override;
   // Gathers into the write buffer (sending it first when it is full). -1 once a send failed.
   ssize_t write(const char* ptr, size_t size) override;
@@ -83,6 +81,12 @@ class ConnectionStream final : public httplib::Stream {
   // How long the next read may wait: the read timeout, cut short by the deadline. Zero once the
   // deadline has passed.
   [[nodiscard]] std::chrono::milliseconds read_budget() const;
+  // httplib's waits (httplib_compat.hpp maps them onto the version's Stream).
+  bool has_buffered() const override { return buffered_begin_ < buffered_end_; }
+  // Readable within the read timeout, cut short by the deadline.
+  bool wait_for_bytes() const override;
+  // Writable within the write timeout and the client still there.
+  bool wait_for_room() const override;
   // One recv into the empty read buffer without waiting: bytes read, 0 at end of stream, -1
   // with errno (EAGAIN: nothing yet).
   ssize_t fill_now();

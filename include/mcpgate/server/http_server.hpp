@@ -75,8 +75,8 @@ class HttpServer {
   std::shared_ptr<WorkerPool> connections_;
   std::unique_ptr<OpenConnections> open_;
   std::unique_ptr<HangupWatch> hangups_;
+  std::atomic<bool> stopping_{false};  // before listener_, which reads it
   std::unique_ptr<Listener> listener_;
-  std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> rejected_{0};
   int port_ = -1;
 };

@@ -62,7 +62,9 @@ void send_init_error(httplib::Response& res, const InitError& error);
                                                               httplib::Response& res,
                                                               const nlohmann::json& id = nullptr);
 
-// The first value of a header, or null when the request has none (one lookup, no copy).
+// The value of a header, or null when the request has none (one lookup, no copy). Of a field
+// sent on several lines, one of them: the first on httplib 0.11 (its Headers keep equal names in
+// order), any on current releases (they hash them); fields that must not repeat are counted.
 [[nodiscard]] const std::string* header(const httplib::Request& req, const std::string& name);
 
 // Whether an Accept header admits `media_type` (missing header and */* admit everything).
