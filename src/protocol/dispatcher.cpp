@@ -71,11 +71,11 @@ std::string_view capability_for(std::string_view method) {
   return {};
 }
 
-// What a tool handler sees of its request: the session, the stream its messages go to, the
+// What a tool handler sees of its request: the session, the outbox its messages go to, the
 // progress token and the cancellation flag.
 class RequestScope final : public tools::ToolContext {
  public:
-  RequestScope(sessions::Session& session, std::shared_ptr<transport::EventStream> out,
+  RequestScope(sessions::Session& session, std::shared_ptr<Outbox> out,
                json progress_token, CancelFlag cancelled, std::chrono::milliseconds timeout)
       : session_(session), out_(std::move(out)), progress_token_(std::move(progress_token)),
         cancelled_(std::move(cancelled)), default_timeout_(timeout),
@@ -148,17 +148,17 @@ class RequestScope final : public tools::ToolContext {
 
  private:
   void send(const json& message) {
-    auto& stream = out_ ? out_ : fallback();
-    if (stream) stream->push("message", jsonrpc::dump(message));
+    auto& outbox = out_ ? out_ : fallback();
+    if (outbox) outbox->send(message);
   }
-  std::shared_ptr<transport::EventStream>& fallback() {
+  std::shared_ptr<Outbox>& fallback() {
     if (!main_) main_ = session_.session_stream();
     return main_;
   }
 
   sessions::Session& session_;
-  std::shared_ptr<transport::EventStream> out_;
-  std::shared_ptr<transport::EventStream> main_;
+  std::shared_ptr<Outbox> out_;
+  std::shared_ptr<Outbox> main_;
   json progress_token_;
   CancelFlag cancelled_;
   std::chrono::milliseconds default_timeout_;
@@ -211,7 +211,7 @@ std::variant<CancelFlag, json> Dispatcher::admit(sessions::Session& session,
 
 std::optional<json> Dispatcher::handle_request(
     sessions::Session& session, const jsonrpc::Request& request,
-    const std::shared_ptr<transport::EventStream>& out, CancelFlag admitted) const {
+    const std::shared_ptr<Outbox>& out, CancelFlag admitted) const {
   const LogScope log_scope(session.id(), &request.id);
   if (!admitted) {
     auto admission = admit(session, request);
@@ -243,7 +243,7 @@ std::optional<json> Dispatcher::handle_request(
 }
 
 json Dispatcher::dispatch(sessions::Session& session, const jsonrpc::Request& request,
-                          const std::shared_ptr<transport::EventStream>& out,
+                          const std::shared_ptr<Outbox>& out,
                           const CancelFlag& cancelled) const {
   const std::string& method = request.method;
   if (method == "initialize") return initialize(session, object_params(request));
@@ -397,7 +397,7 @@ json Dispatcher::initialize(sessions::Session& session, const json& params) cons
 }
 
 json Dispatcher::call_tool(sessions::Session& session, const jsonrpc::Request& request,
-                           const std::shared_ptr<transport::EventStream>& out,
+                           const std::shared_ptr<Outbox>& out,
                            const CancelFlag& cancelled) const {
   const json& params = object_params(request);
   const auto name = required_string(params, "name");

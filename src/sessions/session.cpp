@@ -1,6 +1,5 @@
 #include "mcpgate/sessions/session.hpp"
 
-#include "mcpgate/jsonrpc.hpp"
 #include "mcpgate/util/compact_json.hpp"
 
 #include <algorithm>
@@ -176,7 +175,7 @@ void Session::retire_stream(const std::string& id) {
 }
 
 void Session::notify(const nlohmann::json& message) {
-  main_->push("message", jsonrpc::dump(message));
+  main_->send(message);
 }
 
 void Session::touch() noexcept { last_active_.store(Clock::now().time_since_epoch().count()); }

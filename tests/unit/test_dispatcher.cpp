@@ -4,6 +4,7 @@
 #include "mcpgate/sessions/session.hpp"
 #include "mcpgate/shared_context.hpp"
 
+#include "recording_outbox.hpp"
 #include "sse_parse.hpp"
 
 #include "../eventually.hpp"
@@ -23,6 +24,7 @@ using namespace std::chrono_literals;
 using json = nlohmann::json;
 using protocol::Dispatcher;
 using sessions::Session;
+using test_support::RecordingOutbox;
 using transport::EventStream;
 namespace code = jsonrpc::code;
 
@@ -190,7 +192,7 @@ std::unique_ptr<Session> make_session(std::shared_ptr<const SharedContext> ctx =
 }
 
 json request(const Dispatcher& d, Session& s, json id, std::string method, json params = nullptr,
-             const std::shared_ptr<EventStream>& out = nullptr) {
+             const std::shared_ptr<protocol::Outbox>& out = nullptr) {
   auto response = d.handle_request(s, jsonrpc::Request{id, std::move(method), std::move(params)}, out);
   REQUIRE(response.has_value());
   CHECK((*response)["jsonrpc"] == "2.0");
@@ -221,14 +223,17 @@ json initialize(const Dispatcher& d, Session& s, std::string version = "2025-11-
 }
 
 json call_tool(const Dispatcher& d, Session& s, json id, const std::string& name, json arguments = nullptr,
-               const std::shared_ptr<EventStream>& out = nullptr, json meta = nullptr) {
+               const std::shared_ptr<protocol::Outbox>& out = nullptr, json meta = nullptr) {
   json params{{"name", name}};
   if (!arguments.is_null()) params["arguments"] = std::move(arguments);
   if (!meta.is_null()) params["_meta"] = std::move(meta);
   return request(d, s, std::move(id), "tools/call", std::move(params), out);
 }
 
-// Every JSON-RPC message queued on a stream so far.
+// Every JSON-RPC message sent so far.
+std::vector<json> drain(const RecordingOutbox& outbox) { return outbox.messages(); }
+
+// Every JSON-RPC message queued on a session's SSE stream so far.
 std::vector<json> drain(EventStream& stream) {
   const auto gen = stream.attach();
   const auto batch = stream.wait(gen, 0, Clock::now());
@@ -247,7 +252,7 @@ std::vector<json> with_method(const std::vector<json>& messages, std::string_vie
   return out;
 }
 
-std::shared_ptr<EventStream> new_stream() { return std::make_shared<EventStream>("p1", transport::EventStreamOptions{}); }
+std::shared_ptr<RecordingOutbox> new_stream() { return std::make_shared<RecordingOutbox>(); }
 
 }  // namespace
 
@@ -668,7 +673,7 @@ TEST_CASE("ending the session cancels a running tool") {
 // ---------------------------------------------------------------------------------------------
 // Server -> client requests
 
-TEST_CASE("server->client request round trip through the event stream and handle_response") {
+TEST_CASE("server->client request round trip through the outbox and handle_response") {
   const auto d = make_dispatcher();
   auto s = make_session();
   initialize(d, *s, "2025-11-25", json{{"sampling", json::object()}});
@@ -677,24 +682,11 @@ TEST_CASE("server->client request round trip through the event stream and handle
   json seen_request;
   bool delivered = false;
   std::thread client([&] {
-    const auto gen = out->attach();
-    std::uint64_t last = 0;
-    const auto give_up = Clock::now() + 10s;
-    while (Clock::now() < give_up) {
-      const auto batch = out->wait(gen, last, Clock::now() + 100ms);
-      last = batch.last_seq;
-      std::string all;
-      for (const auto& f : batch.frames) all += *f;
-      for (const auto& ev : test::parse_sse(all).events) {
-        const json message = json::parse(ev.data);
-        if (message.value("method", "") != "sampling/createMessage") continue;
-        seen_request = message;
-        delivered = d.handle_response(
-            *s, jsonrpc::Response{message["id"], json{{"role", "assistant"}, {"model", "m-1"}}, std::nullopt});
-        return;
-      }
-      if (batch.finished || batch.closed) return;
-    }
+    const auto message = out->wait_for("sampling/createMessage", 10s);
+    if (!message) return;
+    seen_request = *message;
+    delivered = d.handle_response(
+        *s, jsonrpc::Response{(*message)["id"], json{{"role", "assistant"}, {"model", "m-1"}}, std::nullopt});
   });
   const json result = result_of(call_tool(d, *s, 5, "ask", json{{"timeout_ms", 10000}}, out));
   client.join();
@@ -716,23 +708,10 @@ TEST_CASE("a client's error answer becomes an isError tool result") {
   initialize(d, *s, "2025-11-25", json{{"sampling", json::object()}});
   auto out = new_stream();
   std::thread client([&] {
-    const auto gen = out->attach();
-    std::uint64_t last = 0;
-    const auto give_up = Clock::now() + 10s;
-    while (Clock::now() < give_up) {
-      const auto batch = out->wait(gen, last, Clock::now() + 100ms);
-      last = batch.last_seq;
-      std::string all;
-      for (const auto& f : batch.frames) all += *f;
-      for (const auto& ev : test::parse_sse(all).events) {
-        const json message = json::parse(ev.data);
-        if (message.value("method", "") == "sampling/createMessage") {
-          (void)d.handle_response(*s, jsonrpc::Response{message["id"], std::nullopt,
-                                                        json{{"code", -1}, {"message", "user rejected"}}});
-          return;
-        }
-      }
-    }
+    const auto message = out->wait_for("sampling/createMessage", 10s);
+    if (!message) return;
+    (void)d.handle_response(*s, jsonrpc::Response{(*message)["id"], std::nullopt,
+                                                  json{{"code", -1}, {"message", "user rejected"}}});
   });
   const json result = result_of(call_tool(d, *s, 5, "ask", json{{"timeout_ms", 10000}}, out));
   client.join();

@@ -6,7 +6,7 @@
 #include "mcpgate/jsonrpc.hpp"
 #include "mcpgate/protocol/dispatch_observer.hpp"
 #include "mcpgate/sessions/session.hpp"
-#include "mcpgate/transport/event_stream.hpp"
+#include "mcpgate/protocol/outbox.hpp"
 
 #include <chrono>
 #include <memory>
@@ -40,14 +40,14 @@ class Dispatcher {
       sessions::Session& session, const jsonrpc::Request& request);
 
   // Run one request. Messages the handler emits (progress, logs, server->client requests) go to
-  // `out`, or to the session's own stream when `out` is null. Returns the response to send, or
+  // `out`, or to the session's own outbox when `out` is null. Returns the response to send, or
   // nullopt when the client cancelled the request (no response is sent then). `admitted` is
   // admit()'s flag; without one the request is admitted here (or refused with its error).
   // While the handler runs, its calls of the backend belong to the request's Cancellation:
   // cancelling the request, or ending the session, ends them.
   [[nodiscard]] std::optional<nlohmann::json> handle_request(
       sessions::Session& session, const jsonrpc::Request& request,
-      const std::shared_ptr<transport::EventStream>& out, CancelFlag admitted = nullptr) const;
+      const std::shared_ptr<Outbox>& out, CancelFlag admitted = nullptr) const;
 
   void handle_notification(sessions::Session& session,
                            const jsonrpc::Notification& notification) const;
@@ -67,11 +67,11 @@ class Dispatcher {
 
  private:
   nlohmann::json dispatch(sessions::Session& session, const jsonrpc::Request& request,
-                          const std::shared_ptr<transport::EventStream>& out,
+                          const std::shared_ptr<Outbox>& out,
                           const CancelFlag& cancelled) const;
   nlohmann::json initialize(sessions::Session& session, const nlohmann::json& params) const;
   nlohmann::json call_tool(sessions::Session& session, const jsonrpc::Request& request,
-                           const std::shared_ptr<transport::EventStream>& out,
+                           const std::shared_ptr<Outbox>& out,
                            const CancelFlag& cancelled) const;
 
   DispatchOptions options_;
