@@ -1,5 +1,6 @@
 #include "mcpgate/transport/streamable_http.hpp"
 
+#include "mcpgate/protocol/methods.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
@@ -98,7 +99,7 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
   // initialize opens a session, so it comes without one and alone.
   for (const auto& item : parsed.items) {
     const auto* request = as_request(item);
-    if (!request || request->method != "initialize") continue;
+    if (!request || !protocol::is_initialize(request->method)) continue;
     if (parsed.batch) {
       http::send_error(res, 400, code::invalid_request,
                        "Invalid Request: initialize must not be part of a batch", request->id);

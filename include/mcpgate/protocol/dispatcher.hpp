@@ -1,10 +1,11 @@
-// MCP methods on top of JSON-RPC: lifecycle and version negotiation, tools, resources, prompts,
-// completion and logging; progress, cancellation and server->client requests for tool handlers.
+// MCP on top of JSON-RPC: admits a session's requests, routes each through the method table
+// (protocol/methods.hpp) and answers it; cancellation, and the client's answers to our requests.
 // Stateless itself: all state lives in the Session it is handed.
 #pragma once
 
 #include "mcpgate/jsonrpc.hpp"
 #include "mcpgate/protocol/dispatch_observer.hpp"
+#include "mcpgate/protocol/methods.hpp"
 #include "mcpgate/sessions/session.hpp"
 #include "mcpgate/protocol/outbox.hpp"
 
@@ -15,19 +16,6 @@
 #include <variant>
 
 namespace mcpgate::protocol {
-
-struct DispatchOptions {
-  std::size_t page_size = 100;                          // items per tools/list page etc.
-  std::chrono::milliseconds client_request_timeout{60000};  // sampling, elicitation
-  std::shared_ptr<DispatchObserver> observer;           // metrics; may be null
-  // What a session keeps of initialize's capabilities and clientInfo, as compact JSON text
-  // (--max-session-data): more is refused with -32602.
-  std::size_t max_session_data = 8 * 1024;
-};
-
-// The longest progress token a request may carry, as JSON text: it is kept while the request
-// runs and repeated in every progress notification.
-inline constexpr std::size_t max_progress_token_bytes = 256;
 
 class Dispatcher {
  public:
@@ -67,12 +55,7 @@ class Dispatcher {
 
  private:
   nlohmann::json dispatch(sessions::Session& session, const jsonrpc::Request& request,
-                          const std::shared_ptr<Outbox>& out,
-                          const CancelFlag& cancelled) const;
-  nlohmann::json initialize(sessions::Session& session, const nlohmann::json& params) const;
-  nlohmann::json call_tool(sessions::Session& session, const jsonrpc::Request& request,
-                           const std::shared_ptr<Outbox>& out,
-                           const CancelFlag& cancelled) const;
+                          const std::shared_ptr<Outbox>& out, const CancelFlag& cancelled) const;
 
   DispatchOptions options_;
 };
