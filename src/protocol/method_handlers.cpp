@@ -119,7 +119,7 @@ json initialize(MethodCall& call) {
 json ping(MethodCall&) { return json::object(); }
 
 json set_log_level(MethodCall& call) {
-  const auto level = parse_log_level(required_string(call.params(), "level"));
+  const auto level = tools::parse_log_level(required_string(call.params(), "level"));
   if (!level) throw Error(code::invalid_params, "Invalid params: unknown log level");
   call.session.set_log_level(*level);
   return json::object();
@@ -173,7 +173,7 @@ json list_prompts(MethodCall& call) {
 json get_prompt(MethodCall& call) {
   const json& params = call.params();
   const auto name = required_string(params, "name");
-  const Prompt* prompt = call.context.catalog.find_prompt(name);
+  const tools::Prompt* prompt = call.context.catalog.find_prompt(name);
   if (!prompt) throw Error(code::invalid_params, "Invalid params: unknown prompt: " + name);
   std::map<std::string, std::string> arguments;
   if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) {

@@ -49,9 +49,9 @@ class RequestScope final : public tools::ToolContext {
     send(jsonrpc::make_notification("notifications/progress", std::move(params)));
   }
 
-  void log(LogLevel level, json data, std::string_view logger) override {
+  void log(tools::LogLevel level, json data, std::string_view logger) override {
     if (level < session_.log_level()) return;
-    json params{{"level", to_string(level)}, {"data", std::move(data)}};
+    json params{{"level", tools::to_string(level)}, {"data", std::move(data)}};
     if (!logger.empty()) params["logger"] = logger;
     send(jsonrpc::make_notification("notifications/message", std::move(params)));
   }

@@ -140,7 +140,12 @@ std::shared_ptr<const SharedContext> App::build_context() {
   context->info.description =
       "MCP server with a project, task and knowledge-base toolset for coding assistants";
   tools::ServerStatusSource status{
-      .session_counts = [this] { return sessions_.counts(); },
+      .session_counts =
+          [this] {
+            const auto counts = sessions_.counts();
+            return tools::OpenSessions{.streamable_http = counts.streamable_http,
+                                       .legacy_sse = counts.legacy_sse};
+          },
       .sessions_active_since = [this](auto since) { return sessions_.active_since(since); },
       .init_state = [this] { return init_state(); },
       .started = started_,

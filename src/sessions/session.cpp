@@ -95,12 +95,12 @@ std::size_t Session::client_data_bytes() const {
   return client_capabilities_.size() + client_info_.size() + subscription_bytes_;
 }
 
-void Session::set_log_level(protocol::LogLevel level) {
+void Session::set_log_level(tools::LogLevel level) {
   std::lock_guard lock(mutex_);
   log_level_ = level;
 }
 
-protocol::LogLevel Session::log_level() const {
+tools::LogLevel Session::log_level() const {
   std::lock_guard lock(mutex_);
   return log_level_;
 }

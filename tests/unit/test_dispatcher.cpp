@@ -92,9 +92,9 @@ void add_tools(tools::ToolRegistry& registry) {
   }));
 
   registry.add(tool("chatty", [](const json&, tools::ToolContext& ctx) {
-    ctx.log(protocol::LogLevel::debug, "d", "chatty");
-    ctx.log(protocol::LogLevel::info, json{{"k", "i"}}, "chatty");
-    ctx.log(protocol::LogLevel::error, "e", "chatty");
+    ctx.log(tools::LogLevel::debug, "d", "chatty");
+    ctx.log(tools::LogLevel::info, json{{"k", "i"}}, "chatty");
+    ctx.log(tools::LogLevel::error, "e", "chatty");
     ctx.progress(1, 3);
     ctx.progress(2, 3);
     ctx.progress(2, 3);  // not an increase: dropped
@@ -133,7 +133,7 @@ std::shared_ptr<const SharedContext> full_context() {
   ctx->info.instructions = "be nice";
   add_tools(ctx->tools);
 
-  protocol::Resource readme;
+  tools::Resource readme;
   readme.uri = "mem://readme";
   readme.name = "readme";
   readme.mime_type = "text/plain";
@@ -142,7 +142,7 @@ std::shared_ptr<const SharedContext> full_context() {
   };
   ctx->catalog.add(std::move(readme));
 
-  protocol::ResourceTemplate items;
+  tools::ResourceTemplate items;
   items.uri_template = "mem://items/{id}";
   items.name = "items";
   items.read = [](const std::string& uri, const std::map<std::string, std::string>& vars) {
@@ -150,7 +150,7 @@ std::shared_ptr<const SharedContext> full_context() {
   };
   ctx->catalog.add(std::move(items));
 
-  protocol::Prompt greet;
+  tools::Prompt greet;
   greet.name = "greet";
   greet.description = "Say hello";
   greet.arguments = {{"name", "who", true}, {"style", "how", false}};
@@ -581,7 +581,7 @@ TEST_CASE("log messages are filtered by logging/setLevel") {
   CHECK(logs[2]["params"]["level"] == "error");
 
   CHECK(result_of(request(d, *s, 2, "logging/setLevel", json{{"level", "warning"}})) == json::object());
-  CHECK(s->log_level() == protocol::LogLevel::warning);
+  CHECK(s->log_level() == tools::LogLevel::warning);
   out = new_stream();
   result_of(call_tool(d, *s, 3, "chatty", nullptr, out));
   logs = with_method(drain(*out), "notifications/message");
@@ -609,7 +609,7 @@ TEST_CASE("logging/setLevel with an invalid level is -32602 and keeps the old le
     CAPTURE(params.dump());
     CHECK(error_code(request(d, *s, 2, "logging/setLevel", params)) == code::invalid_params);
   }
-  CHECK(s->log_level() == protocol::LogLevel::error);
+  CHECK(s->log_level() == tools::LogLevel::error);
 }
 
 // ---------------------------------------------------------------------------------------------

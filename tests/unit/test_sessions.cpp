@@ -396,9 +396,9 @@ TEST_CASE("Session: client_supports reflects the declared capabilities") {
 
 TEST_CASE("Session: log level defaults to debug and can be changed") {
   auto s = plain_session();
-  CHECK(s.log_level() == protocol::LogLevel::debug);
-  s.set_log_level(protocol::LogLevel::warning);
-  CHECK(s.log_level() == protocol::LogLevel::warning);
+  CHECK(s.log_level() == tools::LogLevel::debug);
+  s.set_log_level(tools::LogLevel::warning);
+  CHECK(s.log_level() == tools::LogLevel::warning);
 }
 
 TEST_CASE("Session: the session stream depends on the transport") {
@@ -582,7 +582,7 @@ TEST_CASE("Session: concurrent use from several threads (streams, state, end)") 
         st->finish();
         (void)s->find_stream(st->id());
         if (i % 3 == 0) s->retire_stream(st->id());
-        s->set_log_level(static_cast<protocol::LogLevel>((i + t) % 8));
+        s->set_log_level(static_cast<tools::LogLevel>((i + t) % 8));
         (void)s->log_level();
         (void)s->client_supports("sampling");
         s->notify(nlohmann::json{{"jsonrpc", "2.0"}, {"method", "n"}});

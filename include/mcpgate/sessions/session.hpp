@@ -4,7 +4,7 @@
 #pragma once
 
 #include "mcpgate/protocol/inflight.hpp"
-#include "mcpgate/protocol/log_level.hpp"
+#include "mcpgate/tools/log_level.hpp"
 #include "mcpgate/protocol/reply_router.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/transport/event_stream.hpp"
@@ -70,8 +70,8 @@ class Session {
   // Bytes kept of what the client sent: the compact text of both, and the URIs subscribed to.
   [[nodiscard]] std::size_t client_data_bytes() const;
 
-  void set_log_level(protocol::LogLevel level);
-  [[nodiscard]] protocol::LogLevel log_level() const;
+  void set_log_level(tools::LogLevel level);
+  [[nodiscard]] tools::LogLevel log_level() const;
 
   // False (and nothing kept) when the URI would take client_data_bytes() past `budget`: a
   // resource template matches endless URIs, and each subscription is kept for the session's life.
@@ -121,7 +121,7 @@ class Session {
   std::string client_capabilities_ = "{}";  // compact JSON text
   std::string client_info_ = "{}";          // compact JSON text
   std::vector<std::string> declared_;       // capabilities declared (present, not null or false)
-  protocol::LogLevel log_level_ = protocol::LogLevel::debug;
+  tools::LogLevel log_level_ = tools::LogLevel::debug;
   std::set<std::string> subscriptions_;
   std::size_t subscription_bytes_ = 0;  // the URIs' lengths together
   // POST streams by number ("p7" is 7), so iteration goes oldest first.
