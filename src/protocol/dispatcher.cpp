@@ -13,7 +13,7 @@ using json = nlohmann::json;
 using jsonrpc::Error;
 namespace code = jsonrpc::code;
 
-bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Request& request,
+bool Dispatcher::runs_inline(const ClientState& session, const jsonrpc::Request& request,
                              bool caller_only_waits) {
   const Method* method =
       find_method(request.method, session.protocol_version(), session.context());
@@ -35,7 +35,7 @@ bool Dispatcher::runs_inline(const sessions::Session& session, const jsonrpc::Re
          (caller_only_waits && style == tools::CallStyle::silent);
 }
 
-std::variant<CancelFlag, json> Dispatcher::admit(sessions::Session& session,
+std::variant<CancelFlag, json> Dispatcher::admit(ClientState& session,
                                                 const jsonrpc::Request& request) {
   auto admitted = session.inflight().begin(request.id);
   if (auto* flag = std::get_if<CancelFlag>(&admitted)) return std::move(*flag);
@@ -50,7 +50,7 @@ std::variant<CancelFlag, json> Dispatcher::admit(sessions::Session& session,
 }
 
 std::optional<json> Dispatcher::handle_request(
-    sessions::Session& session, const jsonrpc::Request& request,
+    ClientState& session, const jsonrpc::Request& request,
     const std::shared_ptr<Outbox>& out, CancelFlag admitted) const {
   const LogScope log_scope(session.id(), &request.id);
   if (!admitted) {
@@ -82,13 +82,13 @@ std::optional<json> Dispatcher::handle_request(
   return response;
 }
 
-json Dispatcher::dispatch(sessions::Session& session, const jsonrpc::Request& request,
+json Dispatcher::dispatch(ClientState& session, const jsonrpc::Request& request,
                           const std::shared_ptr<Outbox>& out, const CancelFlag& cancelled) const {
   const SharedContext& context = session.context();
   const Method* method = find_method(request.method, session.protocol_version(), context);
   if ((method == nullptr || !method->before_initialize) && !session.initialized())
     throw Error(code::invalid_request, "Invalid Request: the session is not initialized yet");
-  MethodCall call{.session = session,
+  MethodCall call{.client = session,
                   .context = context,
                   .request = request,
                   .out = out,
@@ -101,7 +101,7 @@ json Dispatcher::dispatch(sessions::Session& session, const jsonrpc::Request& re
   return method->handler(call);
 }
 
-void Dispatcher::handle_notification(sessions::Session& session,
+void Dispatcher::handle_notification(ClientState& session,
                                      const jsonrpc::Notification& notification) const {
   const LogScope log_scope(session.id());
   const std::string& method = notification.method;
@@ -119,7 +119,7 @@ void Dispatcher::handle_notification(sessions::Session& session,
   // Other notifications (progress, roots/list_changed, ...) need no action; never answered.
 }
 
-bool Dispatcher::handle_response(sessions::Session& session,
+bool Dispatcher::handle_response(ClientState& session,
                                  const jsonrpc::Response& response) const {
   return session.replies().deliver(response);
 }

@@ -2,7 +2,7 @@
 #include "method_handlers.hpp"
 
 #include "mcpgate/protocol/versions.hpp"
-#include "mcpgate/sessions/session.hpp"
+#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/util/compact_json.hpp"
 #include "mcpgate/util/text.hpp"
@@ -91,7 +91,7 @@ json initialize(MethodCall& call) {
                     " bytes as JSON; this server keeps at most " + std::to_string(limit) +
                     " per session (--max-session-data)",
                 {{"limit", limit}, {"size", kept}});
-  const sessions::Session::Negotiated negotiated{
+  const ClientState::Negotiated negotiated{
       .protocol_version = negotiate(version->get<std::string>()),
       .client_capabilities = capabilities,
       .client_info = client_info};
@@ -100,9 +100,9 @@ json initialize(MethodCall& call) {
       name != negotiated.client_info.end() && name->is_string())
     client = util::printable(name->get_ref<const std::string&>());
   const std::string chosen = negotiated.protocol_version;
-  if (!call.session.initialize(negotiated))
+  if (!call.client.initialize(negotiated))
     throw Error(code::invalid_request, "Invalid Request: the session is already initialized");
-  spdlog::info("session {} initialized: client {}, protocol {}", call.session.id(), client, chosen);
+  spdlog::info("session {} initialized: client {}, protocol {}", call.client.id(), client, chosen);
 
   const SharedContext& context = call.context;
   json server_info{{"name", context.info.name}, {"version", context.info.version}};
@@ -121,7 +121,7 @@ json ping(MethodCall&) { return json::object(); }
 json set_log_level(MethodCall& call) {
   const auto level = tools::parse_log_level(required_string(call.params(), "level"));
   if (!level) throw Error(code::invalid_params, "Invalid params: unknown log level");
-  call.session.set_log_level(*level);
+  call.client.set_log_level(*level);
   return json::object();
 }
 
@@ -148,7 +148,7 @@ json subscribe(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
   if (!call.context.catalog.is_known_resource(uri)) resource_not_found(uri);
   const std::size_t limit = call.options.max_session_data;
-  if (!call.session.subscribe(uri, limit))
+  if (!call.client.subscribe(uri, limit))
     throw Error(code::invalid_params,
                 "Invalid params: this subscription would take what the session keeps past " +
                     std::to_string(limit) +
@@ -160,7 +160,7 @@ json subscribe(MethodCall& call) {
 json unsubscribe(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
   if (!call.context.catalog.is_known_resource(uri)) resource_not_found(uri);
-  call.session.unsubscribe(uri);
+  call.client.unsubscribe(uri);
   return json::object();
 }
 

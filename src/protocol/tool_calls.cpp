@@ -3,7 +3,7 @@
 
 #include "mcpgate/protocol/dispatch_observer.hpp"
 #include "mcpgate/protocol/versions.hpp"
-#include "mcpgate/sessions/session.hpp"
+#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/tools/argument_coercion.hpp"
 #include "mcpgate/tools/tool.hpp"
@@ -27,11 +27,11 @@ std::string_view capability_for(std::string_view method) {
   return {};
 }
 
-// What a tool handler sees of its request: the session, the outbox its messages go to, the
+// What a tool handler sees of its request: its client, the outbox its messages go to, the
 // progress token and the cancellation flag.
 class RequestScope final : public tools::ToolContext {
  public:
-  RequestScope(sessions::Session& session, std::shared_ptr<Outbox> out,
+  RequestScope(ClientState& session, std::shared_ptr<Outbox> out,
                json progress_token, CancelFlag cancelled, std::chrono::milliseconds timeout)
       : session_(session), out_(std::move(out)), progress_token_(std::move(progress_token)),
         cancelled_(std::move(cancelled)), default_timeout_(timeout),
@@ -104,17 +104,12 @@ class RequestScope final : public tools::ToolContext {
 
  private:
   void send(const json& message) {
-    auto& outbox = out_ ? out_ : fallback();
+    const auto& outbox = out_ ? out_ : session_.outbox();
     if (outbox) outbox->send(message);
   }
-  std::shared_ptr<Outbox>& fallback() {
-    if (!main_) main_ = session_.session_stream();
-    return main_;
-  }
 
-  sessions::Session& session_;
+  ClientState& session_;
   std::shared_ptr<Outbox> out_;
-  std::shared_ptr<Outbox> main_;
   json progress_token_;
   CancelFlag cancelled_;
   std::chrono::milliseconds default_timeout_;
@@ -131,7 +126,7 @@ json list_tools(MethodCall& call) {
 }
 
 json call_tool(MethodCall& call) {
-  sessions::Session& session = call.session;
+  ClientState& session = call.client;
   const json& params = call.params();
   const auto name = required_string(params, "name");
   const auto* entry = call.context.tools.find(name);

@@ -1,11 +1,11 @@
-// protocol::Dispatcher driven directly with a Session (protocol/dispatcher.hpp).
+// protocol::Dispatcher driven directly with a ClientState (protocol/dispatcher.hpp): the
+// messages a request sends are recorded, not framed.
 #include "mcpgate/protocol/dispatcher.hpp"
 #include "mcpgate/protocol/versions.hpp"
-#include "mcpgate/sessions/session.hpp"
+#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/shared_context.hpp"
 
 #include "recording_outbox.hpp"
-#include "sse_parse.hpp"
 
 #include "../eventually.hpp"
 
@@ -23,9 +23,8 @@ using namespace mcpgate;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using protocol::Dispatcher;
-using sessions::Session;
+using protocol::ClientState;
 using test_support::RecordingOutbox;
-using transport::EventStream;
 namespace code = jsonrpc::code;
 
 namespace {
@@ -186,12 +185,12 @@ Dispatcher make_dispatcher(std::chrono::milliseconds client_timeout = 10000ms) {
   return Dispatcher(o);
 }
 
-std::unique_ptr<Session> make_session(std::shared_ptr<const SharedContext> ctx = full_context()) {
-  return std::make_unique<Session>("sess1", sessions::Transport::streamable_http, std::move(ctx),
-                                   sessions::StreamOptions{});
+// A client whose notifications (and the messages of requests without an outbox) are recorded.
+std::unique_ptr<ClientState> make_session(std::shared_ptr<const SharedContext> ctx = full_context()) {
+  return std::make_unique<ClientState>("sess1", std::move(ctx), std::make_shared<RecordingOutbox>());
 }
 
-json request(const Dispatcher& d, Session& s, json id, std::string method, json params = nullptr,
+json request(const Dispatcher& d, ClientState& s, json id, std::string method, json params = nullptr,
              const std::shared_ptr<protocol::Outbox>& out = nullptr) {
   auto response = d.handle_request(s, jsonrpc::Request{id, std::move(method), std::move(params)}, out);
   REQUIRE(response.has_value());
@@ -214,7 +213,7 @@ int error_code(const json& response) {
   return response["error"]["code"].get<int>();
 }
 
-json initialize(const Dispatcher& d, Session& s, std::string version = "2025-11-25",
+json initialize(const Dispatcher& d, ClientState& s, std::string version = "2025-11-25",
                 json capabilities = json::object()) {
   return result_of(request(d, s, 0, "initialize",
                            json{{"protocolVersion", version},
@@ -222,7 +221,7 @@ json initialize(const Dispatcher& d, Session& s, std::string version = "2025-11-
                                 {"clientInfo", {{"name", "unit"}, {"version", "1"}}}}));
 }
 
-json call_tool(const Dispatcher& d, Session& s, json id, const std::string& name, json arguments = nullptr,
+json call_tool(const Dispatcher& d, ClientState& s, json id, const std::string& name, json arguments = nullptr,
                const std::shared_ptr<protocol::Outbox>& out = nullptr, json meta = nullptr) {
   json params{{"name", name}};
   if (!arguments.is_null()) params["arguments"] = std::move(arguments);
@@ -233,16 +232,9 @@ json call_tool(const Dispatcher& d, Session& s, json id, const std::string& name
 // Every JSON-RPC message sent so far.
 std::vector<json> drain(const RecordingOutbox& outbox) { return outbox.messages(); }
 
-// Every JSON-RPC message queued on a session's SSE stream so far.
-std::vector<json> drain(EventStream& stream) {
-  const auto gen = stream.attach();
-  const auto batch = stream.wait(gen, 0, Clock::now());
-  stream.detach(gen);
-  std::string all;
-  for (const auto& f : batch.frames) all += *f;
-  std::vector<json> out;
-  for (const auto& ev : test::parse_sse(all).events) out.push_back(json::parse(ev.data));
-  return out;
+// Every message sent to the client's own outbox so far.
+std::vector<json> drain(const ClientState& client) {
+  return static_cast<const RecordingOutbox&>(*client.outbox()).messages();
 }
 
 std::vector<json> with_method(const std::vector<json>& messages, std::string_view method) {
@@ -556,9 +548,9 @@ TEST_CASE("progress notifications are sent only with a progress token, echoing i
     result_of(call_tool(d, *s, 4, "chatty", nullptr, out, json{{"other", 1}}));
     CHECK(with_method(drain(*out), "notifications/progress").empty());
   }
-  SUBCASE("without an output stream messages go to the session stream") {
+  SUBCASE("without an outbox of its own a request's messages go to the client's") {
     result_of(call_tool(d, *s, 5, "chatty", nullptr, nullptr, json{{"progressToken", "t"}}));
-    const auto messages = drain(*s->session_stream());
+    const auto messages = drain(*s);
     CHECK(with_method(messages, "notifications/progress").size() == 3);
     CHECK(with_method(messages, "notifications/message").size() == 3);
   }

@@ -1,4 +1,4 @@
-// util::WorkerPool (server/worker_pool.hpp): an elastic pool that starts every job at once.
+// util::WorkerPool (util/worker_pool.hpp): an elastic pool that starts every job at once.
 #include "mcpgate/util/worker_pool.hpp"
 
 #include "../eventually.hpp"

@@ -20,12 +20,10 @@
 namespace mcpgate {
 struct SharedContext;
 }
-namespace mcpgate::sessions {
-class Session;
-}
 
 namespace mcpgate::protocol {
 
+class ClientState;
 class DispatchObserver;
 
 struct DispatchOptions {
@@ -44,7 +42,7 @@ inline constexpr std::size_t max_progress_token_bytes = 256;
 // One request on its way through a handler: whom it is from, where its messages go, whether it
 // was cancelled, and the dispatcher's options.
 struct MethodCall {
-  sessions::Session& session;
+  ClientState& client;
   const SharedContext& context;
   const jsonrpc::Request& request;
   // Messages the handler sends while it runs (progress, logs, server->client requests); the
