@@ -1,7 +1,6 @@
 #include "mcpgate/protocol/dispatcher.hpp"
 
 #include "mcpgate/logging.hpp"
-#include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/tools/tool.hpp"
 

@@ -1,8 +1,8 @@
 // Lifecycle, logging, resources, prompts and completion (tools are in tool_calls.cpp).
 #include "method_handlers.hpp"
 
-#include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/protocol/client_state.hpp"
+#include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/util/compact_json.hpp"
 #include "mcpgate/util/text.hpp"

@@ -1,9 +1,9 @@
 // tools/list and tools/call, and what a tool handler sees of its request (tools::ToolContext).
 #include "method_handlers.hpp"
 
+#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/protocol/dispatch_observer.hpp"
 #include "mcpgate/protocol/versions.hpp"
-#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/tools/argument_coercion.hpp"
 #include "mcpgate/tools/tool.hpp"

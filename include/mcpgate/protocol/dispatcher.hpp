@@ -4,9 +4,9 @@
 #pragma once
 
 #include "mcpgate/jsonrpc.hpp"
+#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/protocol/dispatch_observer.hpp"
 #include "mcpgate/protocol/methods.hpp"
-#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/protocol/outbox.hpp"
 
 #include <chrono>
