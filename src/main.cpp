@@ -3,7 +3,7 @@
 // `mcpgate help` prints the server's help, `mcpgate help ingest` the ingest command's.
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/config.hpp"
-#include "mcpgate/knowledge/ingest_command.hpp"
+#include "mcpgate/ingest_command.hpp"
 #include "mcpgate/logging.hpp"
 #include "mcpgate/server/app.hpp"
 #include "mcpgate/store/data_path.hpp"

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "mcpgate/backend/backend.hpp"
-#include "mcpgate/protocol/catalog.hpp"
+#include "mcpgate/tools/catalog.hpp"
 #include "mcpgate/tools/registry.hpp"
 
 #include <string>
@@ -27,7 +27,7 @@ struct BackendProbe {
 struct SharedContext {
   ServerInfo info;
   tools::ToolRegistry tools;
-  protocol::Catalog catalog;
+  tools::Catalog catalog;
   std::shared_ptr<backend::Backend> backend;  // null when no backend is configured
   BackendProbe first_probe;
 };

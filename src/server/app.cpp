@@ -10,6 +10,7 @@
 #include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/conformance_fixtures.hpp"
 #include "mcpgate/tools/local_tools.hpp"
+#include "mcpgate/transport/stream_set.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -54,9 +55,10 @@ sessions::RegistryOptions registry_options(const Config& config,
   options.idle_ttl = config.session_ttl;
   // "a.<random>": nginx maps the stamp to the instance that holds the session.
   if (!config.instance_id.empty()) options.id_prefix = config.instance_id + ".";
-  options.streams.replay_events = config.replay_events;
-  options.streams.max_stream_bytes = config.max_stream_bytes;
-  options.streams.counters = std::move(counters);
+  options.make_streams =
+      transport::make_streams(transport::StreamOptions{.replay_events = config.replay_events,
+                                                       .max_stream_bytes = config.max_stream_bytes,
+                                                       .counters = std::move(counters)});
   return options;
 }
 
@@ -140,7 +142,12 @@ std::shared_ptr<const SharedContext> App::build_context() {
   context->info.description =
       "MCP server with a project, task and knowledge-base toolset for coding assistants";
   tools::ServerStatusSource status{
-      .session_counts = [this] { return sessions_.counts(); },
+      .session_counts =
+          [this] {
+            const auto counts = sessions_.counts();
+            return tools::OpenSessions{.streamable_http = counts.streamable_http,
+                                       .legacy_sse = counts.legacy_sse};
+          },
       .sessions_active_since = [this](auto since) { return sessions_.active_since(since); },
       .init_state = [this] { return init_state(); },
       .started = started_,

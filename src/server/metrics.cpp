@@ -1,23 +1,21 @@
 #include "mcpgate/server/metrics.hpp"
 
+#include "mcpgate/protocol/methods.hpp"
+
 #include <cstdio>
 
 namespace mcpgate::server {
 
 namespace {
 
-// The method names MCP defines; anything else is counted as "other" (the last slot).
-constexpr std::array<std::string_view, 13> known_methods{
-    "initialize", "ping", "tools/list", "tools/call", "resources/list",
-    "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
-    "prompts/list", "prompts/get", "completion/complete", "logging/setLevel"};
-
-static_assert(known_methods.size() + 1 == Metrics::method_slots);
+// A slot per method of the protocol's table; anything else is counted as "other" (the last slot).
+static_assert(protocol::method_count + 1 == Metrics::method_slots);
 
 std::size_t method_slot(std::string_view method) {
-  for (std::size_t i = 0; i < known_methods.size(); ++i)
-    if (known_methods[i] == method) return i;
-  return known_methods.size();
+  const auto known = protocol::methods();
+  for (std::size_t i = 0; i < known.size(); ++i)
+    if (known[i].name == method) return i;
+  return known.size();
 }
 
 std::string number(double value) {
@@ -147,7 +145,7 @@ std::string Metrics::render(const MetricsGauges& g) const {
   std::lock_guard lock(mutex_);
   header(out, "mcpgate_rpc_requests_total", "counter", "JSON-RPC requests answered, by method and outcome.");
   for (std::size_t m = 0; m < requests_.size(); ++m) {
-    const std::string_view name = m < known_methods.size() ? known_methods[m] : "other";
+    const std::string_view name = m < protocol::method_count ? protocol::methods()[m].name : "other";
     for (std::size_t o = 0; o < 2; ++o)
       sample(out, "mcpgate_rpc_requests_total",
              "method=\"" + std::string(name) + "\",outcome=\"" + (o ? "error" : "ok") + "\"",

@@ -67,9 +67,10 @@ SessionRegistry::~SessionRegistry() {
 
 std::shared_ptr<Session> SessionRegistry::create(Transport transport,
                                                  std::shared_ptr<const SharedContext> context) {
-  auto session = std::make_shared<Session>(random_id(options_.id_prefix), transport,
-                                           std::move(context), options_.streams,
-                                           options_.max_inflight);
+  std::string id = random_id(options_.id_prefix);
+  auto streams = options_.make_streams ? options_.make_streams(id, transport) : nullptr;
+  auto session = std::make_shared<Session>(std::move(id), transport, std::move(context),
+                                           std::move(streams), options_.max_inflight);
   std::shared_ptr<Session> evicted;
   {
     std::lock_guard lock(mutex_);

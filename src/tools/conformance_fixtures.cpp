@@ -66,11 +66,11 @@ void add_tools(ToolRegistry& tools) {
                    }));
   tools.add(simple("test_tool_with_logging", "Sends three log messages while it runs.",
                    [](const json&, ToolContext& ctx) {
-                     ctx.log(protocol::LogLevel::info, "Tool execution started");
+                     ctx.log(tools::LogLevel::info, "Tool execution started");
                      pause_ms(50);
-                     ctx.log(protocol::LogLevel::info, "Tool processing data");
+                     ctx.log(tools::LogLevel::info, "Tool processing data");
                      pause_ms(50);
-                     ctx.log(protocol::LogLevel::info, "Tool execution completed");
+                     ctx.log(tools::LogLevel::info, "Tool execution completed");
                      return ToolResult::text("Tool with logging executed successfully");
                    }));
   tools.add(simple("test_tool_with_progress", "Reports progress 0, 50 and 100 of 100.",
@@ -201,27 +201,27 @@ void add_tools(ToolRegistry& tools) {
                    }));
 }
 
-void add_resources(protocol::Catalog& catalog) {
-  catalog.add(protocol::Resource{
+void add_resources(tools::Catalog& catalog) {
+  catalog.add(tools::Resource{
       "test://static-text", "Static text", "A plain text resource that never changes.",
       "text/plain", false, [] {
         return json::array({{{"uri", "test://static-text"},
                              {"mimeType", "text/plain"},
                              {"text", "This is the content of the static text resource."}}});
       }});
-  catalog.add(protocol::Resource{
+  catalog.add(tools::Resource{
       "test://static-binary", "Static binary", "A small PNG image.", "image/png", false, [] {
         return json::array(
             {{{"uri", "test://static-binary"}, {"mimeType", "image/png"}, {"blob", png_1x1}}});
       }});
-  catalog.add(protocol::Resource{
+  catalog.add(tools::Resource{
       "test://watched-resource", "Watched resource", "A resource clients may subscribe to.",
       "text/plain", true, [] {
         return json::array({{{"uri", "test://watched-resource"},
                              {"mimeType", "text/plain"},
                              {"text", "Watched resource content"}}});
       }});
-  catalog.add(protocol::ResourceTemplate{
+  catalog.add(tools::ResourceTemplate{
       "test://template/{id}/data", "Template data", "Data for any id, generated on read.",
       "application/json",
       [](const std::string& uri, const std::map<std::string, std::string>& vars) {
@@ -236,12 +236,12 @@ json user_text(const std::string& text) {
   return {{"role", "user"}, {"content", {{"type", "text"}, {"text", text}}}};
 }
 
-void add_prompts(protocol::Catalog& catalog) {
-  catalog.add(protocol::Prompt{
+void add_prompts(tools::Catalog& catalog) {
+  catalog.add(tools::Prompt{
       "test_simple_prompt", "", "A prompt without arguments.", {}, [](const auto&) {
         return json{{"messages", json::array({user_text("This is a simple prompt for testing.")})}};
       }});
-  catalog.add(protocol::Prompt{
+  catalog.add(tools::Prompt{
       "test_prompt_with_arguments", "", "A prompt that fills in two arguments.",
       {{"arg1", "First argument", true}, {"arg2", "Second argument", true}},
       [](const std::map<std::string, std::string>& args) {
@@ -249,7 +249,7 @@ void add_prompts(protocol::Catalog& catalog) {
                                                         args.at("arg1") + "', arg2='" +
                                                         args.at("arg2") + "'")})}};
       }});
-  catalog.add(protocol::Prompt{
+  catalog.add(tools::Prompt{
       "test_prompt_with_embedded_resource", "", "A prompt that embeds a resource.",
       {{"resourceUri", "URI of the resource to embed", true}},
       [](const std::map<std::string, std::string>& args) {
@@ -265,7 +265,7 @@ void add_prompts(protocol::Catalog& catalog) {
                                {"text", "Embedded resource content for testing."}}}}}},
                           user_text("Please process the embedded resource above.")})}};
       }});
-  catalog.add(protocol::Prompt{
+  catalog.add(tools::Prompt{
       "test_prompt_with_image", "", "A prompt that includes an image.", {}, [](const auto&) {
         return json{{"messages",
                      json::array({{{"role", "user"},
@@ -278,7 +278,7 @@ void add_prompts(protocol::Catalog& catalog) {
 
 }  // namespace
 
-void register_conformance_fixtures(ToolRegistry& tools, protocol::Catalog& catalog) {
+void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog) {
   add_tools(tools);
   add_resources(catalog);
   add_prompts(catalog);

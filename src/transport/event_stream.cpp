@@ -1,5 +1,6 @@
 #include "mcpgate/transport/event_stream.hpp"
 
+#include "mcpgate/jsonrpc.hpp"
 #include "mcpgate/transport/sse.hpp"
 
 #include <spdlog/spdlog.h>
@@ -65,6 +66,10 @@ bool EventStream::push(std::string_view event_name, std::string data) {
     return false;
   }
   return true;
+}
+
+bool EventStream::send(const nlohmann::json& message) {
+  return push("message", jsonrpc::dump(message));
 }
 
 void EventStream::finish() {

@@ -3,6 +3,7 @@
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
+#include "mcpgate/transport/stream_set.hpp"
 #include "mcpgate/util/text.hpp"
 
 #include <spdlog/spdlog.h>
@@ -52,7 +53,7 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
   }
   auto session = http::open_session(deps_, sessions::Transport::legacy_sse, res);
   if (!session) return;
-  auto stream = session->session_stream();
+  auto stream = streams_of(*session).session_stream();
   const auto generation = stream->attach();
 
   http::set_sse_headers(res);
@@ -104,7 +105,7 @@ void LegacySse::post(const httplib::Request& req, httplib::Response& res) const 
   }
   // A stream over its byte budget ends once what it holds is written, and the session with it:
   // an answer accepted now could never arrive.
-  if (session->session_stream()->overflowed()) {
+  if (streams_of(*session).session_stream()->overflowed()) {
     http::send_error(res, 404, code::session_not_found,
                      "Session not found: its SSE stream went over its byte budget "
                      "(--max-stream-bytes) while the client was not reading and is ending; "
@@ -117,7 +118,7 @@ void LegacySse::post(const httplib::Request& req, httplib::Response& res) const 
                      "Invalid Request: JSON-RPC batches are not supported on this session");
     return;
   }
-  deps_.runner.run_async(session, std::move(parsed.items), session->session_stream(), false);
+  deps_.runner.run_async(session, std::move(parsed.items), streams_of(*session).session_stream(), false);
   res.status = 202;
   res.set_content("Accepted", "text/plain");
 }

@@ -1,8 +1,10 @@
 #include "mcpgate/transport/streamable_http.hpp"
 
+#include "mcpgate/protocol/methods.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
+#include "mcpgate/transport/stream_set.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -98,7 +100,7 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
   // initialize opens a session, so it comes without one and alone.
   for (const auto& item : parsed.items) {
     const auto* request = as_request(item);
-    if (!request || request->method != "initialize") continue;
+    if (!request || !protocol::is_initialize(request->method)) continue;
     if (parsed.batch) {
       http::send_error(res, 400, code::invalid_request,
                        "Invalid Request: initialize must not be part of a batch", request->id);
@@ -144,7 +146,7 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
     return;
   }
 
-  auto stream = session->open_request_stream();
+  auto stream = streams_of(*session).open_request_stream();
   const auto generation = stream->attach();
   deps_.runner.run_async(session, std::move(parsed.items), stream, true);
   stream_response(res, session, stream, generation, 0);
@@ -169,7 +171,7 @@ void StreamableHttp::initialize(httplib::Response& res, const jsonrpc::Request& 
     res.set_content(jsonrpc::dump(*response), "application/json");
     return;
   }
-  auto stream = session->open_request_stream();
+  auto stream = streams_of(*session).open_request_stream();
   const auto generation = stream->attach();
   stream->push("message", jsonrpc::dump(*response));
   stream->finish();
@@ -196,7 +198,7 @@ void StreamableHttp::get(const httplib::Request& req, httplib::Response& res) co
       http::send_error(res, 400, code::transport_error, "Bad Request: malformed Last-Event-ID");
       return;
     }
-    stream = session->find_stream(position->stream_id);
+    stream = streams_of(*session).find_stream(position->stream_id);
     if (!stream) {
       http::send_error(res, 400, code::transport_error,
                        "Bad Request: stream " + position->stream_id +
@@ -207,7 +209,7 @@ void StreamableHttp::get(const httplib::Request& req, httplib::Response& res) co
     if (refuse_incomplete(res, *stream, after)) return;
     generation = stream->attach();  // a resume takes over from a stale connection
   } else {
-    stream = session->session_stream();
+    stream = streams_of(*session).session_stream();
     if (refuse_incomplete(res, *stream, stream->delivered())) return;
     auto attached = stream->try_attach_exclusive();
     if (!attached) {
@@ -269,7 +271,7 @@ void StreamableHttp::stream_response(httplib::Response& res,
   options.on_activity = [weak] {
     if (auto s = weak.lock()) s->touch();
   };
-  const bool is_session_stream = stream == session->session_stream();
+  const bool is_session_stream = stream == streams_of(*session).session_stream();
   // A POST's answer that is complete within a moment (its requests ran on this thread, or an
   // executor answered quickly, with nothing to stream before): one body, sent with the headers
   // in a single write, instead of a chunked stream. Anything else streams as soon as it has an
@@ -279,7 +281,7 @@ void StreamableHttp::stream_response(httplib::Response& res,
                                           EventStream::Clock::now() + complete_answer_wait,
                                           complete_answer_max_bytes)) {
       res.set_content(options.first_frame + *body, sse::content_type);
-      session->retire_stream(stream->id());
+      streams_of(*session).retire_stream(stream->id());
       stream->detach(generation);
       return;
     }
@@ -291,7 +293,7 @@ void StreamableHttp::stream_response(httplib::Response& res,
         const auto outcome = pump_stream(sink, *stream, generation, after_seq, options);
         if (outcome == WriteOutcome::finished) {
           if (!is_session_stream)
-            if (auto s = weak.lock()) s->retire_stream(stream->id());
+            if (auto s = weak.lock()) streams_of(*s).retire_stream(stream->id());
           sink.done();
           return true;
         }

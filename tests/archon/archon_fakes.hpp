@@ -140,7 +140,7 @@ class FakeContext final : public mcpgate::tools::ToolContext {
 
   [[nodiscard]] bool cancelled() const override { return cancel.load(); }
   void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcpgate::protocol::LogLevel, json, std::string_view) override {}
+  void log(mcpgate::tools::LogLevel, json, std::string_view) override {}
   [[nodiscard]] bool client_supports(std::string_view) const override { return false; }
   json request_client(std::string_view, json, std::chrono::milliseconds) override {
     throw mcpgate::tools::ClientRequestError("not supported in tests");

@@ -88,7 +88,7 @@ TEST_CASE("register_archon_tools registers the 14 tools in Archon's order") {
 TEST_CASE("with the local tools first, the server lists Archon's 16 tools in Archon's order") {
   ToolRegistry registry;
   mcpgate::tools::ServerStatusSource status;
-  status.session_counts = [] { return mcpgate::sessions::SessionCounts{}; };
+  status.session_counts = [] { return mcpgate::tools::OpenSessions{}; };
   status.started = std::chrono::steady_clock::now();
   mcpgate::tools::register_local_tools(registry, status);
   mcpgate::tools::archon::register_archon_tools(registry, std::make_shared<RecordingBackend>(),

@@ -71,7 +71,7 @@ void check_response(const std::optional<json>& response, const json& id) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto& f = fixture();
   sessions::Session session("fuzz", sessions::Transport::streamable_http, f.context,
-                            sessions::StreamOptions{});
+                            nullptr);
   // The first byte picks whether the session is initialised first, and with which revision.
   if (size > 0 && (data[0] & 1)) {
     static const char* const versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};

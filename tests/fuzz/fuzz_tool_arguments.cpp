@@ -44,7 +44,7 @@ class NullContext final : public tools::ToolContext {
  public:
   [[nodiscard]] bool cancelled() const override { return false; }
   void progress(double, std::optional<double>, std::string_view) override {}
-  void log(protocol::LogLevel, json, std::string_view) override {}
+  void log(tools::LogLevel, json, std::string_view) override {}
   [[nodiscard]] bool client_supports(std::string_view) const override { return false; }
   json request_client(std::string_view, json, std::chrono::milliseconds) override {
     throw tools::ClientRequestError("no client in the fuzzer");

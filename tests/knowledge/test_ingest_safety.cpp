@@ -3,7 +3,7 @@
 // up to the limit and no further), FIFOs (skipped, never waited on), and file names carrying
 // line breaks or terminal escapes (printed escaped).
 #include "knowledge_fixture.hpp"
-#include "mcpgate/knowledge/ingest_command.hpp"
+#include "mcpgate/ingest_command.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,10 +1,11 @@
-// protocol::Dispatcher driven directly with a Session (protocol/dispatcher.hpp).
+// protocol::Dispatcher driven directly with a ClientState (protocol/dispatcher.hpp): the
+// messages a request sends are recorded, not framed.
 #include "mcpgate/protocol/dispatcher.hpp"
 #include "mcpgate/protocol/versions.hpp"
-#include "mcpgate/sessions/session.hpp"
+#include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/shared_context.hpp"
 
-#include "sse_parse.hpp"
+#include "recording_outbox.hpp"
 
 #include "../eventually.hpp"
 
@@ -22,8 +23,8 @@ using namespace mcpgate;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 using protocol::Dispatcher;
-using sessions::Session;
-using transport::EventStream;
+using protocol::ClientState;
+using test_support::RecordingOutbox;
 namespace code = jsonrpc::code;
 
 namespace {
@@ -90,9 +91,9 @@ void add_tools(tools::ToolRegistry& registry) {
   }));
 
   registry.add(tool("chatty", [](const json&, tools::ToolContext& ctx) {
-    ctx.log(protocol::LogLevel::debug, "d", "chatty");
-    ctx.log(protocol::LogLevel::info, json{{"k", "i"}}, "chatty");
-    ctx.log(protocol::LogLevel::error, "e", "chatty");
+    ctx.log(tools::LogLevel::debug, "d", "chatty");
+    ctx.log(tools::LogLevel::info, json{{"k", "i"}}, "chatty");
+    ctx.log(tools::LogLevel::error, "e", "chatty");
     ctx.progress(1, 3);
     ctx.progress(2, 3);
     ctx.progress(2, 3);  // not an increase: dropped
@@ -131,7 +132,7 @@ std::shared_ptr<const SharedContext> full_context() {
   ctx->info.instructions = "be nice";
   add_tools(ctx->tools);
 
-  protocol::Resource readme;
+  tools::Resource readme;
   readme.uri = "mem://readme";
   readme.name = "readme";
   readme.mime_type = "text/plain";
@@ -140,7 +141,7 @@ std::shared_ptr<const SharedContext> full_context() {
   };
   ctx->catalog.add(std::move(readme));
 
-  protocol::ResourceTemplate items;
+  tools::ResourceTemplate items;
   items.uri_template = "mem://items/{id}";
   items.name = "items";
   items.read = [](const std::string& uri, const std::map<std::string, std::string>& vars) {
@@ -148,7 +149,7 @@ std::shared_ptr<const SharedContext> full_context() {
   };
   ctx->catalog.add(std::move(items));
 
-  protocol::Prompt greet;
+  tools::Prompt greet;
   greet.name = "greet";
   greet.description = "Say hello";
   greet.arguments = {{"name", "who", true}, {"style", "how", false}};
@@ -184,13 +185,13 @@ Dispatcher make_dispatcher(std::chrono::milliseconds client_timeout = 10000ms) {
   return Dispatcher(o);
 }
 
-std::unique_ptr<Session> make_session(std::shared_ptr<const SharedContext> ctx = full_context()) {
-  return std::make_unique<Session>("sess1", sessions::Transport::streamable_http, std::move(ctx),
-                                   sessions::StreamOptions{});
+// A client whose notifications (and the messages of requests without an outbox) are recorded.
+std::unique_ptr<ClientState> make_session(std::shared_ptr<const SharedContext> ctx = full_context()) {
+  return std::make_unique<ClientState>("sess1", std::move(ctx), std::make_shared<RecordingOutbox>());
 }
 
-json request(const Dispatcher& d, Session& s, json id, std::string method, json params = nullptr,
-             const std::shared_ptr<EventStream>& out = nullptr) {
+json request(const Dispatcher& d, ClientState& s, json id, std::string method, json params = nullptr,
+             const std::shared_ptr<protocol::Outbox>& out = nullptr) {
   auto response = d.handle_request(s, jsonrpc::Request{id, std::move(method), std::move(params)}, out);
   REQUIRE(response.has_value());
   CHECK((*response)["jsonrpc"] == "2.0");
@@ -212,7 +213,7 @@ int error_code(const json& response) {
   return response["error"]["code"].get<int>();
 }
 
-json initialize(const Dispatcher& d, Session& s, std::string version = "2025-11-25",
+json initialize(const Dispatcher& d, ClientState& s, std::string version = "2025-11-25",
                 json capabilities = json::object()) {
   return result_of(request(d, s, 0, "initialize",
                            json{{"protocolVersion", version},
@@ -220,24 +221,20 @@ json initialize(const Dispatcher& d, Session& s, std::string version = "2025-11-
                                 {"clientInfo", {{"name", "unit"}, {"version", "1"}}}}));
 }
 
-json call_tool(const Dispatcher& d, Session& s, json id, const std::string& name, json arguments = nullptr,
-               const std::shared_ptr<EventStream>& out = nullptr, json meta = nullptr) {
+json call_tool(const Dispatcher& d, ClientState& s, json id, const std::string& name, json arguments = nullptr,
+               const std::shared_ptr<protocol::Outbox>& out = nullptr, json meta = nullptr) {
   json params{{"name", name}};
   if (!arguments.is_null()) params["arguments"] = std::move(arguments);
   if (!meta.is_null()) params["_meta"] = std::move(meta);
   return request(d, s, std::move(id), "tools/call", std::move(params), out);
 }
 
-// Every JSON-RPC message queued on a stream so far.
-std::vector<json> drain(EventStream& stream) {
-  const auto gen = stream.attach();
-  const auto batch = stream.wait(gen, 0, Clock::now());
-  stream.detach(gen);
-  std::string all;
-  for (const auto& f : batch.frames) all += *f;
-  std::vector<json> out;
-  for (const auto& ev : test::parse_sse(all).events) out.push_back(json::parse(ev.data));
-  return out;
+// Every JSON-RPC message sent so far.
+std::vector<json> drain(const RecordingOutbox& outbox) { return outbox.messages(); }
+
+// Every message sent to the client's own outbox so far.
+std::vector<json> drain(const ClientState& client) {
+  return static_cast<const RecordingOutbox&>(*client.outbox()).messages();
 }
 
 std::vector<json> with_method(const std::vector<json>& messages, std::string_view method) {
@@ -247,7 +244,7 @@ std::vector<json> with_method(const std::vector<json>& messages, std::string_vie
   return out;
 }
 
-std::shared_ptr<EventStream> new_stream() { return std::make_shared<EventStream>("p1", transport::EventStreamOptions{}); }
+std::shared_ptr<RecordingOutbox> new_stream() { return std::make_shared<RecordingOutbox>(); }
 
 }  // namespace
 
@@ -551,9 +548,9 @@ TEST_CASE("progress notifications are sent only with a progress token, echoing i
     result_of(call_tool(d, *s, 4, "chatty", nullptr, out, json{{"other", 1}}));
     CHECK(with_method(drain(*out), "notifications/progress").empty());
   }
-  SUBCASE("without an output stream messages go to the session stream") {
+  SUBCASE("without an outbox of its own a request's messages go to the client's") {
     result_of(call_tool(d, *s, 5, "chatty", nullptr, nullptr, json{{"progressToken", "t"}}));
-    const auto messages = drain(*s->session_stream());
+    const auto messages = drain(*s);
     CHECK(with_method(messages, "notifications/progress").size() == 3);
     CHECK(with_method(messages, "notifications/message").size() == 3);
   }
@@ -576,7 +573,7 @@ TEST_CASE("log messages are filtered by logging/setLevel") {
   CHECK(logs[2]["params"]["level"] == "error");
 
   CHECK(result_of(request(d, *s, 2, "logging/setLevel", json{{"level", "warning"}})) == json::object());
-  CHECK(s->log_level() == protocol::LogLevel::warning);
+  CHECK(s->log_level() == tools::LogLevel::warning);
   out = new_stream();
   result_of(call_tool(d, *s, 3, "chatty", nullptr, out));
   logs = with_method(drain(*out), "notifications/message");
@@ -604,7 +601,7 @@ TEST_CASE("logging/setLevel with an invalid level is -32602 and keeps the old le
     CAPTURE(params.dump());
     CHECK(error_code(request(d, *s, 2, "logging/setLevel", params)) == code::invalid_params);
   }
-  CHECK(s->log_level() == protocol::LogLevel::error);
+  CHECK(s->log_level() == tools::LogLevel::error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -668,7 +665,7 @@ TEST_CASE("ending the session cancels a running tool") {
 // ---------------------------------------------------------------------------------------------
 // Server -> client requests
 
-TEST_CASE("server->client request round trip through the event stream and handle_response") {
+TEST_CASE("server->client request round trip through the outbox and handle_response") {
   const auto d = make_dispatcher();
   auto s = make_session();
   initialize(d, *s, "2025-11-25", json{{"sampling", json::object()}});
@@ -677,24 +674,11 @@ TEST_CASE("server->client request round trip through the event stream and handle
   json seen_request;
   bool delivered = false;
   std::thread client([&] {
-    const auto gen = out->attach();
-    std::uint64_t last = 0;
-    const auto give_up = Clock::now() + 10s;
-    while (Clock::now() < give_up) {
-      const auto batch = out->wait(gen, last, Clock::now() + 100ms);
-      last = batch.last_seq;
-      std::string all;
-      for (const auto& f : batch.frames) all += *f;
-      for (const auto& ev : test::parse_sse(all).events) {
-        const json message = json::parse(ev.data);
-        if (message.value("method", "") != "sampling/createMessage") continue;
-        seen_request = message;
-        delivered = d.handle_response(
-            *s, jsonrpc::Response{message["id"], json{{"role", "assistant"}, {"model", "m-1"}}, std::nullopt});
-        return;
-      }
-      if (batch.finished || batch.closed) return;
-    }
+    const auto message = out->wait_for("sampling/createMessage", 10s);
+    if (!message) return;
+    seen_request = *message;
+    delivered = d.handle_response(
+        *s, jsonrpc::Response{(*message)["id"], json{{"role", "assistant"}, {"model", "m-1"}}, std::nullopt});
   });
   const json result = result_of(call_tool(d, *s, 5, "ask", json{{"timeout_ms", 10000}}, out));
   client.join();
@@ -716,23 +700,10 @@ TEST_CASE("a client's error answer becomes an isError tool result") {
   initialize(d, *s, "2025-11-25", json{{"sampling", json::object()}});
   auto out = new_stream();
   std::thread client([&] {
-    const auto gen = out->attach();
-    std::uint64_t last = 0;
-    const auto give_up = Clock::now() + 10s;
-    while (Clock::now() < give_up) {
-      const auto batch = out->wait(gen, last, Clock::now() + 100ms);
-      last = batch.last_seq;
-      std::string all;
-      for (const auto& f : batch.frames) all += *f;
-      for (const auto& ev : test::parse_sse(all).events) {
-        const json message = json::parse(ev.data);
-        if (message.value("method", "") == "sampling/createMessage") {
-          (void)d.handle_response(*s, jsonrpc::Response{message["id"], std::nullopt,
-                                                        json{{"code", -1}, {"message", "user rejected"}}});
-          return;
-        }
-      }
-    }
+    const auto message = out->wait_for("sampling/createMessage", 10s);
+    if (!message) return;
+    (void)d.handle_response(*s, jsonrpc::Response{(*message)["id"], std::nullopt,
+                                                  json{{"code", -1}, {"message", "user rejected"}}});
   });
   const json result = result_of(call_tool(d, *s, 5, "ask", json{{"timeout_ms", 10000}}, out));
   client.join();

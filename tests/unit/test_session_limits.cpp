@@ -4,6 +4,7 @@
 #include "mcpgate/protocol/dispatcher.hpp"
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/sessions/session.hpp"
+#include "mcpgate/transport/stream_set.hpp"
 #include "mcpgate/util/cancellation.hpp"
 
 #include <doctest/doctest.h>
@@ -21,7 +22,16 @@ using sessions::Session;
 using sessions::SessionRegistry;
 using sessions::Transport;
 
+using transport::streams_of;
+
 namespace {
+
+// A session's SSE streams, as the transport makes them.
+std::unique_ptr<transport::StreamSet> sse_streams(Transport t = Transport::streamable_http,
+                                                  transport::StreamOptions o = {}) {
+  return std::make_unique<transport::StreamSet>("sid", t, std::move(o));
+}
+
 
 std::shared_ptr<const SharedContext> limits_context() {
   static const auto ctx = std::make_shared<const SharedContext>();
@@ -30,13 +40,14 @@ std::shared_ptr<const SharedContext> limits_context() {
 
 sessions::RegistryOptions capped_registry(std::size_t max_sessions) {
   sessions::RegistryOptions o;
+  o.make_streams = transport::make_streams({});
   o.max_sessions = max_sessions;
   o.idle_ttl = 3600s;
   return o;
 }
 
 Session fresh_session() {
-  return Session("sid", Transport::streamable_http, limits_context(), sessions::StreamOptions{});
+  return Session("sid", Transport::streamable_http, limits_context(), sse_streams());
 }
 
 // A request admitted to `table`, which must take it.
@@ -69,7 +80,7 @@ TEST_CASE("SessionRegistry: at the cap the idlest session makes room, never-used
   REQUIRE(unused_new);
   REQUIRE(streaming);
   used_old->note_request();  // it sent a request after initialize, long ago
-  const auto gen = streaming->session_stream()->attach();  // never used, but its GET is open
+  const auto gen = streams_of(*streaming).session_stream()->attach();  // never used, but its GET is open
 
   // The never-used sessions go first, oldest first; the open stream keeps `streaming`.
   auto first = registry.create(Transport::streamable_http, limits_context());
@@ -90,7 +101,7 @@ TEST_CASE("SessionRegistry: at the cap the idlest session makes room, never-used
   CHECK_FALSE(second->ended());
   CHECK(registry.evictions() == 3);
   CHECK(registry.counts().total() == 4);
-  streaming->session_stream()->detach(gen);
+  streams_of(*streaming).session_stream()->detach(gen);
 }
 
 TEST_CASE("Session: busy while a request runs or a stream is open to the client") {
@@ -102,7 +113,7 @@ TEST_CASE("Session: busy while a request runs or a stream is open to the client"
     s.inflight().end("r1");
   }
   CHECK_FALSE(s.busy());
-  auto post = s.open_request_stream();
+  auto post = streams_of(s).open_request_stream();
   const auto gen = post->attach();
   CHECK(s.busy());
   post->detach(gen);
@@ -270,7 +281,7 @@ TEST_CASE("Dispatcher: initialize over --max-session-data is refused with -32602
   options.max_session_data = 1024;
   const protocol::Dispatcher d(options);
   BlockingTool tool;
-  Session s("sid", Transport::streamable_http, tool.context, sessions::StreamOptions{});
+  Session s("sid", Transport::streamable_http, tool.context, sse_streams());
   json big = json::object();
   for (int i = 0; i < 100; ++i) big["k" + std::to_string(i)] = std::string(10, 'x');
   auto refused = d.handle_request(
@@ -302,7 +313,7 @@ TEST_CASE("Dispatcher: initialize over --max-session-data is refused with -32602
 TEST_CASE("Dispatcher: a session at its in-flight cap is refused at once; its end cancels the rest") {
   const protocol::Dispatcher d(protocol::DispatchOptions{});
   BlockingTool tool;
-  Session s("sid", Transport::streamable_http, tool.context, sessions::StreamOptions{}, 2);
+  Session s("sid", Transport::streamable_http, tool.context, sse_streams(), 2);
   REQUIRE(d.handle_request(s, jsonrpc::Request{0, "initialize", limits_initialize_params({}, {})}, nullptr));
 
   std::vector<std::thread> callers;
@@ -331,7 +342,7 @@ TEST_CASE("Dispatcher: a session at its in-flight cap is refused at once; its en
 TEST_CASE("Dispatcher: a progress token longer than 256 bytes is refused with -32602") {
   const protocol::Dispatcher d(protocol::DispatchOptions{});
   BlockingTool tool;
-  Session s("sid", Transport::streamable_http, tool.context, sessions::StreamOptions{});
+  Session s("sid", Transport::streamable_http, tool.context, sse_streams());
   REQUIRE(d.handle_request(s, jsonrpc::Request{0, "initialize", limits_initialize_params({}, {})}, nullptr));
   const json refused = call_block(d, s, 1, {{"progressToken", std::string(300, 't')}});
   CHECK(refused["error"]["code"] == jsonrpc::code::invalid_params);

@@ -1,6 +1,7 @@
 // SessionRegistry (sessions/registry.hpp) and Session (sessions/session.hpp).
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/sessions/session.hpp"
+#include "mcpgate/transport/stream_set.hpp"
 
 #include "../eventually.hpp"
 
@@ -21,7 +22,16 @@ using sessions::Session;
 using sessions::SessionRegistry;
 using sessions::Transport;
 
+using transport::streams_of;
+
 namespace {
+
+// A session's SSE streams, as the transport makes them.
+std::unique_ptr<transport::StreamSet> sse_streams(Transport t = Transport::streamable_http,
+                                                  transport::StreamOptions o = {}) {
+  return std::make_unique<transport::StreamSet>("sid", t, std::move(o));
+}
+
 
 using test_support::eventually;
 
@@ -33,6 +43,7 @@ std::shared_ptr<const SharedContext> context() {
 
 sessions::RegistryOptions registry_options() {
   sessions::RegistryOptions o;
+  o.make_streams = transport::make_streams({});
   o.max_sessions = 100;
   o.idle_ttl = 3600s;
   return o;
@@ -47,8 +58,8 @@ bool id_chars_ok(std::string_view s) {
 }
 
 
-Session plain_session(Transport t = Transport::streamable_http, sessions::StreamOptions o = {}) {
-  return Session("sid", t, context(), o);
+Session plain_session(Transport t = Transport::streamable_http, transport::StreamOptions o = {}) {
+  return Session("sid", t, context(), sse_streams(t, o));
 }
 
 // A request admitted to `table`, which must take it.
@@ -119,7 +130,7 @@ TEST_CASE("SessionRegistry: max_sessions caps creation when every session is bus
   REQUIRE(a);
   REQUIRE(b);
   // Busy: a stream open to the client (the legacy session's), a request running (a's).
-  (void)b->session_stream()->attach();
+  (void)streams_of(*b).session_stream()->attach();
   auto running = admitted(a->inflight(), 1);
   CHECK(registry.create(Transport::streamable_http, context()) == nullptr);
   CHECK(registry.create(Transport::legacy_sse, context()) == nullptr);
@@ -169,7 +180,7 @@ TEST_CASE("SessionRegistry::expire_idle ends only idle Streamable HTTP sessions"
   REQUIRE(idle);
   REQUIRE(legacy);
   REQUIRE(streaming);
-  const auto gen = streaming->session_stream()->attach();  // a GET stream is open
+  const auto gen = streams_of(*streaming).session_stream()->attach();  // a GET stream is open
 
   const auto now = Session::Clock::now();
   CHECK(registry.expire_idle(now) == 0);  // nobody is idle yet
@@ -188,7 +199,7 @@ TEST_CASE("SessionRegistry::expire_idle ends only idle Streamable HTTP sessions"
   CHECK(registry.counts().legacy_sse == 1);
 
   // Once the stream writer goes away the session becomes expirable.
-  streaming->session_stream()->detach(gen);
+  streams_of(*streaming).session_stream()->detach(gen);
   CHECK(registry.expire_idle(Session::Clock::now() + 2s) == 1);
   CHECK(streaming->ended());
   CHECK(registry.counts().streamable_http == 0);
@@ -202,16 +213,16 @@ TEST_CASE("SessionRegistry::active_since counts the sessions used since then or 
   REQUIRE(quiet);
   REQUIRE(streaming);
   REQUIRE(legacy);
-  const auto gen = streaming->session_stream()->attach();  // a GET stream is open
-  const auto legacy_gen = legacy->session_stream()->attach();  // its one stream
+  const auto gen = streams_of(*streaming).session_stream()->attach();  // a GET stream is open
+  const auto legacy_gen = streams_of(*legacy).session_stream()->attach();  // its one stream
 
   // Every session was just created: all active in the last minute.
   CHECK(registry.active_since(Session::Clock::now() - 60s) == 3);
   // Seen from a second ahead (the fake clock), only the busy ones: their streams are open.
   CHECK(registry.active_since(Session::Clock::now() + 1s) == 2);
-  streaming->session_stream()->detach(gen);
+  streams_of(*streaming).session_stream()->detach(gen);
   CHECK(registry.active_since(Session::Clock::now() + 1s) == 1);
-  legacy->session_stream()->detach(legacy_gen);
+  streams_of(*legacy).session_stream()->detach(legacy_gen);
   CHECK(registry.active_since(Session::Clock::now() + 1s) == 0);
   // Open all the same, until the TTL or a DELETE.
   CHECK(registry.counts().total() == 3);
@@ -396,26 +407,28 @@ TEST_CASE("Session: client_supports reflects the declared capabilities") {
 
 TEST_CASE("Session: log level defaults to debug and can be changed") {
   auto s = plain_session();
-  CHECK(s.log_level() == protocol::LogLevel::debug);
-  s.set_log_level(protocol::LogLevel::warning);
-  CHECK(s.log_level() == protocol::LogLevel::warning);
+  CHECK(s.log_level() == tools::LogLevel::debug);
+  s.set_log_level(tools::LogLevel::warning);
+  CHECK(s.log_level() == tools::LogLevel::warning);
 }
 
 TEST_CASE("Session: the session stream depends on the transport") {
   auto http = plain_session(Transport::streamable_http);
   auto legacy = plain_session(Transport::legacy_sse);
-  REQUIRE(http.session_stream());
-  REQUIRE(legacy.session_stream());
-  CHECK(http.find_stream(http.session_stream()->id()) == http.session_stream());
-  CHECK(legacy.find_stream(legacy.session_stream()->id()) == legacy.session_stream());
+  REQUIRE(streams_of(http).session_stream());
+  REQUIRE(streams_of(legacy).session_stream());
+  for (const auto* session : {&http, &legacy}) {
+    const auto& main = streams_of(*session).session_stream();
+    CHECK(streams_of(*session).find_stream(main->id()) == main);
+  }
 
   // Streamable HTTP events carry ids (resumable); legacy SSE ones do not.
   http.notify(nlohmann::json{{"jsonrpc", "2.0"}, {"method", "x"}});
   legacy.notify(nlohmann::json{{"jsonrpc", "2.0"}, {"method", "x"}});
-  const auto g1 = http.session_stream()->attach();
-  const auto g2 = legacy.session_stream()->attach();
-  const auto b1 = http.session_stream()->wait(g1, 0, std::chrono::steady_clock::now() + 1s);
-  const auto b2 = legacy.session_stream()->wait(g2, 0, std::chrono::steady_clock::now() + 1s);
+  const auto g1 = streams_of(http).session_stream()->attach();
+  const auto g2 = streams_of(legacy).session_stream()->attach();
+  const auto b1 = streams_of(http).session_stream()->wait(g1, 0, std::chrono::steady_clock::now() + 1s);
+  const auto b2 = streams_of(legacy).session_stream()->wait(g2, 0, std::chrono::steady_clock::now() + 1s);
   REQUIRE(b1.frames.size() == 1);
   REQUIRE(b2.frames.size() == 1);
   CHECK(b1.frames[0]->find("\nid: ") != std::string::npos);
@@ -423,77 +436,13 @@ TEST_CASE("Session: the session stream depends on the transport") {
   CHECK(b1.frames[0]->find(R"("method":"x")") != std::string::npos);
 }
 
-TEST_CASE("Session: request streams are found until retired") {
-  auto s = plain_session();
-  auto a = s.open_request_stream();
-  auto b = s.open_request_stream();
-  REQUIRE(a);
-  REQUIRE(b);
-  CHECK(a->id() != b->id());
-  CHECK(a->id() != s.session_stream()->id());
-  CHECK(s.find_stream(a->id()) == a);
-  CHECK(s.find_stream(b->id()) == b);
-  CHECK(s.find_stream("nope") == nullptr);
-  // Request stream ids are usable in event ids.
-  CHECK(transport::EventStream::parse_event_id(a->cursor_id()).has_value());
-
-  s.retire_stream(a->id());
-  CHECK(s.find_stream(a->id()) == nullptr);
-  CHECK(s.find_stream(b->id()) == b);
-}
-
-TEST_CASE("Session: at most retained_streams finished request streams are kept, oldest dropped first") {
-  sessions::StreamOptions o;
-  o.retained_streams = 3;
-  auto s = plain_session(Transport::streamable_http, o);
-  std::vector<std::shared_ptr<transport::EventStream>> opened;
-  for (int i = 0; i < 12; ++i) {
-    auto stream = s.open_request_stream();
-    stream->finish();  // its POST is answered; kept only for a late resume
-    opened.push_back(stream);
-  }
-  std::string retained;
-  for (const auto& st : opened)
-    if (s.find_stream(st->id())) retained += st->id() + " ";
-  // The newest finished streams are the ones a client may still resume: p10, p11, p12.
-  // Eviction goes oldest first by stream number, not by the id's text ("p10" is newer than "p9").
-  CHECK(retained == opened[9]->id() + " " + opened[10]->id() + " " + opened[11]->id() + " ");
-}
-
-TEST_CASE("Session: live request streams are never evicted to make room") {
-  sessions::StreamOptions o;
-  o.retained_streams = 2;
-  auto s = plain_session(Transport::streamable_http, o);
-  auto live1 = s.open_request_stream();  // not finished: its request is still running
-  auto live2 = s.open_request_stream();
-  auto live3 = s.open_request_stream();
-  CHECK(s.find_stream(live1->id()) == live1);
-  CHECK(s.find_stream(live2->id()) == live2);
-  CHECK(s.find_stream(live3->id()) == live3);
-
-  // A finished stream with a writer still attached is not evicted either.
-  sessions::StreamOptions o2;
-  o2.retained_streams = 1;
-  auto t = plain_session(Transport::streamable_http, o2);
-  auto attached = t.open_request_stream();
-  const auto gen = attached->attach();
-  attached->finish();
-  auto next = t.open_request_stream();
-  CHECK(t.find_stream(attached->id()) == attached);
-  attached->detach(gen);
-  auto third = t.open_request_stream();
-  CHECK(t.find_stream(attached->id()) == nullptr);  // now it can go
-  CHECK(t.find_stream(third->id()) == third);
-  (void)next;
-}
-
 TEST_CASE("Session::end closes every stream, cancels running requests and wakes reply waiters") {
   auto s = plain_session();
   Session::Negotiated n;
   n.protocol_version = "2025-11-25";
   REQUIRE(s.initialize(n));
-  auto request_stream = s.open_request_stream();
-  auto main = s.session_stream();
+  auto request_stream = streams_of(s).open_request_stream();
+  auto main = streams_of(s).session_stream();
   const auto gen_req = request_stream->attach();
   const auto gen_main = main->attach();
 
@@ -530,7 +479,7 @@ TEST_CASE("Session::end closes every stream, cancels running requests and wakes 
 
   // Idempotent, and streams opened afterwards are closed at once.
   s.end();
-  auto late = s.open_request_stream();
+  auto late = streams_of(s).open_request_stream();
   REQUIRE(late);
   CHECK_FALSE(late->push("message", "x"));
   // A response arriving after the end finds nobody waiting.
@@ -567,7 +516,7 @@ TEST_CASE("ReplyRouter: a delivered response reaches its waiter; unknown ids are
 }
 
 TEST_CASE("Session: concurrent use from several threads (streams, state, end)") {
-  auto s = std::make_shared<Session>("sid", Transport::streamable_http, context(), sessions::StreamOptions{});
+  auto s = std::make_shared<Session>("sid", Transport::streamable_http, context(), sse_streams());
   Session::Negotiated n;
   n.protocol_version = "2025-11-25";
   REQUIRE(s->initialize(n));
@@ -577,12 +526,12 @@ TEST_CASE("Session: concurrent use from several threads (streams, state, end)") 
     pool.emplace_back([&, t] {
       int i = 0;
       while (!stop.load()) {
-        auto st = s->open_request_stream();
+        auto st = streams_of(*s).open_request_stream();
         (void)st->push("message", "x");
         st->finish();
-        (void)s->find_stream(st->id());
-        if (i % 3 == 0) s->retire_stream(st->id());
-        s->set_log_level(static_cast<protocol::LogLevel>((i + t) % 8));
+        (void)streams_of(*s).find_stream(st->id());
+        if (i % 3 == 0) streams_of(*s).retire_stream(st->id());
+        s->set_log_level(static_cast<tools::LogLevel>((i + t) % 8));
         (void)s->log_level();
         (void)s->client_supports("sampling");
         s->notify(nlohmann::json{{"jsonrpc", "2.0"}, {"method", "n"}});

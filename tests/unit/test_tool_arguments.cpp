@@ -292,7 +292,7 @@ std::shared_ptr<const SharedContext> context_with_task_tool() {
 json call_manage_task(const std::string& version, const json& arguments) {
   protocol::Dispatcher dispatcher(protocol::DispatchOptions{});
   sessions::Session session("s", sessions::Transport::streamable_http, context_with_task_tool(),
-                            sessions::StreamOptions{});
+                            nullptr);
   const auto initialized = dispatcher.handle_request(session,
                             jsonrpc::Request{0, "initialize",
                                              json{{"protocolVersion", version},

@@ -1,5 +1,5 @@
 // ToolRegistry, SchemaValidator, coerce_arguments, Catalog::match_template and LegacySse::endpoint_url.
-#include "mcpgate/protocol/catalog.hpp"
+#include "mcpgate/tools/catalog.hpp"
 #include "mcpgate/tools/argument_coercion.hpp"
 #include "mcpgate/tools/registry.hpp"
 #include "mcpgate/tools/schema_validator.hpp"
@@ -21,7 +21,7 @@
 
 using namespace mcpgate;
 using json = nlohmann::json;
-using protocol::Catalog;
+using tools::Catalog;
 using tools::coerce_arguments;
 using tools::SchemaValidator;
 using tools::Tool;
@@ -333,7 +333,7 @@ TEST_CASE("Catalog::match_template: a variable may contain the literal that foll
 TEST_CASE("Catalog: read and is_known_resource go through resources then templates") {
   Catalog catalog;
   CHECK_FALSE(catalog.has_resources());
-  protocol::ResourceTemplate t;
+  tools::ResourceTemplate t;
   t.uri_template = "mem://items/{id}";
   t.name = "items";
   t.read = [](const std::string& uri, const Vars& vars) {

@@ -1,5 +1,5 @@
-// server::WorkerPool (server/worker_pool.hpp): an elastic pool that starts every job at once.
-#include "mcpgate/server/worker_pool.hpp"
+// util::WorkerPool (util/worker_pool.hpp): an elastic pool that starts every job at once.
+#include "mcpgate/util/worker_pool.hpp"
 
 #include "../eventually.hpp"
 
@@ -19,7 +19,7 @@
 
 using namespace mcpgate;
 using namespace std::chrono_literals;
-using server::WorkerPool;
+using util::WorkerPool;
 
 namespace {
 

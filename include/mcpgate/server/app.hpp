@@ -11,7 +11,7 @@
 #include "mcpgate/server/http_server.hpp"
 #include "mcpgate/server/metrics.hpp"
 #include "mcpgate/server/origin_guard.hpp"
-#include "mcpgate/server/worker_pool.hpp"
+#include "mcpgate/util/worker_pool.hpp"
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/transport/legacy_sse.hpp"
@@ -24,6 +24,8 @@
 #include <mutex>
 
 namespace mcpgate::server {
+
+using util::WorkerPool;
 
 class App {
  public:

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "mcpgate/server/request_head.hpp"
-#include "mcpgate/server/worker_pool.hpp"
+#include "mcpgate/util/worker_pool.hpp"
 
 #include <httplib.h>
 
@@ -17,6 +17,8 @@
 #include <string>
 
 namespace mcpgate::server {
+
+using util::WorkerPool;
 
 class HangupWatch;
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "mcpgate/protocol/dispatch_observer.hpp"
+#include "mcpgate/protocol/methods.hpp"
 
 #include <array>
 #include <atomic>
@@ -57,7 +58,7 @@ struct MetricsGauges {
 
 class Metrics final : public protocol::DispatchObserver {
  public:
-  static constexpr std::size_t method_slots = 14;  // the 13 MCP request methods, and "other"
+  static constexpr std::size_t method_slots = protocol::method_count + 1;  // and "other"
 
   void request_finished(std::string_view method, bool error) override;
   void tool_call_finished(std::string_view tool, std::string_view outcome,

@@ -29,7 +29,10 @@ struct RegistryOptions {
   std::size_t max_inflight = protocol::InFlightRequests::default_capacity;  // per session
   std::chrono::seconds idle_ttl{3600};  // Streamable HTTP sessions idle this long are ended
   std::string id_prefix;                // e.g. "a." so a proxy can route by instance
-  StreamOptions streams;
+  // Makes each session's streams: the transport's (transport::make_streams). Unset, sessions
+  // have none.
+  std::function<std::unique_ptr<SessionStreams>(const std::string& session_id, Transport)>
+      make_streams;
 };
 
 struct SessionCounts {

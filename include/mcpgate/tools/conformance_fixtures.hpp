@@ -2,11 +2,11 @@
 // (@modelcontextprotocol/conformance). Registered only with --conformance-fixtures.
 #pragma once
 
-#include "mcpgate/protocol/catalog.hpp"
+#include "mcpgate/tools/catalog.hpp"
 #include "mcpgate/tools/registry.hpp"
 
 namespace mcpgate::tools {
 
-void register_conformance_fixtures(ToolRegistry& tools, protocol::Catalog& catalog);
+void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog);
 
 }  // namespace mcpgate::tools

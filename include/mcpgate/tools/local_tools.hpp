@@ -1,7 +1,6 @@
 // The tools mcpgate answers itself: health_check and session_info.
 #pragma once
 
-#include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/tools/registry.hpp"
 
 #include <chrono>
@@ -15,8 +14,15 @@ namespace mcpgate::tools {
 // leaves one until --session-ttl, an hour by default) drop out of the count soon.
 inline constexpr std::chrono::seconds recent_activity_window{300};
 
+// Sessions open now, by transport (as the session registry counts them).
+struct OpenSessions {
+  std::size_t streamable_http = 0;
+  std::size_t legacy_sse = 0;
+  [[nodiscard]] std::size_t total() const { return streamable_http + legacy_sse; }
+};
+
 struct ServerStatusSource {
-  std::function<sessions::SessionCounts()> session_counts;
+  std::function<OpenSessions()> session_counts;
   // Open sessions used since the time given or busy now (SessionRegistry::active_since).
   std::function<std::size_t(std::chrono::steady_clock::time_point)> sessions_active_since;
   std::function<std::string()> init_state;  // "idle", "starting", "ready", "degraded", "failed"

@@ -1,7 +1,7 @@
 // The tool API: what a tool is, what its handler may do while it runs, and what it returns.
 #pragma once
 
-#include "mcpgate/protocol/log_level.hpp"
+#include "mcpgate/tools/log_level.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -60,7 +60,7 @@ class ToolContext {
   virtual void progress(double progress, std::optional<double> total,
                         std::string_view message = {}) = 0;
   // Send notifications/message, filtered by the session's log level.
-  virtual void log(protocol::LogLevel level, json data, std::string_view logger = {}) = 0;
+  virtual void log(tools::LogLevel level, json data, std::string_view logger = {}) = 0;
   // Whether the client declared a capability (e.g. "sampling", "elicitation").
   [[nodiscard]] virtual bool client_supports(std::string_view capability) const = 0;
   // Send a request to the client and wait for its result. Throws ClientRequestError.

@@ -1,5 +1,6 @@
 // One SSE stream of a session: an outbox that producers append to and one writer drains, and a
 // bounded replay buffer so a client can resume with Last-Event-ID after its connection drops.
+// It is the protocol layer's protocol::Outbox: messages sent to it become SSE events here.
 //
 // Producers (request handlers, the session) never block on I/O: push() appends and notifies.
 // The writer (the connection's own thread) blocks only here, in wait(), with a deadline.
@@ -21,6 +22,8 @@
 //   gives up its oldest when the stream holds more than `max_bytes` in all. A resume from
 //   before its first event is refused rather than served with a hole.
 #pragma once
+
+#include "mcpgate/protocol/outbox.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -56,7 +59,7 @@ struct EventStreamOptions {
   std::shared_ptr<EventCounters> counters;              // may be null
 };
 
-class EventStream {
+class EventStream final : public protocol::Outbox {
  public:
   using Clock = std::chrono::steady_clock;
   // A formatted SSE event, shared between the buffer and a writer: handing it out copies no bytes.
@@ -75,12 +78,14 @@ class EventStream {
   // puts it over; that is logged once, as a warning).
   bool push(std::string_view event_name, std::string data);
 
+  // protocol::Outbox: the message as one "message" event (push()).
+  bool send(const nlohmann::json& message) override;
   // No more events will be pushed; the writer ends the stream after delivering what is queued.
-  void finish();
+  void finish() override;
   // End the stream now, queued or not (session ended, server shutting down).
-  void close();
+  void close() override;
   // Ask the current writer to drop its connection while keeping the events for a resume.
-  void request_disconnect();
+  void request_disconnect() override;
   // The client of writer `generation` closed its connection: that writer (only) stops now.
   void client_gone(std::uint64_t generation);
 

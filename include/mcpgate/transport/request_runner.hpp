@@ -5,7 +5,7 @@
 
 #include "mcpgate/jsonrpc.hpp"
 #include "mcpgate/protocol/dispatcher.hpp"
-#include "mcpgate/server/worker_pool.hpp"
+#include "mcpgate/util/worker_pool.hpp"
 #include "mcpgate/sessions/session.hpp"
 #include "mcpgate/transport/event_stream.hpp"
 
@@ -16,7 +16,7 @@ namespace mcpgate::transport {
 
 class RequestRunner {
  public:
-  RequestRunner(const protocol::Dispatcher& dispatcher, server::WorkerPool& executor)
+  RequestRunner(const protocol::Dispatcher& dispatcher, util::WorkerPool& executor)
       : dispatcher_(dispatcher), executor_(executor) {}
 
   // Handle `items`; every response (and every error for an invalid item) is pushed to `out`.
@@ -35,7 +35,7 @@ class RequestRunner {
 
  private:
   const protocol::Dispatcher& dispatcher_;
-  server::WorkerPool& executor_;
+  util::WorkerPool& executor_;
 };
 
 }  // namespace mcpgate::transport

@@ -41,8 +41,8 @@ work on and as your first stop for research.
 )";
 }
 
-protocol::Resource instructions_resource() {
-  return protocol::Resource{
+tools::Resource instructions_resource() {
+  return tools::Resource{
       .uri = std::string(instructions_uri),
       .name = "instructions",
       .description = "How to use this server's tools together (the instructions sent in "
@@ -50,7 +50,7 @@ protocol::Resource instructions_resource() {
       .mime_type = "text/markdown",
       .subscribable = false,
       .read = [] {
-        return protocol::json::array({{{"uri", std::string(instructions_uri)},
+        return tools::json::array({{{"uri", std::string(instructions_uri)},
                                        {"mimeType", "text/markdown"},
                                        {"text", std::string(instructions())}}});
       }};

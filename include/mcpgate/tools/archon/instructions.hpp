@@ -2,7 +2,7 @@
 // how an assistant should use them together.
 #pragma once
 
-#include "mcpgate/protocol/catalog.hpp"
+#include "mcpgate/tools/catalog.hpp"
 
 #include <cstddef>
 #include <string_view>
@@ -19,6 +19,6 @@ inline constexpr std::size_t max_instructions_chars = 2048;
 // The same text as a resource (instructions_uri, text/markdown), for clients that show
 // resources but not initialize's instructions, and for reading them again mid-session.
 inline constexpr std::string_view instructions_uri = "mcpgate://instructions";
-[[nodiscard]] protocol::Resource instructions_resource();
+[[nodiscard]] tools::Resource instructions_resource();
 
 }  // namespace mcpgate::tools::archon

@@ -1,8 +1,8 @@
-#include "mcpgate/protocol/log_level.hpp"
+#include "mcpgate/tools/log_level.hpp"
 
 #include <array>
 
-namespace mcpgate::protocol {
+namespace mcpgate::tools {
 
 namespace {
 constexpr std::array<std::string_view, 8> names = {"debug",    "info",  "notice",
@@ -18,4 +18,4 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
 
 std::string_view to_string(LogLevel level) { return names[static_cast<std::size_t>(level)]; }
 
-}  // namespace mcpgate::protocol
+}  // namespace mcpgate::tools

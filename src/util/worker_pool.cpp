@@ -1,4 +1,4 @@
-#include "mcpgate/server/worker_pool.hpp"
+#include "mcpgate/util/worker_pool.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,7 +6,7 @@
 
 #include <exception>
 
-namespace mcpgate::server {
+namespace mcpgate::util {
 
 struct WorkerPool::Worker {
   WorkerPool* pool;
@@ -157,4 +157,4 @@ WorkerPool::Stats WorkerPool::stats() const {
   return Stats{threads_, threads_ - idle_, idle_};
 }
 
-}  // namespace mcpgate::server
+}  // namespace mcpgate::util

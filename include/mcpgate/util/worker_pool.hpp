@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace mcpgate::server {
+namespace mcpgate::util {
 
 class WorkerPool {
  public:
@@ -68,4 +68,4 @@ class WorkerPool {
   std::chrono::steady_clock::time_point last_trim_{};  // when a retiring thread last trimmed
 };
 
-}  // namespace mcpgate::server
+}  // namespace mcpgate::util

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mcpgate::protocol {
+namespace mcpgate::tools {
 
 using json = nlohmann::json;
 
@@ -87,4 +87,4 @@ class Catalog {
   Completer completer_;
 };
 
-}  // namespace mcpgate::protocol
+}  // namespace mcpgate::tools

@@ -4,11 +4,11 @@
 #include <optional>
 #include <string_view>
 
-namespace mcpgate::protocol {
+namespace mcpgate::tools {
 
 enum class LogLevel { debug, info, notice, warning, error, critical, alert, emergency };
 
 [[nodiscard]] std::optional<LogLevel> parse_log_level(std::string_view name);
 [[nodiscard]] std::string_view to_string(LogLevel level);
 
-}  // namespace mcpgate::protocol
+}  // namespace mcpgate::tools

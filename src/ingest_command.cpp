@@ -1,4 +1,4 @@
-#include "mcpgate/knowledge/ingest_command.hpp"
+#include "mcpgate/ingest_command.hpp"
 
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/knowledge/ingest.hpp"

@@ -1,8 +1,8 @@
-#include "mcpgate/protocol/catalog.hpp"
+#include "mcpgate/tools/catalog.hpp"
 
 #include <algorithm>
 
-namespace mcpgate::protocol {
+namespace mcpgate::tools {
 
 void Catalog::add(Resource resource) { resources_.push_back(std::move(resource)); }
 void Catalog::add(ResourceTemplate resource_template) {
@@ -101,4 +101,4 @@ const Prompt* Catalog::find_prompt(std::string_view name) const {
   return nullptr;
 }
 
-}  // namespace mcpgate::protocol
+}  // namespace mcpgate::tools

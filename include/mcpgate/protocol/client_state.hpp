@@ -1,0 +1,109 @@
+// What the protocol layer keeps of one client: the revision and capabilities it negotiated, its
+// log level and subscriptions, the requests it is running, the requests we wait on it for, and
+// the outbox its notifications go to. The dispatcher works on this alone; sessions::Session is
+// one (a session of the session revisions, with its activity and its transport's streams).
+//
+// Shared by the threads of the client's connections: every member is safe to call from any
+// thread, and no lock here is held across I/O.
+#pragma once
+
+#include "mcpgate/protocol/inflight.hpp"
+#include "mcpgate/protocol/outbox.hpp"
+#include "mcpgate/protocol/reply_router.hpp"
+#include "mcpgate/shared_context.hpp"
+#include "mcpgate/tools/log_level.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mcpgate::protocol {
+
+class ClientState {
+ public:
+  // `outbox` takes the messages that belong to no request (list_changed, resources/updated,
+  // and a request's own messages when it has no outbox of its own); may be null.
+  ClientState(std::string id, std::shared_ptr<const SharedContext> context,
+              std::shared_ptr<Outbox> outbox,
+              std::size_t max_inflight = InFlightRequests::default_capacity);
+  ClientState(const ClientState&) = delete;
+  ClientState& operator=(const ClientState&) = delete;
+
+  [[nodiscard]] const std::string& id() const noexcept { return id_; }
+  [[nodiscard]] const SharedContext& context() const noexcept { return *context_; }
+  [[nodiscard]] const std::shared_ptr<Outbox>& outbox() const noexcept { return outbox_; }
+
+  // --- lifecycle (initialize, notifications/initialized) ---
+  struct Negotiated {
+    std::string protocol_version;
+    nlohmann::json client_capabilities = nlohmann::json::object();
+    nlohmann::json client_info = nlohmann::json::object();
+  };
+  // False when the client was already initialized. What the client declared is kept as
+  // compact JSON text (a parsed tree takes up to 20 times its text): the protocol layer bounds
+  // its size (--max-session-data) before it gets here.
+  bool initialize(const Negotiated& negotiated);
+  [[nodiscard]] bool initialized() const;
+  void mark_client_ready();
+  [[nodiscard]] bool client_ready() const;
+  // "" before initialize.
+  [[nodiscard]] std::string protocol_version() const;
+  [[nodiscard]] bool client_supports(std::string_view capability) const;
+  // The client's capabilities and clientInfo as it sent them ({} before initialize).
+  [[nodiscard]] nlohmann::json client_capabilities() const;
+  [[nodiscard]] nlohmann::json client_info() const;
+  // Bytes kept of what the client sent: the compact text of both, and the URIs subscribed to.
+  [[nodiscard]] std::size_t client_data_bytes() const;
+
+  void set_log_level(tools::LogLevel level);
+  [[nodiscard]] tools::LogLevel log_level() const;
+
+  // False (and nothing kept) when the URI would take client_data_bytes() past `budget`: a
+  // resource template matches endless URIs, and each subscription is kept for the client's life.
+  bool subscribe(const std::string& uri, std::size_t budget);
+  void unsubscribe(const std::string& uri);
+
+  [[nodiscard]] InFlightRequests& inflight() noexcept { return inflight_; }
+  [[nodiscard]] const InFlightRequests& inflight() const noexcept { return inflight_; }
+  [[nodiscard]] ReplyRouter& replies() noexcept { return replies_; }
+
+  // Send a message that belongs to no request (list_changed, resources/updated, logs).
+  void notify(const nlohmann::json& message);
+
+  // A request other than initialize arrived: the client is in use.
+  void note_request() noexcept { used_.store(true); }
+  [[nodiscard]] bool used() const noexcept { return used_.load(); }
+
+  // Cancel every running request and wake every wait for the client; later requests start
+  // cancelled. Idempotent.
+  void end();
+  [[nodiscard]] bool ended() const noexcept { return ended_.load(); }
+
+ private:
+  const std::string id_;
+  const std::shared_ptr<const SharedContext> context_;
+  const std::shared_ptr<Outbox> outbox_;
+
+  mutable std::mutex mutex_;
+  bool initialized_ = false;
+  bool client_ready_ = false;
+  std::string protocol_version_;
+  std::string client_capabilities_ = "{}";  // compact JSON text
+  std::string client_info_ = "{}";          // compact JSON text
+  std::vector<std::string> declared_;       // capabilities declared (present, not null or false)
+  tools::LogLevel log_level_ = tools::LogLevel::debug;
+  std::set<std::string> subscriptions_;
+  std::size_t subscription_bytes_ = 0;  // the URIs' lengths together
+
+  InFlightRequests inflight_;
+  ReplyRouter replies_;
+  std::atomic<bool> used_{false};
+  std::atomic<bool> ended_{false};
+};
+
+}  // namespace mcpgate::protocol
