@@ -309,13 +309,14 @@ stage_shell_suites() {
   run_suite bench/run.sh quick --build-dir "$repo_root/$build_dir"
 }
 
-# sanitizer_run LABEL DIR "SUITE..." [meson options...]
-sanitizer_run() {
+# suites_build_run LABEL DIR "SUITE..." [meson options...]: configures DIR, builds only the
+# targets of SUITEs and runs them, each step that fails counted as one failure under LABEL.
+suites_build_run() {
   local label=$1 dir=$2 suites listed targets=()
   read -r -a suites <<<"$3"
   shift 3
   section "$label build: $dir (suites: ${suites[*]})"
-  configure "$dir" -Dwerror=false "$@" || return 0
+  configure "$dir" "$@" || return 0
   if ! listed=$(test_targets "$dir" "${suites[@]}"); then
     record_failure "$label: listing the test targets of $dir"
     return 0
@@ -335,27 +336,16 @@ sanitizer_run() {
 # the same without Debian 12's 0.11.4. Only the targets of the 'unit' and 'integration' suites,
 # at -O0 (the release build holds the code to -O3's warnings).
 stage_wrap() {
-  local wrap_log wrap_targets=()
-  section "cpp-httplib wrap build: $wrap_dir"
+  local wrap_log
+  section "cpp-httplib wrap: download"
   if ! wrap_log=$(meson subprojects download cpp-httplib </dev/null 2>&1); then
     # One line: what meson said went wrong, without its progress display.
     record_failure "cpp-httplib wrap: could not download it (subprojects/cpp-httplib.wrap):$(
       grep -E 'error|could not' <<<"$wrap_log" | sed 's/\x1b\[K//g; s/^ */ /' | tr -d '\n')"
     return 0
   fi
-  configure "$wrap_dir" --force-fallback-for=cpp-httplib -Doptimization=0 -Ddebug=false || return 0
-  if ! wrap_log=$(test_targets "$wrap_dir" unit integration); then
-    record_failure "cpp-httplib wrap: listing the test targets of $wrap_dir"
-    return 0
-  fi
-  [[ -n "$wrap_log" ]] && mapfile -t wrap_targets <<<"$wrap_log"
-  if ((${#wrap_targets[@]} == 0)); then
-    record_failure "cpp-httplib wrap: not run: no tests defined in suites unit, integration in $wrap_dir"
-    return 0
-  fi
-  build "$wrap_dir" "${wrap_targets[@]}" || return 0
-  section "meson test -C $wrap_dir --suite unit --suite integration"
-  run_meson_tests "$wrap_dir" "cpp-httplib wrap" unit integration
+  suites_build_run "cpp-httplib wrap" "$wrap_dir" "unit integration" \
+    --force-fallback-for=cpp-httplib -Doptimization=0 -Ddebug=false
 }
 
 # Sanitizer builds, each compiling only what its suites need, with -g for line numbers in
@@ -380,15 +370,15 @@ stage_sanitizers() {
 
   # -O1 with line tables only (-g1): half the compile time of -O2 -g, and TSan's reports still
   # name file and line for every frame.
-  sanitizer_run tsan "$tsan_dir" "tsan" -Db_sanitize=thread -Doptimization=1 -Ddebug=false \
+  suites_build_run tsan "$tsan_dir" "tsan" -Dwerror=false -Db_sanitize=thread -Doptimization=1 -Ddebug=false \
     -Dcpp_args=-g1
   # clang, so that the same build also links the libFuzzer targets (tests/fuzz): one
   # instrumented build serves both the test suites and the fuzzers (and clang compiles this much
   # instrumentation four times faster than g++). b_lundef=false: the sanitizer runtimes resolve
   # some symbols only at load time. -O1 is what ASan recommends and compiles much faster than
   # -O2; b_ndebug=false keeps assert() on.
-  CC=clang CXX=clang++ sanitizer_run asan+ubsan "$asan_dir" "unit integration" \
-    -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
+  CC=clang CXX=clang++ suites_build_run asan+ubsan "$asan_dir" "unit integration" \
+    -Dwerror=false -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1 \
     -Ddebug=true -Db_ndebug=false -Dcpp_args=-fsanitize=fuzzer-no-link
   if [[ -f "$asan_dir/build.ninja" ]]; then
     # Seven targets, each bounded by fuzz_seconds: the suite's own bound follows.

@@ -55,7 +55,7 @@ expect "sanitizer builds that cannot configure: tsan, asan and fuzz count as fai
   '[[ $(head -n 1 <<<"$out") == "0 3" ]] && grep -q "^scripts/fuzz.sh: not run: " <<<"$out"'
 
 # A build dir whose suites hold no tests (a meson option turned them off).
-out=$(step 'configure() { :; }; test_targets() { :; }; sanitizer_run tsan "$tsan_dir" tsan')
+out=$(step 'configure() { :; }; test_targets() { :; }; suites_build_run tsan "$tsan_dir" tsan')
 expect "a sanitizer build with no tests to run counts as failed" \
   '[[ $(head -n 1 <<<"$out") == "0 1" ]] && grep -q "^tsan: not run: no tests defined" <<<"$out"'
 out=$(step 'count_tests() { echo 0; }; run_meson_tests "$build_dir" release')
