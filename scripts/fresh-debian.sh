@@ -68,9 +68,9 @@ inner() {
   local t0=$SECONDS
   log "bootstrapping Debian $suite (minbase) from $mirror into $root with $bootstrap"
   if [[ $bootstrap == mmdebstrap ]]; then
-    mmdebstrap --mode=root --variant=minbase "$suite" "$root" "$mirror" >&2
+    interruptible mmdebstrap --mode=root --variant=minbase "$suite" "$root" "$mirror" >&2
   else
-    debootstrap --variant=minbase "$suite" "$root" "$mirror" >&2
+    interruptible debootstrap --variant=minbase "$suite" "$root" "$mirror" >&2
   fi
   local bootstrap_s=$((SECONDS - t0))
 
@@ -145,7 +145,7 @@ inner() {
     t0=$SECONDS
     log "test command started"
     test_rc=0
-    in_root "$root" "$test_cmd" </dev/null 2>&1 | tee "$root/tmp/fresh-test.log" || test_rc=${PIPESTATUS[0]}
+    interruptible run_logged "$root/tmp/fresh-test.log" "$root" "$test_cmd" || test_rc=$?
     test_s=$((SECONDS - t0))
     tally=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$root/tmp/fresh-test.log" | tail -n 1 || true)
     [[ -n $tally ]] || tally="no tally line"
@@ -177,6 +177,24 @@ in_root() {
   exec chroot "$1" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
     LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     /bin/bash -c "cd /root/mcpgate && $2"
+}
+
+# interruptible COMMAND...: runs COMMAND in the background and waits for it. Bash runs a trap
+# only once its foreground command has ended, so Ctrl-C or a TERM to this PID 1 would otherwise
+# wait for a whole debootstrap or test run; `wait` returns at once and the trap cleans up.
+interruptible() {
+  "$@" &
+  wait "$!"
+}
+
+# run_logged LOG ROOT COMMAND: in_root ROOT COMMAND, its output both shown and kept in LOG;
+# returns COMMAND's exit status.
+# shellcheck disable=SC2317  # called through interruptible
+run_logged() {
+  local log=$1 rc=0
+  shift
+  (in_root "$@") </dev/null 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+  return "$rc"
 }
 
 count_packages() {
@@ -321,6 +339,9 @@ avail_kib=$(df -Pk "$base" | awk 'NR == 2 { print $4 }')
 ((avail_kib > 10 * 1024 * 1024)) ||
   die "$base has $((avail_kib / 1024)) MiB free; the root needs about 10 GiB (set MCPGATE_FRESH_DIR)"
 root=$(mktemp -d "$base/mcpgate-fresh.XXXXXX")
+# mktemp makes it 0700: as the root's "/", that would lock out every user but root (apt's _apt
+# downloads unsandboxed, nginx's and other services' users could read nothing).
+chmod 755 "$root"
 result=$(mktemp "$base/mcpgate-fresh-result.XXXXXX")
 inner_pid=
 
