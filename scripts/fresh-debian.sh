@@ -4,7 +4,7 @@
 # else installed by hand, and the README's run and test commands run in it with chroot as root.
 #
 #   scripts/fresh-debian.sh [--only-run] [--keep] [--suite bookworm] [--mirror URL]
-#                           [--bootstrap debootstrap|mmdebstrap] [--source DIR]
+#                           [--bootstrap debootstrap|mmdebstrap] [--source DIR] [--no-host-ca]
 #
 # Not part of scripts/test.sh: it downloads a whole system (about 1.5 GiB with the test
 # command's packages) and takes as long as a full test run and more. Needs root (chroot, mount).
@@ -27,6 +27,14 @@
 # only in there and the kernel removes them, and every process started in the root, when the
 # namespace ends, even on Ctrl-C or a kill. The directory is removed afterwards (unless --keep),
 # from the host's namespace, where nothing is mounted below it, after checking so with findmnt.
+#
+# The root gets two things from this machine besides the clone, both about its network: its
+# resolv.conf, and its own CA certificates (/usr/local/share/ca-certificates, where a machine
+# behind a TLS-intercepting proxy keeps the proxy's; --no-host-ca leaves them out). They go into
+# the root's /usr/local/share/ca-certificates, which ca-certificates adds to the system store
+# when the test command installs it, and into NODE_EXTRA_CA_CERTS for npm and Node (which trust
+# only their own bundled list otherwise). Without them npm cannot reach its registry from such
+# a machine (SELF_SIGNED_CERT_IN_CHAIN), which says nothing about the README.
 #
 # Host needs: debootstrap or mmdebstrap (installed with apt-get when neither is there), git,
 # curl (the /health check runs from the host), unshare and findmnt (util-linux).
@@ -55,7 +63,7 @@ die() {
 #   fresh-debian.sh --inner ROOT SUITE MIRROR BOOTSTRAP SOURCE SHA ONLY_RUN RESULT_FILE
 # =============================================================================================
 inner() {
-  local root=$1 suite=$2 mirror=$3 bootstrap=$4 source=$5 sha=$6 only_run=$7 result=$8
+  local root=$1 suite=$2 mirror=$3 bootstrap=$4 source=$5 sha=$6 only_run=$7 result=$8 host_ca=$9
   local run_timeout=${MCPGATE_FRESH_RUN_TIMEOUT:-3600}
 
   # PID 1 gets no default signal actions: without these, Ctrl-C and TERM would be ignored.
@@ -88,6 +96,19 @@ inner() {
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
   grep -qE '^127\.0\.0\.1[[:space:]].*\blocalhost\b' "$root/etc/hosts" 2>/dev/null ||
     printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >>"$root/etc/hosts"
+  local cas=()
+  if [[ $host_ca == 1 ]]; then
+    shopt -s nullglob
+    cas=(/usr/local/share/ca-certificates/*.crt)
+    shopt -u nullglob
+  fi
+  if ((${#cas[@]} > 0)); then
+    mkdir -p "$root/usr/local/share/ca-certificates" "$root/usr/local/share/mcpgate-fresh"
+    cp "${cas[@]}" "$root/usr/local/share/ca-certificates/"
+    cat "${cas[@]}" >"$root/usr/local/share/mcpgate-fresh/host-ca.pem"
+    root_env+=(NODE_EXTRA_CA_CERTS=/usr/local/share/mcpgate-fresh/host-ca.pem)
+    log "this machine's own CA certificates go into the root (its network's; --no-host-ca to leave them out): ${cas[*]##*/}"
+  fi
 
   # --- 4. the README's commands ---------------------------------------------------------------
   local commands=()
@@ -173,10 +194,12 @@ inner() {
 # in_root ROOT COMMAND: COMMAND from the clone's directory, as root, in a login-like environment
 # that carries nothing over from the host's (PATH, HOME, locale of a fresh root shell). Execs:
 # call it in a subshell (`&` or a pipeline).
+# root_env: what inner adds (NODE_EXTRA_CA_CERTS with this machine's CAs).
+root_env=()
 in_root() {
   exec chroot "$1" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
     LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    /bin/bash -c "cd /root/mcpgate && $2"
+    "${root_env[@]}" /bin/bash -c "cd /root/mcpgate && $2"
 }
 
 # interruptible COMMAND...: runs COMMAND in the background and waits for it. Bash runs a trap
@@ -292,11 +315,12 @@ fi
 # =============================================================================================
 # Outer part: options, host checks, the namespace, and the removal of the root.
 # =============================================================================================
-keep=0 only_run=0 suite=bookworm mirror=http://deb.debian.org/debian bootstrap='' source=''
+keep=0 only_run=0 host_ca=1 suite=bookworm mirror=http://deb.debian.org/debian bootstrap='' source=''
 while (($# > 0)); do
   case "$1" in
     --keep) keep=1 ;;
     --only-run) only_run=1 ;;
+    --no-host-ca) host_ca=0 ;;
     --suite) suite=${2:?--suite needs a value}; shift ;;
     --mirror) mirror=${2:?--mirror needs a URL}; shift ;;
     --bootstrap) bootstrap=${2:?--bootstrap needs debootstrap or mmdebstrap}; shift ;;
@@ -396,7 +420,7 @@ log "root: $root (commit $sha)"
 # --kill-child: if unshare itself is killed, its child (the namespace's PID 1) goes too, and with
 # it every process of the namespace.
 unshare --mount --pid --fork --kill-child --propagation private --mount-proc \
-  "$self" --inner "$root" "$suite" "$mirror" "$bootstrap" "$source" "$sha" "$only_run" "$result" &
+  "$self" --inner "$root" "$suite" "$mirror" "$bootstrap" "$source" "$sha" "$only_run" "$result" "$host_ca" &
 inner_pid=$!
 rc=0
 wait "$inner_pid" || rc=$?
