@@ -84,8 +84,11 @@ TEST_CASE("find_documents list: query matches title or content case-insensitivel
   greek["content"] = {{"text", "Der Stein des ΣΊΣΥΦΟΣ"}};
   const json documents =
       json::array({doc("d-1", "ÜBER-LÅNGA Spezifikation", "spec"), greek, doc("d-3", "Other", "spec")});
-  for (const auto& [query, id] : std::vector<std::pair<std::string, std::string>>{
+  // A pair, not a structured binding: clang 14 cannot capture a binding in CAPTURE's lambda.
+  for (const auto& expected : std::vector<std::pair<std::string, std::string>>{
            {"über-långa", "d-1"}, {"σίσυφος", "d-2"}}) {
+    const std::string& query = expected.first;
+    const std::string& id = expected.second;
     CAPTURE(query);
     ToolHarness h;
     h.backend->answer_json(200, {{"documents", documents}});
