@@ -35,7 +35,7 @@ bool Dispatcher::runs_inline(const ClientState& session, const jsonrpc::Request&
 }
 
 std::variant<CancelFlag, json> Dispatcher::admit(ClientState& session,
-                                                const jsonrpc::Request& request) {
+                                                const jsonrpc::Request& request) const {
   auto admitted = session.inflight().begin(request.id);
   if (auto* flag = std::get_if<CancelFlag>(&admitted)) return std::move(*flag);
   const auto refusal = std::get<InFlightRequests::Refusal>(admitted);
@@ -44,6 +44,10 @@ std::variant<CancelFlag, json> Dispatcher::admit(ClientState& session,
     const auto level = session.inflight().refused() == 1 ? spdlog::level::warn : spdlog::level::debug;
     spdlog::log(level, "session {}: {} refused: {} requests already in flight (--max-inflight)",
                 session.id(), request.method, session.inflight().capacity());
+  }
+  if (options_.observer) {
+    options_.observer->request_finished(request.method, true);
+    options_.observer->request_refused(refusal_reason(refusal));
   }
   return refusal_error(request.id, refusal, session.inflight().capacity());
 }
@@ -54,10 +58,7 @@ std::optional<json> Dispatcher::handle_request(
   const LogScope log_scope(session.id(), &request.id);
   if (!admitted) {
     auto admission = admit(session, request);
-    if (auto* error = std::get_if<json>(&admission)) {
-      if (options_.observer) options_.observer->request_finished(request.method, true);
-      return std::move(*error);
-    }
+    if (auto* error = std::get_if<json>(&admission)) return std::move(*error);
     admitted = std::get<CancelFlag>(std::move(admission));
   }
   const CancelFlag cancelled = std::move(admitted);

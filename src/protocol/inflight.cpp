@@ -59,6 +59,18 @@ std::size_t InFlightRequests::size() const {
   return requests_.size();
 }
 
+std::string_view refusal_reason(InFlightRequests::Refusal refusal) noexcept {
+  switch (refusal) {
+    case InFlightRequests::Refusal::full:
+      return "inflight_cap";
+    case InFlightRequests::Refusal::duplicate_id:
+      return "duplicate_id";
+    case InFlightRequests::Refusal::id_too_long:
+      break;
+  }
+  return "id_too_long";
+}
+
 nlohmann::json refusal_error(const nlohmann::json& id, InFlightRequests::Refusal refusal,
                              std::size_t capacity) {
   using Refusal = InFlightRequests::Refusal;

@@ -264,6 +264,9 @@ MetricsGauges App::gauges() const {
   MetricsGauges g;
   g.sessions_streamable_http = counts.streamable_http;
   g.sessions_legacy_sse = counts.legacy_sse;
+  g.sessions_evicted = sessions_.evictions();
+  g.sessions_expired = sessions_.expirations();
+  g.sessions_refused = sessions_.refusals();
   g.connection_threads = connections.threads;
   g.connection_threads_busy = connections.busy;
   g.request_threads = requests.threads;

@@ -79,6 +79,20 @@ void Metrics::request_finished(std::string_view method, bool error) {
   requests_[method_slot(method)][error ? 1 : 0].fetch_add(1, std::memory_order_relaxed);
 }
 
+namespace {
+constexpr std::array<std::string_view, 3> refusal_reasons{"inflight_cap", "duplicate_id",
+                                                           "id_too_long"};
+}  // namespace
+
+void Metrics::request_refused(std::string_view reason) {
+  for (std::size_t i = 0; i < refusal_reasons.size(); ++i) {
+    if (refusal_reasons[i] == reason) {
+      refused_[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
+
 void Metrics::tool_call_finished(std::string_view tool, std::string_view outcome,
                                  std::chrono::nanoseconds took) {
   std::lock_guard lock(mutex_);
@@ -109,6 +123,22 @@ std::string Metrics::render(const MetricsGauges& g) const {
   header(out, "mcpgate_sessions", "gauge", "Open MCP sessions by transport.");
   sample(out, "mcpgate_sessions", R"(transport="streamable_http")", std::to_string(g.sessions_streamable_http));
   sample(out, "mcpgate_sessions", R"(transport="legacy_sse")", std::to_string(g.sessions_legacy_sse));
+
+  header(out, "mcpgate_sessions_ended_total", "counter",
+         "Sessions the server ended: evicted for a newcomer at --max-sessions (the idlest), or "
+         "expired idle past --session-ttl.");
+  sample(out, "mcpgate_sessions_ended_total", R"(reason="evicted")", std::to_string(g.sessions_evicted));
+  sample(out, "mcpgate_sessions_ended_total", R"(reason="expired")", std::to_string(g.sessions_expired));
+  header(out, "mcpgate_sessions_refused_total", "counter",
+         "New sessions refused (503) at --max-sessions because every open one was busy.");
+  sample(out, "mcpgate_sessions_refused_total", "", std::to_string(g.sessions_refused));
+  header(out, "mcpgate_requests_refused_total", "counter",
+         "Requests refused before they ran: inflight_cap (-32005, the session's --max-inflight), "
+         "duplicate_id (an id still running), id_too_long.");
+  for (std::size_t i = 0; i < refusal_reasons.size(); ++i)
+    sample(out, "mcpgate_requests_refused_total",
+           "reason=\"" + std::string(refusal_reasons[i]) + "\"",
+           std::to_string(refused_[i].load(std::memory_order_relaxed)));
 
   header(out, "mcpgate_threads", "gauge", "Threads of the connection and request pools.");
   sample(out, "mcpgate_threads", R"(pool="connection",state="all")", std::to_string(g.connection_threads));

@@ -76,7 +76,10 @@ std::shared_ptr<Session> SessionRegistry::create(Transport transport,
     std::lock_guard lock(mutex_);
     if (sessions_.size() >= options_.max_sessions) {
       evicted = evict_idlest_locked();
-      if (!evicted) return nullptr;
+      if (!evicted) {
+        refusals_.fetch_add(1);
+        return nullptr;
+      }
     }
     const std::uint64_t created = next_created_++;
     sessions_.emplace(session->id(), Entry{session, created});
@@ -184,7 +187,7 @@ std::size_t SessionRegistry::expire_idle(Session::Clock::time_point now) {
   }
   for (const auto& id : idle) {
     spdlog::info("session {} expired after {} s idle", id, options_.idle_ttl.count());
-    remove(id);
+    if (remove(id)) expirations_.fetch_add(1);
   }
   return idle.size();
 }

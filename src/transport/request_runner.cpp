@@ -65,7 +65,7 @@ std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& s
       continue;
     }
     // Admitted before it takes a thread: a session at its in-flight cap is answered at once.
-    auto admission = protocol::Dispatcher::admit(*session, request);
+    auto admission = dispatcher_.admit(*session, request);
     if (auto* refused = std::get_if<json>(&admission)) {
       completion->deliver(std::move(*refused));
       continue;

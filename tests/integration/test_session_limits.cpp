@@ -39,10 +39,11 @@ std::size_t tool_calls(const FixtureBackend& backend) {
 
 // One sample of the server's /metrics, e.g. mcpgate_threads{pool="request",state="busy"}.
 long metric(TestServer& server, std::string_view series) {
-  const std::string text = server.app().metrics();
-  const auto at = text.find(std::string(series) + " ");
+  // At a line's start: the series' name also appears in its # HELP and # TYPE lines.
+  const std::string text = "\n" + server.app().metrics();
+  const auto at = text.find("\n" + std::string(series) + " ");
   if (at == std::string::npos) return -1;
-  const char* first = text.data() + at + series.size() + 1;
+  const char* first = text.data() + at + 1 + series.size() + 1;
   long value = -1;
   std::from_chars(first, text.data() + text.size(), value);
   return value;
@@ -134,6 +135,8 @@ TEST_CASE("--max-inflight: more calls are refused at once; DELETE ends the rest 
   CHECK(error_message(*answer).find("Too many requests in flight") != std::string::npos);
   CHECK((*answer)["error"]["data"]["limit"] == 4);
   CHECK(tool_calls(backend) == 4);
+  // Operators see it in /metrics.
+  CHECK(metric(server, R"(mcpgate_requests_refused_total{reason="inflight_cap"})") == 1);
   // Other sessions are served meanwhile.
   const std::string other = open_session(port);
   CHECK(mcp_post(port, other, rpc_request(2, "ping")).response(2).has_value());
@@ -202,6 +205,8 @@ TEST_CASE("--max-sessions: a flood of initializes evicts the unused sessions, no
   }
   CHECK(server.app().sessions().counts().total() == 4);
   CHECK(server.app().sessions().evictions() == 8);
+  CHECK(metric(server, R"(mcpgate_sessions_ended_total{reason="evicted"})") == 8);
+  CHECK(metric(server, "mcpgate_sessions_refused_total") == 0);
 
   // The evicted ids are gone, as expired ones are; the real and the listening clients remain.
   const auto gone = mcp_post(port, flood.front(), rpc_request(3, "ping"));
@@ -209,4 +214,25 @@ TEST_CASE("--max-sessions: a flood of initializes evicts the unused sessions, no
   CHECK(mcp_post(port, flood.back(), rpc_request(4, "ping")).response(4).has_value());
   CHECK(mcp_post(port, real, rpc_request(5, "ping")).response(5).has_value());
   CHECK(mcp_post(port, listening, rpc_request(6, "ping")).response(6).has_value());
+}
+
+TEST_CASE("--max-sessions: with every session busy a newcomer gets 503, counted in /metrics") {
+  auto config = test_config();
+  config.max_sessions = 2;
+  TestServer server(config);
+  const int port = server.port();
+  // Both sessions listen on their GET streams: busy, so neither may be evicted.
+  const std::string first = open_session(port);
+  auto first_stream = open_get_stream(port, first);
+  REQUIRE(first_stream->status() == 200);
+  const std::string second = open_session(port);
+  auto second_stream = open_get_stream(port, second);
+  REQUIRE(second_stream->status() == 200);
+
+  const auto refused = exchange(port, "POST", "/mcp", mcp_headers("", ""),
+                                initialize_request(1, latest).dump());
+  CHECK(refused.status == 503);
+  CHECK(metric(server, "mcpgate_sessions_refused_total") == 1);
+  CHECK(metric(server, R"(mcpgate_sessions_ended_total{reason="evicted"})") == 0);
+  CHECK(server.app().sessions().counts().total() == 2);
 }

@@ -483,6 +483,7 @@ TEST_CASE("session TTL: an idle session expires, one with an open GET stream doe
   CHECK(alive.status == 200);
   CHECK(alive.response(3).has_value());
   CHECK(server.app().sessions().counts().streamable_http == 1);
+  CHECK(server.app().sessions().expirations() == 1);
 }
 
 TEST_CASE("elicitation round trip, and cancellation of a waiting tool") {

@@ -13,6 +13,9 @@ class DispatchObserver {
   virtual ~DispatchObserver() = default;
   // Every request that got an answer: its method and whether the answer is a JSON-RPC error.
   virtual void request_finished(std::string_view method, bool error) = 0;
+  // A request refused before it ran (also reported to request_finished as an error): reason
+  // "inflight_cap" (the session's --max-inflight was reached), "duplicate_id" or "id_too_long".
+  virtual void request_refused(std::string_view reason) = 0;
   // Every tools/call of a registered tool. outcome: "ok", "error" (an isError result),
   // "invalid_arguments" or "exception" (the handler threw).
   virtual void tool_call_finished(std::string_view tool, std::string_view outcome,

@@ -24,8 +24,9 @@ class Dispatcher {
   // Register `request` in its session's in-flight table before it is handed to another thread,
   // so that a session at its cap (or reusing a running id) is refused at once, without taking
   // a thread. The flag to hand to handle_request(), or the error response to send instead.
-  [[nodiscard]] static std::variant<CancelFlag, nlohmann::json> admit(
-      ClientState& session, const jsonrpc::Request& request);
+  // A refusal is reported to the observer (request_finished and request_refused).
+  [[nodiscard]] std::variant<CancelFlag, nlohmann::json> admit(
+      ClientState& session, const jsonrpc::Request& request) const;
 
   // Run one request. Messages the handler emits (progress, logs, server->client requests) go to
   // `out`, or to the session's own outbox when `out` is null. Returns the response to send, or

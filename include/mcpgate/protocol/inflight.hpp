@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 
@@ -57,6 +58,9 @@ class InFlightRequests {
 
 // The JSON-RPC error a refused request is answered with (Refusal::full: "Too many requests in
 // flight", code too_many_requests).
+// The refusal's name in metrics: "inflight_cap", "duplicate_id" or "id_too_long".
+[[nodiscard]] std::string_view refusal_reason(InFlightRequests::Refusal refusal) noexcept;
+
 [[nodiscard]] nlohmann::json refusal_error(const nlohmann::json& id,
                                            InFlightRequests::Refusal refusal,
                                            std::size_t capacity);

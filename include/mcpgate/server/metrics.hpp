@@ -54,6 +54,10 @@ struct MetricsGauges {
   std::uint64_t sse_events_queued = 0;
   std::uint64_t sse_events_dropped = 0;
   std::uint64_t sse_streams_overflowed = 0;
+  // Sessions ended by the server, and new ones refused (every open one busy at --max-sessions).
+  std::uint64_t sessions_evicted = 0;
+  std::uint64_t sessions_expired = 0;
+  std::uint64_t sessions_refused = 0;
 };
 
 class Metrics final : public protocol::DispatchObserver {
@@ -61,6 +65,7 @@ class Metrics final : public protocol::DispatchObserver {
   static constexpr std::size_t method_slots = protocol::method_count + 1;  // and "other"
 
   void request_finished(std::string_view method, bool error) override;
+  void request_refused(std::string_view reason) override;
   void tool_call_finished(std::string_view tool, std::string_view outcome,
                           std::chrono::nanoseconds took) override;
   // One backend request: outcome is "2xx" … "5xx" or a transport error kind.
@@ -74,6 +79,8 @@ class Metrics final : public protocol::DispatchObserver {
   using Key = std::pair<std::string, std::string>;
   mutable std::mutex mutex_;
   // [MCP method, or "other" last][ok, error]
+  // [inflight_cap, duplicate_id, id_too_long]
+  std::array<std::atomic<std::uint64_t>, 3> refused_{};
   std::array<std::array<std::atomic<std::uint64_t>, 2>, method_slots> requests_{};
   std::map<Key, std::uint64_t> tool_calls_;       // (tool, outcome)
   std::map<std::string, Histogram> tool_latency_;  // tool

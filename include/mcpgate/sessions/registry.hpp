@@ -65,6 +65,9 @@ class SessionRegistry {
   [[nodiscard]] std::size_t active_since(Session::Clock::time_point since) const;
   // Sessions evicted at the cap since start.
   [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_.load(); }
+  // Sessions ended idle past the TTL, and new ones refused at the cap, since start.
+  [[nodiscard]] std::uint64_t expirations() const noexcept { return expirations_.load(); }
+  [[nodiscard]] std::uint64_t refusals() const noexcept { return refusals_.load(); }
   // End idle Streamable HTTP sessions (not busy, idle past the TTL).
   std::size_t expire_idle(Session::Clock::time_point now);
   // End every session (shutdown).
@@ -92,6 +95,8 @@ class SessionRegistry {
   std::uint64_t next_created_ = 0;
   SessionCounts counts_;
   std::atomic<std::uint64_t> evictions_{0};
+  std::atomic<std::uint64_t> expirations_{0};
+  std::atomic<std::uint64_t> refusals_{0};
 
   // The session to evict for a newcomer, removed from the map; null when every one is busy.
   std::shared_ptr<Session> evict_idlest_locked();
