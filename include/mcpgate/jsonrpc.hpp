@@ -25,6 +25,10 @@ inline constexpr int session_not_found = -32001;
 inline constexpr int resource_not_found = -32002;
 inline constexpr int request_timeout = -32001;     // server->client request timed out
 inline constexpr int too_many_requests = -32005;   // a session's requests in flight at the cap
+// Defined by MCP 2026-07-28 (its reserved range -32020..-32099).
+inline constexpr int header_mismatch = -32020;
+inline constexpr int missing_client_capability = -32021;
+inline constexpr int unsupported_protocol_version = -32022;
 }  // namespace code
 
 // A request expects exactly one response with the same id.

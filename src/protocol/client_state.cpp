@@ -109,4 +109,15 @@ void ClientState::end() {
   replies_.abort_all();
 }
 
+std::shared_ptr<ClientState> make_stateless_client(const RequestMeta& meta,
+                                                   std::shared_ptr<const SharedContext> context) {
+  auto client = std::make_shared<ClientState>("stateless", std::move(context), nullptr);
+  client->initialize({.protocol_version = meta.protocol_version,
+                      .client_capabilities = meta.client_capabilities,
+                      .client_info = meta.client_info});
+  client->mark_client_ready();
+  client->set_log_level(meta.log_level);
+  return client;
+}
+
 }  // namespace mcpgate::protocol

@@ -1,6 +1,8 @@
 #include "mcpgate/protocol/dispatcher.hpp"
 
 #include "mcpgate/logging.hpp"
+#include "mcpgate/protocol/request_meta.hpp"
+#include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/tools/tool.hpp"
 
@@ -98,7 +100,23 @@ json Dispatcher::dispatch(ClientState& session, const jsonrpc::Request& request,
     (void)call.params();  // params that are not an object are the first thing wrong
     throw Error(code::method_not_found, "Method not found: " + request.method);
   }
-  return method->handler(call);
+  json result = method->handler(call);
+  if (is_modern(session.protocol_version())) complete_modern_result(result, *method, context);
+  return result;
+}
+
+void Dispatcher::complete_modern_result(json& result, const Method& method,
+                                        const SharedContext& context) const {
+  if (!result.is_object()) return;
+  if (!result.contains("resultType")) result["resultType"] = "complete";
+  auto& meta = result["_meta"];
+  if (!meta.is_object()) meta = json::object();
+  meta[meta_key::server_info] = {{"name", context.info.name}, {"version", context.info.version}};
+  // Interim results (input_required) are never cached.
+  if (method.caching == Caching::none || result["resultType"] != "complete") return;
+  const bool listing = method.caching == Caching::listing;
+  result["ttlMs"] = listing ? options_.listing_ttl.count() : 0;
+  result["cacheScope"] = listing ? "public" : "private";
 }
 
 void Dispatcher::handle_notification(ClientState& session,

@@ -45,8 +45,11 @@ std::size_t cursor_offset(const json& params, std::size_t total) {
   return offset;
 }
 
-[[noreturn]] void resource_not_found(const std::string& uri) {
-  throw Error(code::resource_not_found, "Resource not found: " + uri, {{"uri", uri}});
+// -32002 on the session revisions; the modern era retired that code for -32602.
+[[noreturn]] void resource_not_found(const MethodCall& call, const std::string& uri) {
+  const int error = is_modern(call.client.protocol_version()) ? code::invalid_params
+                                                               : code::resource_not_found;
+  throw Error(error, "Resource not found: " + uri, {{"uri", uri}});
 }
 
 }  // namespace
@@ -118,6 +121,16 @@ json initialize(MethodCall& call) {
 
 json ping(MethodCall&) { return json::object(); }
 
+json discover(MethodCall& call) {
+  json versions = json::array();
+  for (auto version : modern_versions) versions.push_back(version);
+  json result{{"supportedVersions", std::move(versions)},
+              {"capabilities", server_capabilities(call.context, call.client.protocol_version())}};
+  if (!call.context.info.instructions.empty())
+    result["instructions"] = call.context.info.instructions;
+  return result;
+}
+
 json set_log_level(MethodCall& call) {
   const auto level = tools::parse_log_level(required_string(call.params(), "level"));
   if (!level) throw Error(code::invalid_params, "Invalid params: unknown log level");
@@ -140,13 +153,13 @@ json list_resource_templates(MethodCall& call) {
 json read_resource(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
   auto contents = call.context.catalog.read(uri);
-  if (!contents) resource_not_found(uri);
+  if (!contents) resource_not_found(call, uri);
   return json{{"contents", std::move(*contents)}};
 }
 
 json subscribe(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
-  if (!call.context.catalog.is_known_resource(uri)) resource_not_found(uri);
+  if (!call.context.catalog.is_known_resource(uri)) resource_not_found(call, uri);
   const std::size_t limit = call.options.max_session_data;
   if (!call.client.subscribe(uri, limit))
     throw Error(code::invalid_params,
@@ -159,7 +172,7 @@ json subscribe(MethodCall& call) {
 
 json unsubscribe(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
-  if (!call.context.catalog.is_known_resource(uri)) resource_not_found(uri);
+  if (!call.context.catalog.is_known_resource(uri)) resource_not_found(call, uri);
   call.client.unsubscribe(uri);
   return json::object();
 }

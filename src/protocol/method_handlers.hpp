@@ -12,6 +12,7 @@ namespace mcpgate::protocol::handlers {
 // lifecycle (method_handlers.cpp)
 nlohmann::json initialize(MethodCall& call);
 nlohmann::json ping(MethodCall& call);
+nlohmann::json discover(MethodCall& call);  // server/discover (modern era)
 nlohmann::json set_log_level(MethodCall& call);
 // tools (tool_calls.cpp)
 nlohmann::json list_tools(MethodCall& call);

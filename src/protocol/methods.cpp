@@ -1,5 +1,6 @@
 #include "mcpgate/protocol/methods.hpp"
 
+#include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "method_handlers.hpp"
 
@@ -14,29 +15,41 @@ bool has_completions(const SharedContext& context) { return context.catalog.has_
 // Resources and prompts are declared even when the catalog has none (their lists are then
 // empty), as Archon's server did: older clients (MCP Inspector 0.15) call resources/list and
 // prompts/list whatever the capabilities say and fail the connection on -32601.
+// The methods the modern era (2026-07-28) removed end at 2025-11-25: initialize and ping, the
+// session's log level (a request names its own now) and resource subscriptions (now
+// subscriptions/listen).
+constexpr std::string_view last_session_revision = "2025-11-25";
+
 constexpr std::array<Method, method_count> table{{
-    {.name = initialize_method, .handler = handlers::initialize, .before_initialize = true},
-    {.name = "ping", .handler = handlers::ping, .before_initialize = true},
+    {.name = initialize_method, .handler = handlers::initialize,
+     .until = last_session_revision, .before_initialize = true},
+    {.name = "ping", .handler = handlers::ping, .until = last_session_revision,
+     .before_initialize = true},
+    {.name = "server/discover", .handler = handlers::discover, .since = modern_version,
+     .caching = Caching::listing},
     {.name = "tools/list", .handler = handlers::list_tools, .capability = "tools",
-     .declares = R"({"listChanged":false})"},
+     .declares = R"({"listChanged":false})", .caching = Caching::listing},
     {.name = "tools/call", .handler = handlers::call_tool, .placement = Placement::tool_style,
      .capability = "tools"},
     {.name = "resources/list", .handler = handlers::list_resources, .capability = "resources",
-     .declares = R"({"listChanged":false})"},
+     .declares = R"({"listChanged":false})", .caching = Caching::listing},
     {.name = "resources/templates/list", .handler = handlers::list_resource_templates,
-     .capability = "resources"},
+     .capability = "resources", .caching = Caching::listing},
     {.name = "resources/read", .handler = handlers::read_resource,
-     .placement = Placement::executor, .capability = "resources"},
-    {.name = "resources/subscribe", .handler = handlers::subscribe, .capability = "resources",
+     .placement = Placement::executor, .capability = "resources", .caching = Caching::content},
+    {.name = "resources/subscribe", .handler = handlers::subscribe,
+     .until = last_session_revision, .capability = "resources",
      .declares = R"({"subscribe":true})"},
-    {.name = "resources/unsubscribe", .handler = handlers::unsubscribe, .capability = "resources"},
+    {.name = "resources/unsubscribe", .handler = handlers::unsubscribe,
+     .until = last_session_revision, .capability = "resources"},
     {.name = "prompts/list", .handler = handlers::list_prompts, .capability = "prompts",
-     .declares = R"({"listChanged":false})"},
+     .declares = R"({"listChanged":false})", .caching = Caching::listing},
     {.name = "prompts/get", .handler = handlers::get_prompt, .placement = Placement::executor,
      .capability = "prompts"},
     {.name = "completion/complete", .handler = handlers::complete,
      .placement = Placement::executor, .capability = "completions", .offered = has_completions},
-    {.name = "logging/setLevel", .handler = handlers::set_log_level, .capability = "logging"},
+    {.name = "logging/setLevel", .handler = handlers::set_log_level,
+     .until = last_session_revision, .capability = "logging"},
 }};
 
 }  // namespace
@@ -63,6 +76,8 @@ nlohmann::json server_capabilities(const SharedContext& context, std::string_vie
     if (declared.is_null()) declared = nlohmann::json::object();
     declared.update(nlohmann::json::parse(method.declares));
   }
+  // The modern era has no logging/setLevel, yet a request's _meta may still ask for logs.
+  if (is_modern(revision)) capabilities["logging"] = nlohmann::json::object();
   return capabilities;
 }
 

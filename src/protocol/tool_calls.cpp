@@ -64,8 +64,7 @@ class RequestScope final : public tools::ToolContext {
                       std::chrono::milliseconds timeout) override {
     const auto capability = capability_for(method);
     if (!capability.empty() && !session_.client_supports(capability))
-      throw tools::ClientRequestError("the client did not declare the '" +
-                                      std::string(capability) + "' capability");
+      throw tools::MissingClientCapability(std::string(capability));
     if (timeout.count() <= 0) timeout = default_timeout_;
     auto expectation = session_.replies().expect();
     send(jsonrpc::make_request(expectation.id, method, std::move(params)));
@@ -165,13 +164,23 @@ json call_tool(MethodCall& call) {
 
   RequestScope scope(session, call.out, std::move(progress_token), call.cancelled,
                      call.options.client_request_timeout);
-  tools::ToolResult result;
-  try {
-    result = entry->tool.handler(arguments, scope);
-  } catch (const std::exception& e) {
+  auto failed = [&](const std::exception& e) {
     observe("exception");
     spdlog::warn("session {}: tool {} failed: {}", session.id(), name, e.what());
     return tools::ToolResult::error("Tool " + name + " failed: " + e.what()).to_json();
+  };
+  tools::ToolResult result;
+  try {
+    result = entry->tool.handler(arguments, scope);
+  } catch (const tools::MissingClientCapability& e) {
+    if (!is_modern(version)) return failed(e);
+    observe("missing_capability");
+    throw Error(code::missing_client_capability,
+                "Missing required client capability: tool " + name + " needs '" +
+                    e.capability() + "', which the request's clientCapabilities do not declare",
+                {{"requiredCapabilities", {{e.capability(), json::object()}}}});
+  } catch (const std::exception& e) {
+    return failed(e);
   }
   if (entry->tool.output_schema && !result.is_error && !result.structured) {
     observe("exception");

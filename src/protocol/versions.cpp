@@ -9,6 +9,11 @@ bool is_supported(std::string_view version) {
          supported_versions.end();
 }
 
+bool is_modern(std::string_view version) {
+  return std::find(modern_versions.begin(), modern_versions.end(), version) !=
+         modern_versions.end();
+}
+
 std::string negotiate(std::string_view requested) {
   return std::string(is_supported(requested) ? requested : latest_version);
 }

@@ -81,11 +81,14 @@ transport::EndpointOptions endpoint_options(const Config& config) {
   return transport::EndpointOptions{config.public_url, config.trust_forwarded};
 }
 
-transport::TransportOptions transport_options(const Config& config) {
+transport::TransportOptions transport_options(
+    const Config& config, std::shared_ptr<transport::EventCounters> counters) {
   return transport::TransportOptions{.json_response = config.json_response,
                                      .heartbeat = config.heartbeat,
                                      .sse_retry_ms = config.sse_retry_ms,
-                                     .max_parse_bytes = config.max_parse_bytes};
+                                     .max_parse_bytes = config.max_parse_bytes,
+                                     .max_stream_bytes = config.max_stream_bytes,
+                                     .counters = std::move(counters)};
 }
 
 }  // namespace
@@ -111,8 +114,9 @@ App::App(Config config)
       auth_(config_.auth_token),
       http_(http_options(config_)),
       streamable_(transport::TransportDeps{sessions_, gate_, runner_,
-                                           transport_options(config_)}),
-      legacy_(transport::TransportDeps{sessions_, gate_, runner_, transport_options(config_)},
+                                           transport_options(config_, event_counters_)}),
+      legacy_(transport::TransportDeps{sessions_, gate_, runner_,
+                                       transport_options(config_, event_counters_)},
               endpoint_options(config_)) {
   install_routes();
   // Check for idle sessions a few times per TTL, at most every 30 s.

@@ -16,6 +16,8 @@ std::optional<LogLevel> parse_log_level(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view to_string(LogLevel level) { return names[static_cast<std::size_t>(level)]; }
+std::string_view to_string(LogLevel level) {
+  return level == LogLevel::off ? "off" : names[static_cast<std::size_t>(level)];
+}
 
 }  // namespace mcpgate::tools

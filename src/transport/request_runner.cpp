@@ -85,6 +85,33 @@ std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& s
   return total;
 }
 
+protocol::CancelFlag RequestRunner::run_stateless(
+    std::shared_ptr<protocol::ClientState> client, jsonrpc::Request request,
+    std::shared_ptr<protocol::Outbox> out, std::function<void(std::optional<json>)> deliver,
+    bool caller_only_waits) const {
+  // A client built for one request has nothing else in flight: admission cannot refuse it.
+  auto admission = dispatcher_.admit(*client, request);
+  if (auto* refused = std::get_if<json>(&admission)) {
+    deliver(std::move(*refused));
+    return std::make_shared<util::Cancellation>();
+  }
+  auto cancelled = std::get<protocol::CancelFlag>(std::move(admission));
+  if (protocol::Dispatcher::runs_inline(*client, request, caller_only_waits)) {
+    deliver(dispatcher_.handle_request(*client, request, out, cancelled));
+    return cancelled;
+  }
+  const std::string method = request.method;
+  auto job = [this, client = std::move(client), request = std::move(request),
+              out = std::move(out), deliver = std::move(deliver), cancelled]() mutable {
+    deliver(dispatcher_.handle_request(*client, request, out, cancelled));
+  };
+  if (!executor_.try_submit(job)) {
+    spdlog::warn("executor full; running stateless {} on the connection thread", method);
+    job();
+  }
+  return cancelled;
+}
+
 std::vector<json> RequestRunner::run_here(const std::shared_ptr<sessions::Session>& session,
                                           std::vector<jsonrpc::Item> items) const {
   std::vector<json> responses;

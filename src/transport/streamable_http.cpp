@@ -85,6 +85,10 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
   auto checked = http::parse_body(deps_.options, req, res);
   if (!checked) return;
   auto& parsed = *checked;
+  if (StatelessHttp::claims(req, parsed)) {
+    stateless_.post(req, res, std::move(parsed));
+    return;
+  }
   const json id = http::reply_id(parsed);
   const bool sse_ok = http::accepts(req, sse::content_type);
   const bool json_ok = http::accepts(req, "application/json");
@@ -178,7 +182,20 @@ void StreamableHttp::initialize(httplib::Response& res, const jsonrpc::Request& 
   stream_response(res, session, stream, generation, 0);
 }
 
+bool StreamableHttp::refuse_modern(const httplib::Request& req, httplib::Response& res) {
+  const std::string* version = http::header(req, version_header);
+  if (version == nullptr || protocol::is_supported(*version) || req.has_header(session_header))
+    return false;
+  res.set_header("Allow", "POST");
+  http::send_error(res, 405, code::invalid_request,
+                   "Method Not Allowed: protocol " + sse::single_line(*version) +
+                       " has no sessions and no GET stream; POST each request "
+                       "(subscriptions/listen for notifications)");
+  return true;
+}
+
 void StreamableHttp::get(const httplib::Request& req, httplib::Response& res) const {
+  if (refuse_modern(req, res)) return;
   if (!http::accepts(req, sse::content_type)) {
     http::send_error(res, 406, code::transport_error,
                      "Not Acceptable: GET requires Accept: text/event-stream");
@@ -250,6 +267,7 @@ bool StreamableHttp::refuse_incomplete(httplib::Response& res, const EventStream
 }
 
 void StreamableHttp::remove(const httplib::Request& req, httplib::Response& res) const {
+  if (refuse_modern(req, res)) return;
   if (!check_version_header(req, res)) return;
   auto session = session_for(req, res);
   if (!session) return;

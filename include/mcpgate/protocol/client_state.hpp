@@ -10,6 +10,7 @@
 #include "mcpgate/protocol/inflight.hpp"
 #include "mcpgate/protocol/outbox.hpp"
 #include "mcpgate/protocol/reply_router.hpp"
+#include "mcpgate/protocol/request_meta.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/tools/log_level.hpp"
 
@@ -105,5 +106,11 @@ class ClientState {
   std::atomic<bool> used_{false};
   std::atomic<bool> ended_{false};
 };
+
+// The client of one modern-era request, alive while it runs: initialized from the request's
+// _meta, logging at the level that asked for (not at all when it asked for none). Its id names
+// it in the log.
+[[nodiscard]] std::shared_ptr<ClientState> make_stateless_client(
+    const RequestMeta& meta, std::shared_ptr<const SharedContext> context);
 
 }  // namespace mcpgate::protocol

@@ -1,6 +1,8 @@
-// MCP on top of JSON-RPC: admits a session's requests, routes each through the method table
+// MCP on top of JSON-RPC: admits a client's requests, routes each through the method table
 // (protocol/methods.hpp) and answers it; cancellation, and the client's answers to our requests.
-// Stateless itself: all state lives in the ClientState it is handed (a sessions::Session).
+// Stateless itself: all state lives in the ClientState it is handed — a sessions::Session on the
+// session revisions, or one built for a single request from its _meta on the modern era
+// (make_stateless_client()).
 #pragma once
 
 #include "mcpgate/jsonrpc.hpp"
@@ -57,6 +59,10 @@ class Dispatcher {
  private:
   nlohmann::json dispatch(ClientState& session, const jsonrpc::Request& request,
                           const std::shared_ptr<Outbox>& out, const CancelFlag& cancelled) const;
+  // What the modern era adds to every result: resultType, the server's identity in _meta, and
+  // the caching hints of the methods that have them.
+  void complete_modern_result(nlohmann::json& result, const Method& method,
+                              const SharedContext& context) const;
 
   DispatchOptions options_;
 };

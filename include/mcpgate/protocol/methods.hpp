@@ -33,6 +33,10 @@ struct DispatchOptions {
   // What a session keeps of initialize's capabilities and clientInfo, as compact JSON text
   // (--max-session-data): more is refused with -32602.
   std::size_t max_session_data = 8 * 1024;
+  // How long a modern-era client may keep a listing (tools, prompts, resources, discover):
+  // they change only when the server restarts with another catalog, and then clients that
+  // listen hear of it; a few minutes bounds how long one that does not keeps a stale list.
+  std::chrono::milliseconds listing_ttl{300000};
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request
@@ -65,6 +69,14 @@ enum class Placement {
   tool_style,  // tools/call: as the called tool's CallStyle says
 };
 
+// What a client may cache of a method's results (the modern era's ttlMs and cacheScope).
+enum class Caching {
+  none,     // nothing (calls)
+  listing,  // the same for every caller, and changes only with the server's catalog: public,
+            // fresh for DispatchOptions::listing_ttl
+  content,  // may come from the backend and differ per user: private, stale at once
+};
+
 struct Method {
   std::string_view name;
   MethodHandler handler = nullptr;
@@ -81,6 +93,9 @@ struct Method {
   std::string_view declares = "{}";
   // Whether this server offers it with `context` (null: always).
   bool (*offered)(const SharedContext& context) = nullptr;
+  // Whether clients may cache its results: on the modern era they then carry ttlMs and
+  // cacheScope.
+  Caching caching = Caching::none;
 
   [[nodiscard]] bool exists_in(std::string_view revision) const noexcept {
     return revision >= since && (until.empty() || revision <= until);
@@ -94,7 +109,7 @@ inline constexpr std::string_view initialize_method = "initialize";
 }
 
 // Every method in the table, whatever the revision (metrics give each a slot).
-inline constexpr std::size_t method_count = 13;
+inline constexpr std::size_t method_count = 14;
 [[nodiscard]] std::span<const Method> methods();
 
 // The method `name` as a client on `revision` may call it with `context`; null when there is
@@ -102,7 +117,8 @@ inline constexpr std::size_t method_count = 13;
 [[nodiscard]] const Method* find_method(std::string_view name, std::string_view revision,
                                         const SharedContext& context);
 
-// The capabilities initialize declares on `revision`: those of the methods offered.
+// The capabilities initialize (and, on the modern era, server/discover) declares on `revision`:
+// those of the methods offered.
 [[nodiscard]] nlohmann::json server_capabilities(const SharedContext& context,
                                                  std::string_view revision);
 

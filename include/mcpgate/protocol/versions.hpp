@@ -11,6 +11,14 @@ inline constexpr std::string_view latest_version = "2025-11-25";
 inline constexpr std::array<std::string_view, 4> supported_versions = {
     "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 
+// The stateless revisions (the "modern era"): no initialize, no session; every request carries
+// its version and the client's capabilities in params._meta.
+inline constexpr std::string_view modern_version = "2026-07-28";
+inline constexpr std::array<std::string_view, 1> modern_versions = {"2026-07-28"};
+
+// A revision of the modern era (served per request, without a session).
+[[nodiscard]] bool is_modern(std::string_view version);
+
 // What a Streamable HTTP request without MCP-Protocol-Version is assumed to speak.
 inline constexpr std::string_view assumed_header_version = "2025-03-26";
 

@@ -49,6 +49,20 @@ class ClientRequestError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// ...because the client did not declare `capability` ("sampling", "elicitation", "roots"). On
+// the session revisions the call ends as the tool decides (an error result by default); on the
+// modern era the request is refused with -32021, as the revision asks.
+class MissingClientCapability : public ClientRequestError {
+ public:
+  explicit MissingClientCapability(std::string capability)
+      : ClientRequestError("the client did not declare the '" + capability + "' capability"),
+        capability_(std::move(capability)) {}
+  [[nodiscard]] const std::string& capability() const noexcept { return capability_; }
+
+ private:
+  std::string capability_;
+};
+
 // What a handler can do while it runs. Implemented by the protocol layer for each request.
 class ToolContext {
  public:

@@ -6,6 +6,7 @@
 #include "mcpgate/jsonrpc.hpp"
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/shared_context.hpp"
+#include "mcpgate/transport/event_stream.hpp"
 #include "mcpgate/transport/request_runner.hpp"
 
 #include <httplib.h>
@@ -24,6 +25,9 @@ struct TransportOptions {
   std::chrono::milliseconds heartbeat{15000};
   long sse_retry_ms = 3000;
   std::size_t max_parse_bytes = jsonrpc::default_max_parse_bytes;  // one message, parsed
+  // The modern era's response streams (they belong to no session's StreamSet).
+  std::size_t max_stream_bytes = default_max_stream_bytes;
+  std::shared_ptr<EventCounters> counters;  // may be null
 };
 
 struct TransportDeps {

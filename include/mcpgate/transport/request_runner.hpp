@@ -9,7 +9,9 @@
 #include "mcpgate/sessions/session.hpp"
 #include "mcpgate/transport/event_stream.hpp"
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace mcpgate::transport {
@@ -30,6 +32,17 @@ class RequestRunner {
   // tied to a request go to the session's own stream.
   std::vector<nlohmann::json> run_here(const std::shared_ptr<sessions::Session>& session,
                                        std::vector<jsonrpc::Item> items) const;
+
+  // Run one modern-era request for `client` (built for it alone): on this thread when it is
+  // cheap, else on an executor thread, with its messages going to `out` (may be null: they are
+  // dropped). `deliver` gets its response, or nullopt when it was cancelled, on whichever thread
+  // ran it. Returns the request's cancellation: the transport fires it when the client closes
+  // the response stream.
+  protocol::CancelFlag run_stateless(std::shared_ptr<protocol::ClientState> client,
+                                     jsonrpc::Request request,
+                                     std::shared_ptr<protocol::Outbox> out,
+                                     std::function<void(std::optional<nlohmann::json>)> deliver,
+                                     bool caller_only_waits) const;
 
   [[nodiscard]] const protocol::Dispatcher& dispatcher() const noexcept { return dispatcher_; }
 

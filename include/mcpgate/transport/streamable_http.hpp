@@ -1,9 +1,11 @@
 // The Streamable HTTP transport (MCP 2025-03-26 and later) on one endpoint, /mcp by default:
 // POST carries client messages (answered as an SSE stream or as JSON), GET opens the session's
-// standalone stream or resumes a stream with Last-Event-ID, DELETE ends the session.
+// standalone stream or resumes a stream with Last-Event-ID, DELETE ends the session. A POST of
+// the modern era (2026-07-28, no session) goes to StatelessHttp, on the same endpoint.
 #pragma once
 
 #include "mcpgate/transport/http_common.hpp"
+#include "mcpgate/transport/stateless_http.hpp"
 
 #include <string>
 
@@ -11,7 +13,7 @@ namespace mcpgate::transport {
 
 class StreamableHttp {
  public:
-  explicit StreamableHttp(TransportDeps deps) : deps_(std::move(deps)) {}
+  explicit StreamableHttp(TransportDeps deps) : deps_(deps), stateless_(std::move(deps)) {}
 
   void install(httplib::Server& server, const std::string& path = "/mcp");
 
@@ -36,7 +38,12 @@ class StreamableHttp {
                        const std::shared_ptr<EventStream>& stream, std::uint64_t generation,
                        std::uint64_t after_seq) const;
 
+  // A GET or DELETE of a modern client (a modern revision named, no session): 405, since the
+  // revision has neither a standalone stream nor sessions. True when that answer is set.
+  static bool refuse_modern(const httplib::Request& req, httplib::Response& res);
+
   TransportDeps deps_;
+  StatelessHttp stateless_;
 };
 
 }  // namespace mcpgate::transport
