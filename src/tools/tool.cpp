@@ -46,4 +46,11 @@ json ToolResult::to_json() && {
   return out;
 }
 
+InputAnswers ToolContext::ask(const std::vector<InputRequest>& requests) {
+  InputAnswers answers;
+  for (const auto& request : requests)
+    answers[request.key] = request_client(request.method, request.params, std::chrono::milliseconds(0));
+  return answers;
+}
+
 }  // namespace mcpgate::tools

@@ -7,10 +7,12 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mcpgate::tools {
 
@@ -63,6 +65,15 @@ class MissingClientCapability : public ClientRequestError {
   std::string capability_;
 };
 
+// One input a handler needs from the client before it can go on.
+struct InputRequest {
+  std::string key;     // names the answer; the same on every run of the handler
+  std::string method;  // elicitation/create, sampling/createMessage or roots/list
+  json params;
+};
+// The client's answers (the requests' results), by key.
+using InputAnswers = std::map<std::string, json>;
+
 // What a handler can do while it runs. Implemented by the protocol layer for each request.
 class ToolContext {
  public:
@@ -80,6 +91,19 @@ class ToolContext {
   // Send a request to the client and wait for its result. Throws ClientRequestError.
   virtual json request_client(std::string_view method, json params,
                               std::chrono::milliseconds timeout) = 0;
+  // Ask the client for every input in `requests` at once; the answers by key. How depends on
+  // how the call runs:
+  // - in a session (2024-11-05 ... 2025-11-25): a server->client request for each, waited for
+  //   in turn (request_client(); this default does that);
+  // - on the modern era (multi round-trip requests): the answers the retried request carries;
+  //   when one is missing, the call ends with resultType "input_required" asking for them and
+  //   the client runs it again with the answers. A handler that asks is therefore run again
+  //   from the start, and must ask the same way each time up to its asks;
+  // - as a task (the tasks extension): the task waits in input_required until tasks/update
+  //   brings the answers.
+  // Throws MissingClientCapability when the client did not declare a method's capability, and
+  // ClientRequestError when no answer could be had.
+  virtual InputAnswers ask(const std::vector<InputRequest>& requests);
   // Close the connection carrying this request's stream; the result is kept for the client to
   // fetch with GET + Last-Event-ID (SSE polling, 2025-11-25).
   virtual void drop_connection() = 0;
