@@ -178,19 +178,49 @@ void add_tools(ToolRegistry& tools) {
       }));
   tools.add(Tool{
       "json_schema_2020_12_tool", "", "Takes arguments described by a JSON Schema 2020-12 document.",
-      json{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
-           {"type", "object"},
-           {"$defs",
-            {{"address",
-              {{"type", "object"},
-               {"properties", {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}}}}},
-           {"properties",
-            {{"name", {{"type", "string"}}}, {"address", {{"$ref", "#/$defs/address"}}}}},
-           {"additionalProperties", false}},
+      // Kept as the suite sends it: composition, conditionals, $defs with an $anchor.
+      json::parse(R"({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {"address": {"$anchor": "addressDef", "type": "object",
+                              "properties": {"street": {"type": "string"},
+                                             "city": {"type": "string"}}}},
+        "properties": {"name": {"type": "string"},
+                       "address": {"$ref": "#/$defs/address"},
+                       "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+                       "phone": {"type": "string"},
+                       "email": {"type": "string"}},
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}},
+               "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]},
+        "additionalProperties": false
+      })"),
       std::nullopt, nullptr,
       [](const json& args, ToolContext&) {
         return ToolResult::text("Received: " + args.dump());
       }});
+  // Logs on every era; on the modern era only when the request's _meta names a log level.
+  tools.add(simple("test_logging_tool", "Sends two log messages, then answers.",
+                   [](const json&, ToolContext& ctx) {
+                     ctx.log(tools::LogLevel::info, "logging tool started");
+                     ctx.log(tools::LogLevel::warning, "logging tool finished");
+                     return ToolResult::text("Logged two messages");
+                   }));
+  // Its region argument is mirrored into an Mcp-Param-Region header on the modern era, which
+  // the server checks against the body.
+  tools.add(simple("test_custom_header", "Echoes a region that also travels as a header.",
+                   [](const json& args, ToolContext&) {
+                     return ToolResult::text("Region: " + args.value("region", std::string()));
+                   },
+                   json{{"type", "object"},
+                        {"properties",
+                         {{"region",
+                           {{"type", "string"},
+                            {"description", "A region name"},
+                            {"x-mcp-header", "Region"}}}}},
+                        {"required", json::array({"region"})}}));
   tools.add(simple("test_reconnection",
                    "Closes its stream's connection before answering; the answer arrives when the "
                    "client resumes with Last-Event-ID.",

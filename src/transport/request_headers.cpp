@@ -3,6 +3,8 @@
 #include "mcpgate/util/base64.hpp"
 #include "mcpgate/util/text.hpp"
 
+#include <cstdlib>
+
 namespace mcpgate::transport {
 
 namespace {
@@ -82,6 +84,63 @@ std::optional<std::string> standard_header_mismatch(const httplib::Request& req,
     return std::string(name_header) + " header " + in_quotes(*name) + " does not match params." +
            source + " " + in_quotes(body->get_ref<const std::string&>());
   return std::nullopt;
+}
+
+namespace {
+
+// Whether header text `sent` says what `value` (an argument of a primitive type) says.
+bool header_matches(const std::string& sent, const nlohmann::json& value) {
+  if (value.is_string()) return sent == value.get_ref<const std::string&>();
+  if (value.is_boolean()) return sent == (value.get<bool>() ? "true" : "false");
+  if (value.is_number_integer() || value.is_number_unsigned()) {
+    // "42" and "42.0" both say 42: compared as numbers, as the revision asks.
+    double parsed = 0;
+    const char* begin = sent.c_str();
+    char* end = nullptr;
+    parsed = std::strtod(begin, &end);
+    if (sent.empty() || end != begin + sent.size()) return false;
+    return parsed == value.get<double>();
+  }
+  return false;  // x-mcp-header marks primitive properties only
+}
+
+// Walks `schema` through `properties` alone, checking every marked property found.
+std::optional<std::string> check_properties(const httplib::Request& req,
+                                            const nlohmann::json& arguments,
+                                            const nlohmann::json& schema, int depth) {
+  constexpr int max_depth = 16;  // schemas are ours, but a walk is bounded anyway
+  if (depth > max_depth || !schema.is_object()) return std::nullopt;
+  const auto properties = schema.find("properties");
+  if (properties == schema.end() || !properties->is_object()) return std::nullopt;
+  for (const auto& [name, property] : properties->items()) {
+    if (!property.is_object()) continue;
+    const auto value = arguments.is_object() ? arguments.find(name) : arguments.end();
+    const bool present = arguments.is_object() && value != arguments.end() && !value->is_null();
+    if (const auto mark = property.find("x-mcp-header");
+        mark != property.end() && mark->is_string() && present) {
+      const std::string header = "Mcp-Param-" + mark->get<std::string>();
+      std::string why;
+      const auto sent = single(req, header.c_str(), why);
+      if (!sent) return why + " (argument " + name + " is in the body)";
+      const auto decoded = decode_header_value(*sent);
+      if (!decoded)
+        return header + " header holds characters a header cannot carry, or bad =?base64?…?= text";
+      if (!header_matches(*decoded, *value))
+        return header + " header " + in_quotes(*decoded) + " does not match argument " + name;
+    }
+    if (present) {
+      if (auto why = check_properties(req, *value, property, depth + 1)) return why;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> custom_header_mismatch(const httplib::Request& req,
+                                                  const nlohmann::json& arguments,
+                                                  const nlohmann::json& input_schema) {
+  return check_properties(req, arguments, input_schema, 0);
 }
 
 }  // namespace mcpgate::transport

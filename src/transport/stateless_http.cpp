@@ -152,6 +152,23 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
     http::send_init_error(res, e);
     return;
   }
+  if (request.method == "tools/call") {
+    // Arguments a tool mirrors into Mcp-Param-* headers must say what the headers say.
+    const auto& params = request.params;
+    const auto name = params.find("name");
+    const auto* entry = name != params.end() && name->is_string()
+                            ? context->tools.find(name->get_ref<const std::string&>())
+                            : nullptr;
+    if (entry != nullptr) {
+      const auto arguments = params.find("arguments");
+      static const json none = json::object();
+      if (auto why = custom_header_mismatch(req, arguments != params.end() ? *arguments : none,
+                                            entry->listing.at("inputSchema"))) {
+        refuse(400, code::header_mismatch, "Header mismatch: " + *why);
+        return;
+      }
+    }
+  }
   auto client = protocol::make_stateless_client(meta, std::move(context));
 
   if (!sse_ok || (deps_.options.json_response && json_ok)) {

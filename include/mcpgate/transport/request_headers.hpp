@@ -28,4 +28,12 @@ inline constexpr const char* name_header = "Mcp-Name";
 [[nodiscard]] std::optional<std::string> standard_header_mismatch(
     const httplib::Request& req, const jsonrpc::Request& request, std::string_view version);
 
+// Why the Mcp-Param-{Name} headers of a tools/call do not match its `arguments`: each property
+// of `input_schema` marked `x-mcp-header` (reached through `properties` alone) whose argument is
+// present must come with its header, equal after decoding (integers compared as numbers,
+// booleans as true/false). nullopt when they match.
+[[nodiscard]] std::optional<std::string> custom_header_mismatch(
+    const httplib::Request& req, const nlohmann::json& arguments,
+    const nlohmann::json& input_schema);
+
 }  // namespace mcpgate::transport
