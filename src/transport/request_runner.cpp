@@ -1,5 +1,7 @@
 #include "mcpgate/transport/request_runner.hpp"
 
+#include "mcpgate/transport/connection_hooks.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -97,6 +99,12 @@ protocol::CancelFlag RequestRunner::run_stateless(
   }
   auto cancelled = std::get<protocol::CancelFlag>(std::move(admission));
   if (protocol::Dispatcher::runs_inline(*client, request, caller_only_waits)) {
+    // A call that may wait runs here only because this thread would otherwise just wait for
+    // it: the client closing the connection meanwhile is its cancellation, as on a stream.
+    std::shared_ptr<void> hangup;
+    if (!protocol::Dispatcher::runs_inline(*client, request))
+      if (auto* connection = current_connection_hooks())
+        hangup = connection->watch_hangup([cancelled] { cancelled->cancel(); });
     deliver(dispatcher_.handle_request(*client, request, out, cancelled));
     return cancelled;
   }

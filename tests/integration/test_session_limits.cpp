@@ -3,6 +3,7 @@
 // and backend calls once it ends (DELETE, its legacy stream closing), and sessions nobody uses
 // (at --max-sessions the idlest make room instead of newcomers being refused).
 #include "fixture_backend.hpp"
+#include "modern_client.hpp"
 #include "test_server.hpp"
 
 #include <charconv>
@@ -235,4 +236,20 @@ TEST_CASE("--max-sessions: with every session busy a newcomer gets 503, counted 
   CHECK(metric(server, "mcpgate_sessions_refused_total") == 1);
   CHECK(metric(server, R"(mcpgate_sessions_ended_total{reason="evicted"})") == 0);
   CHECK(server.app().sessions().counts().total() == 2);
+}
+
+TEST_CASE("modern era: a client that closes its connection cancels its call") {
+  FixtureBackend backend(stall);
+  TestServer server(stalled_backend_config(backend));
+  // A call that waits on the backend runs on its connection's own thread (it has nothing else
+  // to do), which must still notice the client leave.
+  RawHttp http(server.port());
+  const json call = modern_request(1, "tools/call", {{"name", "find_projects"}});
+  REQUIRE(http.send_request("POST", "/mcp", modern_headers(call), call.dump()));
+  REQUIRE(eventually([&] { return tool_calls(backend) >= 1; }, io_timeout));
+  CHECK(metric(server, R"(mcpgate_threads{pool="connection",state="busy"})") == 1);
+  http.close();
+  CHECK(eventually(
+      [&] { return metric(server, R"(mcpgate_threads{pool="connection",state="busy"})") == 0; },
+      5000ms));
 }
