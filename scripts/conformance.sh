@@ -95,6 +95,6 @@ fi
 passed=$(sed -E 's/^Total: ([0-9]+) passed.*/\1/' <<<"$total")
 failed=$(sed -E 's/^Total: [0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$total")
 if ((rc != 0)) && ((failed == 0)); then failed=1; fi
-echo "conformance $version: $passed passed, $failed failed"
+echo "conformance $version ${args[*]}: $passed passed, $failed failed"
 echo "conformance: $passed passed, $failed failed"
 ((rc == 0 && failed == 0))

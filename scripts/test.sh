@@ -7,7 +7,8 @@
 #  2. builds the release configuration with tests in build/ and runs `meson test`;
 #  3. runs each shell suite that exists against build/mcpgate: scripts/smoke.sh,
 #     scripts/smoke-nginx.sh, scripts/check-units.sh, scripts/browser.sh (headless Chromium),
-#     scripts/conformance.sh (twice: 0.1.16 and 0.2.0-alpha.12),
+#     scripts/conformance.sh (three times: 0.1.16 --suite all, then 0.2.0-alpha.12 with the
+#     2025-11-25 requirements and with the 2026-07-28 ones, the modern era),
 #     tests/sdk/run.sh, scripts/soak.sh, scripts/shutdown.sh, scripts/abuse.sh (every attack
 #     class of issue 13, memory bounded, a victim session served), then `bench/run.sh quick` (the
 #     benchmark harness against mcpgate and the TypeScript SDK peer; it judges no speed);
@@ -267,7 +268,9 @@ not_run() {
 shell_suites=(scripts/smoke.sh scripts/smoke-nginx.sh scripts/check-units.sh scripts/browser.sh scripts/conformance.sh
               tests/sdk/run.sh scripts/soak.sh scripts/shutdown.sh scripts/abuse.sh)
 # What the shell-suite step runs after shell_suites, as it is named in the count.
-extra_suites=("scripts/conformance.sh --version 0.2.0-alpha.12" "bench/run.sh quick")
+extra_suites=("scripts/conformance.sh --version 0.2.0-alpha.12"
+              "scripts/conformance.sh --version 0.2.0-alpha.12 --requirements 2026-07-28"
+              "bench/run.sh quick")
 
 stage_dependencies() {
   section "dependencies"
@@ -305,6 +308,10 @@ stage_shell_suites() {
   done
   # The next suite release as an early warning: its 2025-11-25 requirements must pass too.
   run_suite scripts/conformance.sh --binary "$binary" --version 0.2.0-alpha.12
+  # The modern era (2026-07-28): every scenario, scored or not (the tasks extension, the
+  # pending header and schema ones), must pass.
+  run_suite scripts/conformance.sh --binary "$binary" --version 0.2.0-alpha.12 \
+    --requirements 2026-07-28
   # The benchmark harness, small: it must run and every client be served (no timing judged).
   run_suite bench/run.sh quick --build-dir "$repo_root/$build_dir"
 }
