@@ -3,6 +3,7 @@
 #include "mcpgate/protocol/client_state.hpp"
 #include "mcpgate/protocol/request_meta.hpp"
 #include "mcpgate/protocol/versions.hpp"
+#include "mcpgate/transport/connection_hooks.hpp"
 #include "mcpgate/transport/request_headers.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
@@ -17,9 +18,11 @@ namespace code = jsonrpc::code;
 
 namespace {
 
-// How long an answer may take to go as one body (with its HTTP status) rather than as a stream,
-// and how large it may be to go as one body.
-constexpr std::chrono::milliseconds complete_answer_wait{50};
+// How long a request that sends nothing may take and still be answered as one body; past that
+// (a day: no client waits so long) the stream starts, empty, and the answer follows on it.
+constexpr std::chrono::hours unanswered_wait{24};
+// How large an answer may be to go as one body (copied once into the response); a larger one
+// is streamed from the buffer a slice at a time.
 constexpr std::size_t complete_answer_max_bytes = 1024 * 1024;
 
 // The modern era answers some errors with their own HTTP status, so that a client (or a proxy)
@@ -203,9 +206,20 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
       },
       true);
 
-  if (auto body = stream->take_finished(generation, 0,
-                                        EventStream::Clock::now() + complete_answer_wait,
-                                        complete_answer_max_bytes)) {
+  // Until the request sends a first message it may still be answered as one JSON body with the
+  // HTTP status its error calls for (-32021 is 400 however long the call took to find out), so
+  // the wait has no deadline; the client closing the connection meanwhile cancels the request.
+  std::shared_ptr<void> hangup;
+  if (!stream->finished())
+    if (auto* connection = current_connection_hooks())
+      hangup = connection->watch_hangup([cancelled, stream, generation] {
+        cancelled->cancel();
+        stream->client_gone(generation);  // and stop waiting for it at once
+      });
+  auto body = stream->take_finished(generation, 0, EventStream::Clock::now() + unanswered_wait,
+                                    complete_answer_max_bytes);
+  hangup.reset();
+  if (body) {
     stream->detach(generation);
     std::optional<json> response;
     {
