@@ -219,6 +219,13 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_MAX_SESSION_DATA")
       ->transform(whole_number(256, 16 << 20, "MCPGATE_MAX_SESSION_DATA"))
       ->capture_default_str();
+  app.add_option("--max-listen-uris", config.max_listen_uris,
+                 "URIs one subscriptions/listen stream (protocol 2026-07-28) may subscribe to "
+                 "in resourceSubscriptions (their bytes count against --max-session-data); "
+                 "more are refused with -32602")
+      ->envname("MCPGATE_MAX_LISTEN_URIS")
+      ->transform(whole_number(1, 100000, "MCPGATE_MAX_LISTEN_URIS"))
+      ->capture_default_str();
   app.add_option("--max-body", config.max_body,
                  "Largest request body in bytes, for every framing (Content-Length, chunked) and "
                  "again after gzip/deflate inflation; more get 413")

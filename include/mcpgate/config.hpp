@@ -42,6 +42,11 @@ struct Config {
   // few); 8 KiB bounds what --max-sessions of them hold: 10,000 sessions each at the budget
   // measured 160 MiB above idle (the text and the allocator's share of it).
   std::size_t max_session_data = 8 * 1024;
+  // URIs one subscriptions/listen stream may name in resourceSubscriptions, kept while it is
+  // open (their bytes also count against max_session_data). A client subscribes to the
+  // resources it shows; 64 is several times what one view holds, and with the byte budget bounds
+  // what --max-connections listeners keep.
+  std::size_t max_listen_uris = 64;
   std::chrono::seconds session_ttl{3600};
   std::chrono::milliseconds init_timeout{30000};
   std::chrono::milliseconds init_retry{2000};

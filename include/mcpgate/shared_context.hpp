@@ -1,9 +1,9 @@
-// What every session shares: built once by the init gate, then read-only and lock-free.
+// What every session shares: built once by the init gate, then read-only, except the lists it
+// offers, which may change at run time (tools::LiveLists: a request reads one snapshot).
 #pragma once
 
 #include "mcpgate/backend/backend.hpp"
-#include "mcpgate/tools/catalog.hpp"
-#include "mcpgate/tools/registry.hpp"
+#include "mcpgate/tools/live_lists.hpp"
 
 #include <string>
 
@@ -26,8 +26,8 @@ struct BackendProbe {
 
 struct SharedContext {
   ServerInfo info;
-  tools::ToolRegistry tools;
-  tools::Catalog catalog;
+  // Tools, resources, prompts: never null.
+  std::shared_ptr<tools::LiveLists> lists = std::make_shared<tools::LiveLists>();
   std::shared_ptr<backend::Backend> backend;  // null when no backend is configured
   BackendProbe first_probe;
 };

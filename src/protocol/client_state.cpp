@@ -99,6 +99,11 @@ void ClientState::unsubscribe(const std::string& uri) {
   if (subscriptions_.erase(uri) > 0) subscription_bytes_ -= uri.size();
 }
 
+bool ClientState::subscribed(const std::string& uri) const {
+  std::lock_guard lock(mutex_);
+  return subscriptions_.count(uri) > 0;
+}
+
 void ClientState::notify(const nlohmann::json& message) {
   if (outbox_) outbox_->send(message);
 }

@@ -24,16 +24,51 @@ bool Dispatcher::runs_inline(const ClientState& session, const jsonrpc::Request&
       return true;
     case Placement::executor:
       return false;
+    case Placement::stream:
+      return true;
     case Placement::tool_style:
       break;
   }
   const auto name = request.params.is_object() ? request.params.find("name") : request.params.end();
   if (name == request.params.end() || !name->is_string()) return true;  // an error, at once
-  const auto* entry = session.context().tools.find(name->get_ref<const std::string&>());
+  const auto lists = session.context().lists->current();
+  const auto* entry = lists->tools.find(name->get_ref<const std::string&>());
   if (entry == nullptr) return true;  // an unknown tool is an error, at once
   const auto style = entry->tool.style;
   return style == tools::CallStyle::instant ||
          (caller_only_waits && style == tools::CallStyle::silent);
+}
+
+bool Dispatcher::opens_stream(const ClientState& client, const jsonrpc::Request& request) {
+  const Method* method = find_method(request.method, client.protocol_version(), client.context());
+  return method != nullptr && method->placement == Placement::stream;
+}
+
+std::variant<std::unique_ptr<Subscriptions::Handle>, json> Dispatcher::listen(
+    ClientState& client, const jsonrpc::Request& request,
+    const std::shared_ptr<Outbox>& out) const {
+  const LogScope log_scope(client.id(), &request.id);
+  const SharedContext& context = client.context();
+  auto fail = [&](int error, const std::string& message, json data = nullptr) {
+    if (options_.observer) options_.observer->request_finished(request.method, true);
+    return jsonrpc::make_error(request.id, error, message, std::move(data));
+  };
+  if (!options_.subscriptions || !opens_stream(client, request))
+    return fail(code::method_not_found, "Method not found: " + request.method);
+  ListenFilter filter;
+  try {
+    if (!request.params.is_object())
+      throw Error(code::invalid_params, "Invalid params: params must be an object");
+    filter = honoured_filter(request.params, *context.lists,
+                             ListenLimits{.max_uris = options_.max_listen_uris,
+                                          .max_uri_bytes = options_.max_session_data});
+  } catch (const Error& e) {
+    return fail(e.code(), e.what(), e.data());
+  }
+  if (options_.observer) options_.observer->request_finished(request.method, false);
+  return options_.subscriptions->open(
+      request.id, std::move(filter), out,
+      json{{"name", context.info.name}, {"version", context.info.version}});
 }
 
 std::variant<CancelFlag, json> Dispatcher::admit(ClientState& session,
@@ -100,6 +135,8 @@ json Dispatcher::dispatch(ClientState& session, const jsonrpc::Request& request,
     (void)call.params();  // params that are not an object are the first thing wrong
     throw Error(code::method_not_found, "Method not found: " + request.method);
   }
+  if (method->placement == Placement::stream && options_.subscriptions == nullptr)
+    throw Error(code::method_not_found, "Method not found: " + request.method);
   json result = method->handler(call);
   if (is_modern(session.protocol_version())) complete_modern_result(result, *method, context);
   return result;

@@ -138,28 +138,37 @@ json set_log_level(MethodCall& call) {
   return json::object();
 }
 
+json listen(MethodCall&) {
+  throw Error(code::invalid_request,
+              "Invalid Request: subscriptions/listen answers with an SSE stream; send it with "
+              "Accept: text/event-stream");
+}
+
 json list_resources(MethodCall& call) {
-  const auto& catalog = call.context.catalog;
+  const auto lists = call.context.lists->current();
+  const auto& catalog = lists->catalog;
   return page(call.params(), catalog.resource_count(), call.options.page_size, "resources",
               [&](std::size_t i) { return catalog.resource_listing(i); });
 }
 
 json list_resource_templates(MethodCall& call) {
-  const auto& catalog = call.context.catalog;
+  const auto lists = call.context.lists->current();
+  const auto& catalog = lists->catalog;
   return page(call.params(), catalog.template_count(), call.options.page_size,
               "resourceTemplates", [&](std::size_t i) { return catalog.template_listing(i); });
 }
 
 json read_resource(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
-  auto contents = call.context.catalog.read(uri);
+  auto contents = call.context.lists->current()->catalog.read(uri);
   if (!contents) resource_not_found(call, uri);
   return json{{"contents", std::move(*contents)}};
 }
 
 json subscribe(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
-  if (!call.context.catalog.is_known_resource(uri)) resource_not_found(call, uri);
+  if (!call.context.lists->current()->catalog.is_known_resource(uri))
+    resource_not_found(call, uri);
   const std::size_t limit = call.options.max_session_data;
   if (!call.client.subscribe(uri, limit))
     throw Error(code::invalid_params,
@@ -172,13 +181,15 @@ json subscribe(MethodCall& call) {
 
 json unsubscribe(MethodCall& call) {
   const auto uri = required_string(call.params(), "uri");
-  if (!call.context.catalog.is_known_resource(uri)) resource_not_found(call, uri);
+  if (!call.context.lists->current()->catalog.is_known_resource(uri))
+    resource_not_found(call, uri);
   call.client.unsubscribe(uri);
   return json::object();
 }
 
 json list_prompts(MethodCall& call) {
-  const auto& catalog = call.context.catalog;
+  const auto lists = call.context.lists->current();
+  const auto& catalog = lists->catalog;
   return page(call.params(), catalog.prompt_count(), call.options.page_size, "prompts",
               [&](std::size_t i) { return catalog.prompt_listing(i); });
 }
@@ -186,7 +197,8 @@ json list_prompts(MethodCall& call) {
 json get_prompt(MethodCall& call) {
   const json& params = call.params();
   const auto name = required_string(params, "name");
-  const tools::Prompt* prompt = call.context.catalog.find_prompt(name);
+  const auto lists = call.context.lists->current();
+  const tools::Prompt* prompt = lists->catalog.find_prompt(name);
   if (!prompt) throw Error(code::invalid_params, "Invalid params: unknown prompt: " + name);
   std::map<std::string, std::string> arguments;
   if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) {
@@ -208,7 +220,8 @@ json get_prompt(MethodCall& call) {
 
 json complete(MethodCall& call) {
   const json& params = call.params();
-  const auto& catalog = call.context.catalog;
+  const auto lists = call.context.lists->current();
+  const auto& catalog = lists->catalog;
   auto ref = params.find("ref");
   auto argument = params.find("argument");
   if (ref == params.end() || !ref->is_object() || argument == params.end() ||

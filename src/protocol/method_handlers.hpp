@@ -14,6 +14,7 @@ nlohmann::json initialize(MethodCall& call);
 nlohmann::json ping(MethodCall& call);
 nlohmann::json discover(MethodCall& call);  // server/discover (modern era)
 nlohmann::json set_log_level(MethodCall& call);
+nlohmann::json listen(MethodCall& call);  // subscriptions/listen outside a stream: refused
 // tools (tool_calls.cpp)
 nlohmann::json list_tools(MethodCall& call);
 nlohmann::json call_tool(MethodCall& call);

@@ -10,7 +10,9 @@ namespace mcpgate::protocol {
 
 namespace {
 
-bool has_completions(const SharedContext& context) { return context.catalog.has_completions(); }
+bool has_completions(const SharedContext& context) {
+  return context.lists->current()->catalog.has_completions();
+}
 
 // Resources and prompts are declared even when the catalog has none (their lists are then
 // empty), as Archon's server did: older clients (MCP Inspector 0.15) call resources/list and
@@ -28,11 +30,11 @@ constexpr std::array<Method, method_count> table{{
     {.name = "server/discover", .handler = handlers::discover, .since = modern_version,
      .caching = Caching::listing},
     {.name = "tools/list", .handler = handlers::list_tools, .capability = "tools",
-     .declares = R"({"listChanged":false})", .caching = Caching::listing},
+     .caching = Caching::listing},
     {.name = "tools/call", .handler = handlers::call_tool, .placement = Placement::tool_style,
      .capability = "tools"},
     {.name = "resources/list", .handler = handlers::list_resources, .capability = "resources",
-     .declares = R"({"listChanged":false})", .caching = Caching::listing},
+     .caching = Caching::listing},
     {.name = "resources/templates/list", .handler = handlers::list_resource_templates,
      .capability = "resources", .caching = Caching::listing},
     {.name = "resources/read", .handler = handlers::read_resource,
@@ -43,11 +45,15 @@ constexpr std::array<Method, method_count> table{{
     {.name = "resources/unsubscribe", .handler = handlers::unsubscribe,
      .until = last_session_revision, .capability = "resources"},
     {.name = "prompts/list", .handler = handlers::list_prompts, .capability = "prompts",
-     .declares = R"({"listChanged":false})", .caching = Caching::listing},
+     .caching = Caching::listing},
     {.name = "prompts/get", .handler = handlers::get_prompt, .placement = Placement::executor,
      .capability = "prompts"},
     {.name = "completion/complete", .handler = handlers::complete,
      .placement = Placement::executor, .capability = "completions", .offered = has_completions},
+    // Replaces resources/subscribe and the GET stream: resource updates as well as list changes.
+    {.name = "subscriptions/listen", .handler = handlers::listen, .since = modern_version,
+     .placement = Placement::stream, .capability = "resources",
+     .declares = R"({"subscribe":true})"},
     {.name = "logging/setLevel", .handler = handlers::set_log_level,
      .until = last_session_revision, .capability = "logging"},
 }};
@@ -76,6 +82,13 @@ nlohmann::json server_capabilities(const SharedContext& context, std::string_vie
     if (declared.is_null()) declared = nlohmann::json::object();
     declared.update(nlohmann::json::parse(method.declares));
   }
+  // listChanged: true only for the lists that can change while the server runs (and then they
+  // are announced: to sessions on their stream, to listen streams that ask). Archon's never do.
+  const auto& lists = *context.lists;
+  for (auto [name, kind] : {std::pair{"tools", tools::ListKind::tools},
+                            std::pair{"prompts", tools::ListKind::prompts},
+                            std::pair{"resources", tools::ListKind::resources}})
+    if (capabilities.contains(name)) capabilities[name]["listChanged"] = lists.may_change(kind);
   // The modern era has no logging/setLevel, yet a request's _meta may still ask for logs.
   if (is_modern(revision)) capabilities["logging"] = nlohmann::json::object();
   return capabilities;

@@ -119,7 +119,8 @@ class RequestScope final : public tools::ToolContext {
 }  // namespace
 
 json list_tools(MethodCall& call) {
-  const auto& tools = call.context.tools;
+  const auto lists = call.context.lists->current();
+  const auto& tools = lists->tools;
   return page(call.params(), tools.size(), call.options.page_size, "tools",
               [&](std::size_t i) { return tools.entries()[i].listing; });
 }
@@ -128,7 +129,9 @@ json call_tool(MethodCall& call) {
   ClientState& session = call.client;
   const json& params = call.params();
   const auto name = required_string(params, "name");
-  const auto* entry = call.context.tools.find(name);
+  // The snapshot holds the tool while it runs, whatever happens to the list meanwhile.
+  const auto lists = call.context.lists->current();
+  const auto* entry = lists->tools.find(name);
   if (!entry) throw Error(code::invalid_params, "Unknown tool: " + name);
 
   const std::string version = session.protocol_version();

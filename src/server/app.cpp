@@ -105,7 +105,9 @@ App::App(Config config)
           .page_size = 100,
           .client_request_timeout = config_.client_request_timeout,
           .observer = metrics_,
-          .max_session_data = config_.max_session_data}),
+          .max_session_data = config_.max_session_data,
+          .subscriptions = subscriptions_,
+          .max_listen_uris = config_.max_listen_uris}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     config_.thread_idle_timeout, 2, "executor"}),
       runner_(dispatcher_, executor_),
@@ -225,22 +227,31 @@ std::shared_ptr<const SharedContext> App::build_context() {
       return nlohmann::json{{"api_service", result.reachable}, {"detail", result.summary}};
     };
   }
-  tools::register_local_tools(context->tools, status);
+  tools::Lists lists;
+  tools::register_local_tools(lists.tools, status);
   if (context->backend) {
     tools::archon::ArchonToolOptions options;
     options.api = backend::Timeouts{config_.backend_connect_timeout, config_.backend_read_timeout,
                                     config_.backend_request_timeout};
-    tools::archon::register_archon_tools(context->tools, context->backend, options);
+    tools::archon::register_archon_tools(lists.tools, context->backend, options);
     context->info.instructions = std::string(tools::archon::instructions());
-    context->catalog.add(tools::archon::instructions_resource());
+    lists.catalog.add(tools::archon::instructions_resource());
   }
   if (config_.conformance_fixtures)
-    tools::register_conformance_fixtures(context->tools, context->catalog);
+    tools::register_conformance_fixtures(lists.tools, lists.catalog, context->lists);
+  const std::size_t tool_count = lists.tools.size();
+  context->lists->start_with(std::move(lists));
+  context->lists->set_observer([this](const tools::Change& change) { changed(change); });
 
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - began);
-  spdlog::info("shared context ready in {} ms: {} tools", took.count(), context->tools.size());
+  spdlog::info("shared context ready in {} ms: {} tools", took.count(), tool_count);
   return context;
+}
+
+void App::changed(const tools::Change& change) {
+  subscriptions_->deliver(change);
+  for (const auto& session : sessions_.all()) protocol::notify_session(*session, change);
 }
 
 std::string App::init_state() const {
@@ -284,6 +295,7 @@ MetricsGauges App::gauges() const {
   g.sse_events_queued = event_counters_->queued.load(std::memory_order_relaxed);
   g.sse_events_dropped = event_counters_->dropped.load(std::memory_order_relaxed);
   g.sse_streams_overflowed = event_counters_->overflowed.load(std::memory_order_relaxed);
+  g.listen_streams = subscriptions_->open_count();
   return g;
 }
 
@@ -372,6 +384,7 @@ void App::stop() {
     std::lock_guard lock(http_backend_mutex_);
     if (http_backend_) http_backend_->cancel_all();
   }
+  subscriptions_->end_all();  // each listen stream gets its listen result and ends
   sessions_.end_all();  // every stream writes its last chunk and ends; the rest is cancelled
   // A moment for those last chunks, then end the connections idling in keep-alive.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));

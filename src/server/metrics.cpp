@@ -124,6 +124,10 @@ std::string Metrics::render(const MetricsGauges& g) const {
   sample(out, "mcpgate_sessions", R"(transport="streamable_http")", std::to_string(g.sessions_streamable_http));
   sample(out, "mcpgate_sessions", R"(transport="legacy_sse")", std::to_string(g.sessions_legacy_sse));
 
+  header(out, "mcpgate_listen_streams", "gauge",
+         "subscriptions/listen streams open (protocol 2026-07-28), on this instance.");
+  sample(out, "mcpgate_listen_streams", "", std::to_string(g.listen_streams));
+
   header(out, "mcpgate_sessions_ended_total", "counter",
          "Sessions the server ended: evicted for a newcomer at --max-sessions (the idlest), or "
          "expired idle past --session-ttl.");

@@ -163,6 +163,14 @@ SessionCounts SessionRegistry::counts() const {
   return counts_;
 }
 
+std::vector<std::shared_ptr<Session>> SessionRegistry::all() const {
+  std::vector<std::shared_ptr<Session>> sessions;
+  std::lock_guard lock(mutex_);
+  sessions.reserve(sessions_.size());
+  for (const auto& [id, entry] : sessions_) sessions.push_back(entry.session);
+  return sessions;
+}
+
 std::size_t SessionRegistry::active_since(Session::Clock::time_point since) const {
   std::lock_guard lock(mutex_);
   std::size_t active = 0;

@@ -10,6 +10,21 @@ void Catalog::add(ResourceTemplate resource_template) {
 }
 void Catalog::add(Prompt prompt) { prompts_.push_back(std::move(prompt)); }
 
+bool Catalog::remove_prompt(std::string_view name) {
+  const auto before = prompts_.size();
+  std::erase_if(prompts_, [&](const Prompt& prompt) { return prompt.name == name; });
+  return prompts_.size() != before;
+}
+
+bool Catalog::replace(Resource resource) {
+  for (auto& r : resources_)
+    if (r.uri == resource.uri) {
+      r = std::move(resource);
+      return true;
+    }
+  return false;
+}
+
 json Catalog::resource_listing(std::size_t index) const {
   const auto& r = resources_.at(index);
   json out{{"uri", r.uri}, {"name", r.name}};

@@ -1,5 +1,7 @@
 #include "mcpgate/tools/conformance_fixtures.hpp"
 
+#include "mcpgate/tools/change_fixtures.hpp"
+
 #include <thread>
 
 namespace mcpgate::tools {
@@ -308,10 +310,12 @@ void add_prompts(tools::Catalog& catalog) {
 
 }  // namespace
 
-void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog) {
+void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog,
+                                   const std::shared_ptr<LiveLists>& live) {
   add_tools(tools);
   add_resources(catalog);
   add_prompts(catalog);
+  register_change_fixtures(tools, catalog, live);
 }
 
 }  // namespace mcpgate::tools

@@ -39,6 +39,12 @@ void ToolRegistry::add(Tool tool) {
   entries_.push_back(std::move(entry));
 }
 
+bool ToolRegistry::remove(std::string_view name) {
+  const auto before = entries_.size();
+  std::erase_if(entries_, [&](const Entry& entry) { return entry.tool.name == name; });
+  return entries_.size() != before;
+}
+
 const ToolRegistry::Entry* ToolRegistry::find(std::string_view name) const {
   for (const auto& entry : entries_)
     if (entry.tool.name == name) return &entry;

@@ -23,7 +23,7 @@ namespace {
 constexpr std::chrono::hours unanswered_wait{24};
 // How large an answer may be to go as one body (copied once into the response); a larger one
 // is streamed from the buffer a slice at a time.
-constexpr std::size_t complete_answer_max_bytes = 1024 * 1024;
+constexpr std::size_t stateless_answer_max_bytes = 1024 * 1024;
 
 // The modern era answers some errors with their own HTTP status, so that a client (or a proxy)
 // can tell them without reading the body: an unknown method is 404, a request the server will
@@ -143,11 +143,6 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
   }
   const bool sse_ok = http::accepts(req, sse::content_type);
   const bool json_ok = http::accepts(req, "application/json");
-  if (!sse_ok && !json_ok) {
-    refuse(406, code::invalid_request,
-           "Not Acceptable: Accept must include application/json and text/event-stream");
-    return;
-  }
   std::shared_ptr<const SharedContext> context;
   try {
     context = deps_.context_gate.get();
@@ -159,8 +154,9 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
     // Arguments a tool mirrors into Mcp-Param-* headers must say what the headers say.
     const auto& params = request.params;
     const auto name = params.find("name");
+    const auto lists = context->lists->current();
     const auto* entry = name != params.end() && name->is_string()
-                            ? context->tools.find(name->get_ref<const std::string&>())
+                            ? lists->tools.find(name->get_ref<const std::string&>())
                             : nullptr;
     if (entry != nullptr) {
       const auto arguments = params.find("arguments");
@@ -173,6 +169,15 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
     }
   }
   auto client = protocol::make_stateless_client(meta, std::move(context));
+  if (protocol::Dispatcher::opens_stream(*client, request)) {
+    listen(req, res, *client, request);
+    return;
+  }
+  if (!sse_ok && !json_ok) {
+    refuse(406, code::invalid_request,
+           "Not Acceptable: Accept must include application/json and text/event-stream");
+    return;
+  }
 
   if (!sse_ok || (deps_.options.json_response && json_ok)) {
     // One JSON body, from this thread; what the request sends on the way has nowhere to go.
@@ -217,7 +222,7 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
         stream->client_gone(generation);  // and stop waiting for it at once
       });
   auto body = stream->take_finished(generation, 0, EventStream::Clock::now() + unanswered_wait,
-                                    complete_answer_max_bytes);
+                                    stateless_answer_max_bytes);
   hangup.reset();
   if (body) {
     stream->detach(generation);
@@ -251,6 +256,52 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
       },
       [stream, generation, cancelled](bool complete) {
         if (!complete) cancelled->cancel();
+        stream->detach(generation);
+      });
+}
+
+void StatelessHttp::listen(const httplib::Request& req, httplib::Response& res,
+                           protocol::ClientState& client, const jsonrpc::Request& request) const {
+  if (!http::accepts(req, sse::content_type)) {
+    res.status = 406;
+    res.set_content(jsonrpc::dump(jsonrpc::make_error(
+                        request.id, code::invalid_request,
+                        "Not Acceptable: subscriptions/listen answers with a stream; Accept must "
+                        "include text/event-stream")),
+                    "application/json");
+    return;
+  }
+  // Its byte budget bounds what waits for a client that stopped reading; past it the stream
+  // ends (the client is told by the end, and listens again).
+  auto stream = std::make_shared<EventStream>(
+      "s", EventStreamOptions{.replay_events = 0,
+                              .max_bytes = deps_.options.max_stream_bytes,
+                              .with_ids = false,
+                              .owner = "listen",
+                              .counters = deps_.options.counters});
+  auto opened = deps_.runner.dispatcher().listen(client, request, stream);
+  if (auto* error = std::get_if<json>(&opened)) {
+    send_response(res, *error);
+    return;
+  }
+  std::shared_ptr<protocol::Subscriptions::Handle> subscription =
+      std::move(std::get<std::unique_ptr<protocol::Subscriptions::Handle>>(opened));
+  http::set_sse_headers(res);
+  WriterOptions options;
+  options.heartbeat = deps_.options.heartbeat;
+  const auto generation = stream->attach();
+  res.set_chunked_content_provider(
+      sse::content_type,
+      [stream, generation, options](std::size_t, httplib::DataSink& sink) {
+        const auto outcome = pump_stream(sink, *stream, generation, 0, options);
+        if (outcome == WriteOutcome::client_gone) return false;
+        sink.done();
+        return true;
+      },
+      // However the response ends, the subscription ends with it, at once.
+      [stream, generation, subscription](bool) mutable {
+        subscription.reset();
+        stream->close();
         stream->detach(generation);
       });
 }

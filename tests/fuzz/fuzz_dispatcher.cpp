@@ -48,7 +48,9 @@ struct Fixture {
     tools::archon::ArchonToolOptions options;
     options.project_polling.base_interval = std::chrono::milliseconds(0);
     options.project_polling.max_interval = std::chrono::milliseconds(0);
-    tools::archon::register_archon_tools(ctx->tools, std::make_shared<EmptyBackend>(), options);
+    tools::Lists lists;
+    tools::archon::register_archon_tools(lists.tools, std::make_shared<EmptyBackend>(), options);
+    ctx->lists->start_with(std::move(lists));
     context = std::move(ctx);
   }
 };

@@ -46,7 +46,8 @@ TEST_CASE("modern: server/discover answers without a session") {
   CHECK(result["supportedVersions"] == json::array({modern}));
   CHECK(result["capabilities"].contains("tools"));
   CHECK(result["capabilities"].contains("prompts"));
-  CHECK_FALSE(result["capabilities"]["resources"].contains("subscribe"));
+  // Resource updates reach subscriptions/listen streams that name the URI.
+  CHECK(result["capabilities"]["resources"]["subscribe"] == true);
   CHECK(result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"] == "mcpgate");
   CHECK(result["ttlMs"].is_number_integer());
   CHECK(result["ttlMs"].get<long long>() >= 0);

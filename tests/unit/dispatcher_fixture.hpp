@@ -132,7 +132,8 @@ inline std::shared_ptr<const SharedContext> full_context() {
   ctx->info.title = "Test Server";
   ctx->info.description = "for unit tests";
   ctx->info.instructions = "be nice";
-  add_tools(ctx->tools);
+  tools::Lists lists;
+  add_tools(lists.tools);
 
   tools::Resource readme;
   readme.uri = "mem://readme";
@@ -141,7 +142,7 @@ inline std::shared_ptr<const SharedContext> full_context() {
   readme.read = [] {
     return json::array({{{"uri", "mem://readme"}, {"mimeType", "text/plain"}, {"text", "hello"}}});
   };
-  ctx->catalog.add(std::move(readme));
+  lists.catalog.add(std::move(readme));
 
   tools::ResourceTemplate items;
   items.uri_template = "mem://items/{id}";
@@ -149,7 +150,7 @@ inline std::shared_ptr<const SharedContext> full_context() {
   items.read = [](const std::string& uri, const std::map<std::string, std::string>& vars) {
     return json::array({{{"uri", uri}, {"text", "item " + vars.at("id")}}});
   };
-  ctx->catalog.add(std::move(items));
+  lists.catalog.add(std::move(items));
 
   tools::Prompt greet;
   greet.name = "greet";
@@ -160,15 +161,16 @@ inline std::shared_ptr<const SharedContext> full_context() {
     if (auto it = args.find("style"); it != args.end()) text += " (" + it->second + ")";
     return json{{"messages", json::array({{{"role", "user"}, {"content", {{"type", "text"}, {"text", text}}}}})}};
   };
-  ctx->catalog.add(std::move(greet));
+  lists.catalog.add(std::move(greet));
 
-  ctx->catalog.set_completer([](const json&, const json& argument) {
+  lists.catalog.set_completer([](const json&, const json& argument) {
     std::vector<std::string> out;
     const std::string prefix = argument.value("value", "");
     for (std::string v : {"Alice", "Albert", "Bob"})
       if (v.rfind(prefix, 0) == 0) out.push_back(v);
     return out;
   });
+  ctx->lists->start_with(std::move(lists));
   return ctx;
 }
 
@@ -176,7 +178,9 @@ inline std::shared_ptr<const SharedContext> full_context() {
 inline std::shared_ptr<const SharedContext> tools_only_context() {
   auto ctx = std::make_shared<SharedContext>();
   ctx->info.version = "1";
-  add_tools(ctx->tools);
+  tools::Lists lists;
+  add_tools(lists.tools);
+  ctx->lists->start_with(std::move(lists));
   return ctx;
 }
 

@@ -128,7 +128,8 @@ TEST_CASE("tools/list pages with nextCursor until every tool is listed once, in 
   const auto d = make_dispatcher();
   auto s = make_session();
   initialize(d, *s);
-  const auto& entries = s->context().tools.entries();
+  const auto lists = s->context().lists->current();
+  const auto& entries = lists->tools.entries();
   REQUIRE(entries.size() == 8);
 
   std::vector<std::string> names;

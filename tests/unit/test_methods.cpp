@@ -17,7 +17,9 @@ namespace {
 
 SharedContext with_completions() {
   SharedContext context;
-  context.catalog.set_completer([](const json&, const json&) { return std::vector<std::string>{}; });
+  tools::Lists lists;
+  lists.catalog.set_completer([](const json&, const json&) { return std::vector<std::string>{}; });
+  context.lists->start_with(std::move(lists));
   return context;
 }
 

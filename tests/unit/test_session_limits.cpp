@@ -256,7 +256,9 @@ struct BlockingTool {
         std::this_thread::sleep_for(2ms);
       return tools::ToolResult::text(scope && scope->cancelled() ? "cancelled" : "timed out");
     };
-    ctx->tools.add(std::move(t));
+    tools::Lists lists;
+    lists.tools.add(std::move(t));
+    ctx->lists->start_with(std::move(lists));
     context = std::move(ctx);
   }
 };

@@ -285,7 +285,9 @@ std::shared_ptr<const SharedContext> context_with_task_tool() {
   tool.handler = [](const json& args, tools::ToolContext&) {
     return tools::ToolResult::text(args.dump());
   };
-  ctx->tools.add(std::move(tool));
+  tools::Lists lists;
+  lists.tools.add(std::move(tool));
+  ctx->lists->start_with(std::move(lists));
   return ctx;
 }
 

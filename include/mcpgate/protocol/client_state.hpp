@@ -68,6 +68,7 @@ class ClientState {
   // resource template matches endless URIs, and each subscription is kept for the client's life.
   bool subscribe(const std::string& uri, std::size_t budget);
   void unsubscribe(const std::string& uri);
+  [[nodiscard]] bool subscribed(const std::string& uri) const;
 
   [[nodiscard]] InFlightRequests& inflight() noexcept { return inflight_; }
   [[nodiscard]] const InFlightRequests& inflight() const noexcept { return inflight_; }

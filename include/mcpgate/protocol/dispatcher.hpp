@@ -10,6 +10,7 @@
 #include "mcpgate/protocol/dispatch_observer.hpp"
 #include "mcpgate/protocol/methods.hpp"
 #include "mcpgate/protocol/outbox.hpp"
+#include "mcpgate/protocol/subscriptions.hpp"
 
 #include <chrono>
 #include <memory>
@@ -39,6 +40,19 @@ class Dispatcher {
   [[nodiscard]] std::optional<nlohmann::json> handle_request(
       ClientState& session, const jsonrpc::Request& request,
       const std::shared_ptr<Outbox>& out, CancelFlag admitted = nullptr) const;
+
+  // Whether `request` is answered with a stream that outlives the call (subscriptions/listen on
+  // the modern era): the transport then serves it with listen(), not handle_request().
+  [[nodiscard]] static bool opens_stream(const ClientState& client,
+                                         const jsonrpc::Request& request);
+
+  // subscriptions/listen: the acknowledgement goes to `out` at once, then the notifications
+  // asked for, until the handle is dropped (the client closed the stream: nothing of it is
+  // kept) or the server ends it (Subscriptions::end_all(): the listen result, then the end).
+  // The error response instead when it cannot be served as asked.
+  [[nodiscard]] std::variant<std::unique_ptr<Subscriptions::Handle>, nlohmann::json> listen(
+      ClientState& client, const jsonrpc::Request& request,
+      const std::shared_ptr<Outbox>& out) const;
 
   void handle_notification(ClientState& session,
                            const jsonrpc::Notification& notification) const;

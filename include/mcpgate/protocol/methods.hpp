@@ -25,6 +25,7 @@ namespace mcpgate::protocol {
 
 class ClientState;
 class DispatchObserver;
+class Subscriptions;
 
 struct DispatchOptions {
   std::size_t page_size = 100;                          // items per tools/list page etc.
@@ -37,6 +38,12 @@ struct DispatchOptions {
   // they change only when the server restarts with another catalog, and then clients that
   // listen hear of it; a few minutes bounds how long one that does not keeps a stale list.
   std::chrono::milliseconds listing_ttl{300000};
+  // The listen streams of this instance (subscriptions/listen); without them the method is
+  // not offered.
+  std::shared_ptr<Subscriptions> subscriptions;
+  // URIs one listen stream may subscribe to (--max-listen-uris); their bytes count against
+  // max_session_data.
+  std::size_t max_listen_uris = 64;
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request
@@ -67,6 +74,9 @@ enum class Placement {
   connection,  // cheap: on the connection's thread, answered at once
   executor,    // may take a while: on an executor thread, so its messages stream while it runs
   tool_style,  // tools/call: as the called tool's CallStyle says
+  stream,      // subscriptions/listen: answered with a stream that outlives the call, which the
+               // transport opens through Dispatcher::listen() and holds on its connection's
+               // thread
 };
 
 // What a client may cache of a method's results (the modern era's ttlMs and cacheScope).
@@ -109,7 +119,7 @@ inline constexpr std::string_view initialize_method = "initialize";
 }
 
 // Every method in the table, whatever the revision (metrics give each a slot).
-inline constexpr std::size_t method_count = 14;
+inline constexpr std::size_t method_count = 15;
 [[nodiscard]] std::span<const Method> methods();
 
 // The method `name` as a client on `revision` may call it with `context`; null when there is

@@ -56,6 +56,9 @@ class App {
 
  private:
   std::shared_ptr<const SharedContext> build_context();
+  // The change feed: a list or resource changed; every listen stream and session that should
+  // hear of it is told.
+  void changed(const tools::Change& change);
   // One reading of every gauge, for /health and /metrics alike.
   [[nodiscard]] MetricsGauges gauges() const;
   void install_routes();
@@ -75,6 +78,10 @@ class App {
   const std::shared_ptr<Metrics> metrics_ = std::make_shared<Metrics>();
   const std::shared_ptr<transport::EventCounters> event_counters_ =
       std::make_shared<transport::EventCounters>();
+
+  // The listen streams open on this instance (subscriptions/listen).
+  const std::shared_ptr<protocol::Subscriptions> subscriptions_ =
+      std::make_shared<protocol::Subscriptions>();
 
   sessions::SessionRegistry sessions_;
   InitGate<SharedContext> gate_;

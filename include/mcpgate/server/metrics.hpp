@@ -54,6 +54,7 @@ struct MetricsGauges {
   std::uint64_t sse_events_queued = 0;
   std::uint64_t sse_events_dropped = 0;
   std::uint64_t sse_streams_overflowed = 0;
+  std::size_t listen_streams = 0;  // subscriptions/listen streams open on this instance
   // Sessions ended by the server, and new ones refused (every open one busy at --max-sessions).
   std::uint64_t sessions_evicted = 0;
   std::uint64_t sessions_expired = 0;

@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace mcpgate::sessions {
 
@@ -58,6 +59,9 @@ class SessionRegistry {
   bool remove(const std::string& id);
 
   [[nodiscard]] SessionCounts counts() const;
+  // Every open session, for a message to all of them (a list changed): copied under the lock,
+  // so that the caller sends without holding it. Bounded by max_sessions.
+  [[nodiscard]] std::vector<std::shared_ptr<Session>> all() const;
   // Open sessions active at or after `since`: a request or lookup since then, or busy now (a
   // stream open, a request running). Sessions whose clients left without closing them stay
   // open until the TTL; this tells them apart. One pass under the lock, as expire_idle makes,

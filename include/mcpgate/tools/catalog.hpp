@@ -1,5 +1,5 @@
 // Resources, resource templates, prompts and argument completion a server offers.
-// Filled at start-up, read-only afterwards.
+// Filled at start-up; changed at run time only as a copy inside tools::LiveLists.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -57,6 +57,10 @@ class Catalog {
   void add(Resource resource);
   void add(ResourceTemplate resource_template);
   void add(Prompt prompt);
+  // Remove the prompt `name`; false when there is none. The others keep their order.
+  bool remove_prompt(std::string_view name);
+  // Replace the resource with the same URI (its content changed); false when there is none.
+  bool replace(Resource resource);
   void set_completer(Completer completer) { completer_ = std::move(completer); }
 
   [[nodiscard]] bool has_resources() const { return !resources_.empty() || !templates_.empty(); }

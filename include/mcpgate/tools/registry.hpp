@@ -21,6 +21,8 @@ class ToolRegistry {
   // Throws std::invalid_argument for a bad or duplicate name, a missing handler or description,
   // or a schema that is not an object schema.
   void add(Tool tool);
+  // Remove the tool `name`; false when there is none. The others keep their order.
+  bool remove(std::string_view name);
 
   [[nodiscard]] const Entry* find(std::string_view name) const;
   [[nodiscard]] const std::vector<Entry>& entries() const noexcept { return entries_; }

@@ -4,6 +4,10 @@
 // answered as one JSON body or, when it has messages to stream first, as an SSE stream that
 // ends with the response. Closing that stream cancels the request. No session id is minted or
 // echoed, and nothing of the request outlives its response.
+//
+// subscriptions/listen is the one request whose stream outlives the call: it is opened through
+// the dispatcher (protocol::Subscriptions), written by the connection's own thread like any
+// stream (keep-alive comments while idle), and ends the subscription when the client closes it.
 #pragma once
 
 #include "mcpgate/transport/event_stream.hpp"
@@ -25,6 +29,8 @@ class StatelessHttp {
  private:
   void serve(const httplib::Request& req, httplib::Response& res,
              jsonrpc::Request request) const;
+  void listen(const httplib::Request& req, httplib::Response& res,
+              protocol::ClientState& client, const jsonrpc::Request& request) const;
 
   TransportDeps deps_;
 };
