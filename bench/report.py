@@ -20,7 +20,12 @@ def load(path):
                 continue
             entry = json.loads(line)
             result = entry["result"]
-            key = (result["workload"], entry["server"], result.get("connections"))
+            workload = result["workload"]
+            # Modern calls run with two tools: health_check (the comparison) and session_info
+            # (the same tool as the session calls, to compare the eras on mcpgate).
+            if workload == "modern_calls" and result.get("tool", "health_check") != "health_check":
+                workload = f"modern_calls:{result['tool']}"
+            key = (workload, entry["server"], result.get("connections"))
             runs[key].append(result)
     return runs
 
@@ -107,6 +112,14 @@ def main():
         rows.append(("calls, 16 connections: p99 ≤ 2 ms where the peer's is above 10 ms",
                      f"{mg_p99 / 1000:.2f} ms vs the peer's {peer_p99 / 1000:.2f} ms",
                      verdict(mg_p99 <= 2000) if applies else ("met" if mg_p99 <= 2000 else "n/a (peer ≤ 10 ms)")))
+    mod_mg, mod_peer = get("modern_calls", "mcpgate", 16), get("modern_calls", "ts-sdk-v2", 16)
+    mod_mg_rate, mod_peer_rate = median(mod_mg, "calls_per_second"), median(mod_peer, "calls_per_second")
+    if mod_mg_rate and mod_peer_rate:
+        ratio = mod_mg_rate / mod_peer_rate
+        rows.append(("modern calls (2026-07-28), 16 connections: ≥ 3× the TypeScript SDK v2",
+                     f"{ratio:.1f}× ({fmt(mod_mg_rate)} vs {fmt(mod_peer_rate)} calls/s; p99 "
+                     f"{median(mod_mg, 'p99_us') / 1000:.2f} ms vs {median(mod_peer, 'p99_us') / 1000:.2f} ms)",
+                     verdict(ratio >= 3)))
     if ses_mg:
         n = ses_mg[0]["sessions"]
         called = median(ses_mg, "called")
@@ -202,6 +215,31 @@ def main():
               f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
               f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
     w("")
+
+    # ---------------------------------------------------------------- modern calls
+    if any(get("modern_calls", server, c) for server in ("mcpgate", "ts-sdk-v2") for c in (1, 16)):
+        w("## modern calls: stateless MCP 2026-07-28, C connections calling a tool in a closed loop")
+        w("")
+        w("No session: every call carries its version and capabilities in `params._meta` and the "
+          "`MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers. The peer is the TypeScript "
+          "SDK v2's `createMcpHandler` (a fresh server per request) on node's http. `health_check` "
+          "is the comparison (mcpgate's reads the embedded store's schema version; the peer's has "
+          "no backend to ask); `session_info` is the tool of the session calls above, to compare "
+          "the eras on mcpgate.")
+        w("")
+        w("| server | tool | connections | calls/s | p50 | p99 | errors | server CPU per call | load generator CPU |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        for workload, tool in (("modern_calls", "health_check"), ("modern_calls:session_info", "session_info")):
+            for connections in (1, 16):
+                for server in ("mcpgate", "ts-sdk-v2"):
+                    r = get(workload, server, connections)
+                    if not r:
+                        continue
+                    w(f"| {server} | {tool} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
+                      f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
+                      f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
+                      f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
+        w("")
 
     # ---------------------------------------------------------------- herd
     w(f"## herd: N first clients while start-up (a backend health probe) takes {args.herd_delay_ms:,.0f} ms")

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Benchmarks mcpgate against the official TypeScript SDK (bench/peers/ts-sdk) and against the
-# ceiling of this stack: bare cpp-httplib answering the same bytes (calls workload) and bare
-# cpp-httplib + libcurl forwarding the same call (forward workload):
+# Benchmarks mcpgate against the official TypeScript SDK (bench/peers/ts-sdk; its v2 in
+# bench/peers/ts-sdk-v2 for the modern era) and against the ceiling of this stack: bare
+# cpp-httplib answering the same bytes (calls workload) and bare cpp-httplib + libcurl
+# forwarding the same call (forward workload):
 #
 #   bench/run.sh [quick|full] [--build-dir DIR] [--out FILE.md]
 #
 # Workloads (bench/loadgen; see bench/README.md):
 #   sessions  N legacy HTTP+SSE sessions open at once, each initialises and calls session_info
 #   calls     one Streamable HTTP session, 1 and 16 connections calling session_info
+#   modern    stateless MCP 2026-07-28 calls (no session) of health_check on 1 and 16
+#             connections and of session_info on 16, against mcpgate and the TypeScript SDK v2
+#             peer (createMcpHandler)
 #   herd      N first clients while the server's start-up (a backend health probe) takes 2 s
 #   forward   find_projects through the server vs. the same backend request made directly
 # Each repetition runs every workload against every server, alternating, each on a freshly
@@ -21,8 +25,9 @@
 #
 # Writes a Markdown report: FILE.md (default: bench/results/<date>.md for full, a temporary file
 # for quick) and the raw JSON lines beside it (.jsonl). Needs the release build (built here if
-# missing), Node >= 20 and npm (the peer is installed with `npm ci` into
-# bench/peers/ts-sdk/node_modules). Every server listens on 127.0.0.1 and is stopped on exit.
+# missing), Node >= 20 and npm (the peers are installed with `npm ci` into
+# bench/peers/ts-sdk/node_modules and bench/peers/ts-sdk-v2/node_modules). Every server listens
+# on 127.0.0.1 and is stopped on exit.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,7 +37,7 @@ build_dir="$repo/build"
 out=""
 
 usage() {
-  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -96,6 +101,12 @@ if [[ ! -d "$peer_dir/node_modules/@modelcontextprotocol/sdk" ||
   say "installing the TypeScript SDK peer (npm ci)"
   npm_install "the TypeScript SDK peer's dependencies" "$peer_dir" ci || exit 1
 fi
+peer_v2_dir="$here/peers/ts-sdk-v2"
+if [[ ! -d "$peer_v2_dir/node_modules/@modelcontextprotocol/server" ||
+  "$peer_v2_dir/package-lock.json" -nt "$peer_v2_dir/node_modules/.package-lock.json" ]]; then
+  say "installing the TypeScript SDK v2 peer (npm ci)"
+  npm_install "the TypeScript SDK v2 peer's dependencies" "$peer_v2_dir" ci || exit 1
+fi
 
 # Thousands of sockets on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -141,7 +152,7 @@ stop() {
 }
 
 # start_server KIND NAME [--backend URL]: mcpgate (embedded store, caps raised for 10,000
-# streams) or the TypeScript peer.
+# streams), the TypeScript peer, or the TypeScript SDK v2 peer (modern era only, no backend).
 start_server() {
   local kind=$1 name=$2
   shift 2
@@ -152,6 +163,9 @@ start_server() {
       ;;
     ts-sdk)
       start "$name" node "$peer_dir/server.mjs" "$@"
+      ;;
+    ts-sdk-v2)
+      start "$name" node "$peer_v2_dir/server.mjs" "$@"
       ;;
   esac
 }
@@ -198,6 +212,21 @@ run_calls() {
   for connections in 1 16; do
     measure "$rep" "$kind" calls --url "http://127.0.0.1:$port/mcp" --connections "$connections" \
       --warmup "$warmup" --seconds "$seconds" --pid "$pid" --label "$kind"
+  done
+  stop "$pid"
+}
+
+# Stateless 2026-07-28 calls, no session, on mcpgate (KIND mcpgate) or the TypeScript SDK v2
+# peer (ts-sdk-v2), with the session calls' warm-up: health_check on 1 and 16 connections (the
+# comparison), then session_info on 16 (the session calls' tool: the eras side by side).
+run_modern_calls() {
+  local rep=$1 kind=$2 tool connections
+  start_server "$kind" "$kind-modern"
+  local pid=$server_pid port=$server_port
+  for tool in health_check:1 health_check:16 session_info:16; do
+    connections=${tool#*:}
+    measure "$rep" "$kind" calls --url "http://127.0.0.1:$port/mcp" --modern --tool "${tool%:*}" \
+      --connections "$connections" --warmup "$warmup" --seconds "$seconds" --pid "$pid" --label "$kind"
   done
   stop "$pid"
 }
@@ -274,6 +303,11 @@ for ((rep = 1; rep <= reps; rep++)); do
     say "rep $rep: $kind: calls (1 and 16 connections)"
     run_calls "$rep" "$kind"
   done
+  if ((rep % 2)); then modern_order=(mcpgate ts-sdk-v2); else modern_order=(ts-sdk-v2 mcpgate); fi
+  for kind in "${modern_order[@]}"; do
+    say "rep $rep: $kind: modern calls, MCP 2026-07-28 (health_check 1 and 16 connections, session_info 16)"
+    run_modern_calls "$rep" "$kind"
+  done
   say "rep $rep: bare-httplib: calls (1, 8 and 16 connections)"
   run_baseline_calls "$rep"
   for kind in "${order[@]}"; do
@@ -291,6 +325,7 @@ machine=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
 versions="mcpgate $("$mcpgate" --version 2>/dev/null | head -n 1 | awk '{print $NF}'), \
 cpp-httplib $(dpkg-query -W -f='${Version}' libcpp-httplib-dev 2>/dev/null || echo '?'), \
 @modelcontextprotocol/sdk $(node -p "require('$peer_dir/node_modules/@modelcontextprotocol/sdk/package.json').version"), \
+@modelcontextprotocol/server $(node -p "require('$peer_v2_dir/node_modules/@modelcontextprotocol/server/package.json').version"), \
 node $(node --version), kernel $(uname -r)"
 python3 "$here/report.py" --results "$results" --mode "$mode" --reps "$reps" \
   --machine "$machine, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \

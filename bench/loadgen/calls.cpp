@@ -24,10 +24,12 @@ json loop_figures(ClosedLoopResult& r) {
   return figures;
 }
 
-// tools/call `tool` with `arguments` over `session`, in a closed loop on C connections.
+// tools/call `tool` with `arguments` over `session` (or statelessly in the 2026-07-28 era when
+// `modern`), in a closed loop on C connections.
 ClosedLoopResult call_loop(const Url& url, const std::string& session, int connections,
                            std::chrono::milliseconds warmup, std::chrono::milliseconds duration,
-                           const std::string& tool, const json& arguments, int server_pid) {
+                           const std::string& tool, const json& arguments, int server_pid,
+                           bool modern = false) {
   ClosedLoopOptions loop;
   loop.server_pid = server_pid;
   loop.connections = connections;
@@ -35,12 +37,19 @@ ClosedLoopResult call_loop(const Url& url, const std::string& session, int conne
   loop.duration = duration;
   // The body is the same for every call but its id: build it once around the id.
   const std::string marker = "\"__id__\"";
-  const std::string body = tool_call_body("__id__", tool, arguments);
+  const std::string body =
+      modern ? modern_tool_call_body("__id__", tool, arguments) : tool_call_body("__id__", tool, arguments);
   const auto at = body.find(marker);
   const std::string before = body.substr(0, at), after = body.substr(at + marker.size());
-  loop.request = [&url, &session, before, after](long long sequence) {
-    return post_request(url, url.path, before + std::to_string(sequence + 2) + after, session);
-  };
+  if (modern) {
+    loop.request = [&url, &tool, before, after](long long sequence) {
+      return modern_post_request(url, url.path, before + std::to_string(sequence + 2) + after, tool);
+    };
+  } else {
+    loop.request = [&url, &session, before, after](long long sequence) {
+      return post_request(url, url.path, before + std::to_string(sequence + 2) + after, session);
+    };
+  }
   loop.accept = accept_rpc_result;
   return closed_loop(url, loop);
 }
@@ -48,12 +57,15 @@ ClosedLoopResult call_loop(const Url& url, const std::string& session, int conne
 }  // namespace
 
 json run_calls(const CallsOptions& options) {
-  const std::string session =
-      options.without_session ? std::string("baseline-no-session") : start_session(options.url);
+  const std::string session = options.without_session || options.modern
+                                  ? std::string("baseline-no-session")
+                                  : start_session(options.url);
   auto result = call_loop(options.url, session, options.connections, options.warmup,
-                          options.duration, options.tool, options.arguments, options.server_pid);
+                          options.duration, options.tool, options.arguments, options.server_pid,
+                          options.modern);
   json out = loop_figures(result);
-  out["workload"] = "calls";
+  out["workload"] = options.modern ? "modern_calls" : "calls";
+  out["tool"] = options.tool;
   out["connections"] = options.connections;
   return out;
 }

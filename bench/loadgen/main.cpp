@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
   c->add_option("--pid", calls.server_pid, "the server's process id, for its CPU time per call");
   c->add_flag("--without-session", calls.without_session,
               "send the calls without initialising (for a bare HTTP server answering fixed bytes)");
+  c->add_flag("--modern", calls.modern,
+              "stateless MCP 2026-07-28 calls: per-request _meta and headers, no session");
 
   auto* h = app.add_subcommand("herd", "N first clients at once while the server starts up");
   h->add_option("--url", url, "the server's MCP URL")->required();

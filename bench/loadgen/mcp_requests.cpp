@@ -20,6 +20,19 @@ std::string post_request(const Url& url, std::string_view path, std::string_view
   return out;
 }
 
+std::string modern_post_request(const Url& url, std::string_view path, std::string_view body,
+                                std::string_view tool) {
+  std::string out;
+  out.reserve(320 + body.size());
+  out.append("POST ").append(path).append(" HTTP/1.1\r\nHost: ").append(url.host_header);
+  out.append("\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n");
+  out.append("MCP-Protocol-Version: ").append(modern_protocol_version).append("\r\n");
+  out.append("Mcp-Method: tools/call\r\nMcp-Name: ").append(tool).append("\r\n");
+  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+  out.append(body);
+  return out;
+}
+
 std::string get_request(const Url& url, std::string_view path, std::string_view accept) {
   std::string out;
   out.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(url.host_header);
@@ -47,6 +60,20 @@ std::string tool_call_body(const json& id, std::string_view tool, const json& ar
               {"id", id},
               {"method", "tools/call"},
               {"params", {{"name", tool}, {"arguments", arguments}}}}
+      .dump();
+}
+
+std::string modern_tool_call_body(const json& id, std::string_view tool, const json& arguments) {
+  return json{{"jsonrpc", "2.0"},
+              {"id", id},
+              {"method", "tools/call"},
+              {"params",
+               {{"name", tool},
+                {"arguments", arguments},
+                {"_meta",
+                 {{"io.modelcontextprotocol/protocolVersion", modern_protocol_version},
+                  {"io.modelcontextprotocol/clientCapabilities", json::object()},
+                  {"io.modelcontextprotocol/clientInfo", {{"name", "mcpgate-loadgen"}, {"version", "1"}}}}}}}}
       .dump();
 }
 

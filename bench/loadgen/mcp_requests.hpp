@@ -19,14 +19,23 @@ using json = nlohmann::json;
 // The protocol revision the load generator negotiates: one that every server compared speaks
 // the same way (no priming events), so both answer the same bytes.
 inline constexpr const char* protocol_version = "2025-06-18";
+// The stateless revision: every request carries its version and capabilities in params._meta
+// and the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers; there is no session.
+inline constexpr const char* modern_protocol_version = "2026-07-28";
 
 std::string post_request(const Url& url, std::string_view path, std::string_view body,
                          std::string_view session_id = {});
+// A modern-era (2026-07-28) tools/call POST of `tool`: no session, the headers the revision
+// requires.
+std::string modern_post_request(const Url& url, std::string_view path, std::string_view body,
+                                std::string_view tool);
 std::string get_request(const Url& url, std::string_view path, std::string_view accept = "*/*");
 
 std::string initialize_body(const json& id);
 std::string initialized_body();
 std::string tool_call_body(const json& id, std::string_view tool, const json& arguments);
+// The same call with the modern per-request _meta (version, client capabilities, client info).
+std::string modern_tool_call_body(const json& id, std::string_view tool, const json& arguments);
 
 // One request on a connection of its own, run to completion on a private loop.
 struct Fetched {

@@ -29,7 +29,8 @@ struct SessionsOptions {
 json run_sessions(const SessionsOptions& options);
 
 // calls: one Streamable HTTP session, C keep-alive connections each calling `tool` in a closed
-// loop for a fixed time; calls/s and latency percentiles.
+// loop for a fixed time; calls/s and latency percentiles. With `modern`, no session: every call
+// is a stateless 2026-07-28 request (its _meta and headers).
 struct CallsOptions {
   Url url;  // the server's /mcp URL
   int connections = 1;
@@ -40,6 +41,7 @@ struct CallsOptions {
   // Send the calls without initialising a session first: for a bare HTTP server that answers
   // any POST with fixed bytes (the baseline), which then gets the very same requests.
   bool without_session = false;
+  bool modern = false;
   int server_pid = 0;  // for the server's CPU time per call; 0: not measured
 };
 json run_calls(const CallsOptions& options);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interoperability test: the official MCP TypeScript SDK client (@modelcontextprotocol/sdk)
-# against mcpgate, over Streamable HTTP (/mcp) and legacy HTTP+SSE (/sse).
+# Interoperability test: the official MCP TypeScript SDK clients against mcpgate: the 1.x SDK
+# (@modelcontextprotocol/sdk) over Streamable HTTP (/mcp) and legacy HTTP+SSE (/sse), and the v2
+# SDK (@modelcontextprotocol/client) in the stateless 2026-07-28 era on /mcp.
 #
 #   tests/sdk/run.sh [--binary PATH]      (default binary: build/mcpgate in the repository)
 #
@@ -9,7 +10,12 @@
 # client_test.mjs against it (protocol features over both transports), then
 # archon_tools_test.mjs (Archon's 16 tools one by one through both transports; it starts its own
 # mcpgate with a fixture backend), then embedded_tools_test.mjs (the same tools on the embedded
-# store, and a SIGKILL in the middle of writes), and always stops the servers. The last line is
+# store, and a SIGKILL in the middle of writes), then modern_era_test.mjs (the v2 client in the
+# 2026-07-28 era takes the same tour while a 1.x client holds a 2025-11-25 session on the same
+# server; a dual-era v2 client picks the modern era), then nginx_modern_test.mjs (two instances
+# on one SQLite file behind nginx with the shipped config: modern clients round-robin, a 2025
+# session where the config routes it; nginx is installed with apt-get when missing, as
+# scripts/smoke-nginx.sh does), and always stops the servers. The last line is
 #
 #   sdk: N passed, M failed
 #
@@ -25,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
               binary="$2"; shift 2 ;;
     --binary=*) binary="${1#--binary=}"; shift ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
   esac
 done
@@ -115,7 +121,8 @@ export PATH
 stamp_file="$here/node_modules/.mcpgate-sdk-stamp"
 want_stamp="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1) node-$(node --version)"
 if [[ ! -f "$stamp_file" || "$(cat "$stamp_file")" != "$want_stamp" \
-      || ! -f "$here/node_modules/@modelcontextprotocol/sdk/package.json" ]]; then
+      || ! -f "$here/node_modules/@modelcontextprotocol/sdk/package.json" \
+      || ! -f "$here/node_modules/@modelcontextprotocol/client/package.json" ]]; then
   echo "run.sh: installing npm dependencies (npm ci) into $here/node_modules"
   MCPGATE_NPM_TIMEOUT=$NPM_TIMEOUT_S npm_install "tests/sdk's dependencies" "$here" ci || fail_setup
   printf '%s\n' "$want_stamp" > "$stamp_file"
@@ -189,6 +196,19 @@ run_node_test archon-tools archon_tools_test.mjs --binary "$binary"
 # The 16 tools on the embedded store after `mcpgate ingest`, and SIGKILL durability; it starts
 # its own mcpgate with a scratch --data file.
 run_node_test embedded-tools embedded_tools_test.mjs --binary "$binary"
+# Both eras at once: the v2 SDK client statelessly (2026-07-28) beside a 1.x client's 2025-11-25
+# session on one server; it starts its own mcpgate with a scratch --data file.
+run_node_test modern-era modern_era_test.mjs --binary "$binary"
+# Two instances on one SQLite file behind nginx (the shipped config, from a temporary prefix):
+# modern clients round-robin over both, a 2025 session stays on its instance.
+nginx_bin="$(command -v nginx || true)"
+if [[ -z "$nginx_bin" ]]; then
+  # shellcheck source=scripts/deps.sh
+  source "$repo/scripts/deps.sh"
+  ensure_packages --nginx || fail_setup "could not install nginx"
+  nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+fi
+run_node_test nginx-modern nginx_modern_test.mjs --binary "$binary" --nginx "$nginx_bin"
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "run.sh: mcpgate is no longer running (it exited during the test)" >&2
