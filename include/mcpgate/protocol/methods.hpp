@@ -20,11 +20,15 @@
 namespace mcpgate {
 struct SharedContext;
 }
+namespace mcpgate::util {
+class WorkerPool;
+}
 
 namespace mcpgate::protocol {
 
 class ClientState;
 class DispatchObserver;
+class TaskStore;
 
 struct DispatchOptions {
   std::size_t page_size = 100;                          // items per tools/list page etc.
@@ -37,6 +41,11 @@ struct DispatchOptions {
   // they change only when the server restarts with another catalog, and then clients that
   // listen hear of it; a few minutes bounds how long one that does not keeps a stale list.
   std::chrono::milliseconds listing_ttl{300000};
+  // The tasks extension (io.modelcontextprotocol/tasks): the tasks this instance holds and the
+  // threads they run on, owned by the composition root. Without them no call becomes a task
+  // (a tool that needs one is refused) and no task is ever found.
+  std::shared_ptr<TaskStore> tasks;
+  std::shared_ptr<util::WorkerPool> task_threads;
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request
@@ -96,6 +105,9 @@ struct Method {
   // Whether clients may cache its results: on the modern era they then carry ttlMs and
   // cacheScope.
   Caching caching = Caching::none;
+  // The extension it belongs to ("" for none): declared under capabilities.extensions, and
+  // served only to a request whose clientCapabilities declare it too (else -32021).
+  std::string_view extension = {};
 
   [[nodiscard]] bool exists_in(std::string_view revision) const noexcept {
     return revision >= since && (until.empty() || revision <= until);
@@ -109,7 +121,7 @@ inline constexpr std::string_view initialize_method = "initialize";
 }
 
 // Every method in the table, whatever the revision (metrics give each a slot).
-inline constexpr std::size_t method_count = 14;
+inline constexpr std::size_t method_count = 17;
 [[nodiscard]] std::span<const Method> methods();
 
 // The method `name` as a client on `revision` may call it with `context`; null when there is
