@@ -1,5 +1,7 @@
 #include "mcpgate/tools/conformance_fixtures.hpp"
 
+#include "mcpgate/tools/task_fixtures.hpp"
+
 #include <thread>
 
 namespace mcpgate::tools {
@@ -282,6 +284,7 @@ void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog)
   add_tools(tools);
   add_resources(catalog);
   add_prompts(catalog);
+  register_task_fixtures(tools);  // the tasks extension's, after all the others
 }
 
 }  // namespace mcpgate::tools
