@@ -6,6 +6,9 @@
 
 #include "../eventually.hpp"
 
+using namespace itest;
+
+// The whole file in a named namespace: the integration tests are compiled as one unity file.
 namespace tasks_test {
 
 using test_support::eventually;
@@ -84,9 +87,6 @@ bool reaches(httplib::Client& client, const std::string& id, const char* status)
                     std::chrono::seconds(10 * time_scale), std::chrono::milliseconds(20));
 }
 
-}  // namespace tasks_test
-
-using namespace tasks_test;
 
 TEST_CASE("server/discover declares the tasks extension, and no capabilities.tasks") {
   TestServer server;
@@ -247,3 +247,5 @@ TEST_CASE("at --max-tasks a task-optional tool runs in the request, a task-requi
   CHECK(refused.body["error"]["code"] == -32005);
   CHECK(task_request(*client, "tasks/cancel", id).status == 200);
 }
+
+}  // namespace tasks_test
