@@ -137,6 +137,8 @@ enum class TaskSupport {
   optional,  // a task when the request declares the extension, else in the request
   required,  // only as a task: a request without the extension gets -32021
 };
+// The session revisions have no tasks (2025-11-25's experimental ones are not served): there
+// every tool runs in the request, whatever it supports.
 
 struct Tool {
   std::string name;   // 1-128 chars of [A-Za-z0-9_.-]
