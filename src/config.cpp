@@ -144,7 +144,7 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->capture_default_str();
 
   double heartbeat = 0, session_ttl = 0, init_timeout = 0, init_retry = 0, client_timeout = 0,
-         test_delay = 0, thread_idle = 0, client_io = 0, header = 0;
+         test_delay = 0, thread_idle = 0, client_io = 0, header = 0, task_ttl = 0;
   // 0.1 s: a faster ping is pure load; an hour: a vanished client is noticed within it.
   add_duration_ms(app, "--heartbeat", config.heartbeat, heartbeat,
                   "Seconds between ': ping' comments on idle SSE streams", "MCPGATE_HEARTBEAT",
@@ -152,6 +152,12 @@ ParsedConfig parse_config(int argc, char** argv) {
   add_duration_ms(app, "--session-ttl", config.session_ttl, session_ttl,
                   "Seconds of inactivity after which a Streamable HTTP session ends",
                   "MCPGATE_SESSION_TTL", {1, 30 * day});
+  add_duration_ms(app, "--task-ttl", config.task_ttl, task_ttl,
+                  "Seconds a finished task (tasks extension) is kept for its client to fetch "
+                  "(its ttlMs), and the longest a task waits for the client's input. Default 5 "
+                  "minutes: clients poll every second; it covers a slow answer or a client "
+                  "restart and bounds what an abandoned task holds",
+                  "MCPGATE_TASK_TTL", {1, day});
   add_duration_ms(app, "--init-timeout", config.init_timeout, init_timeout,
                   "Seconds a new session waits for server initialisation", "MCPGATE_INIT_TIMEOUT");
   add_duration_ms(app, "--init-retry", config.init_retry, init_retry,
@@ -225,6 +231,19 @@ ParsedConfig parse_config(int argc, char** argv) {
                  "more are refused with -32602")
       ->envname("MCPGATE_MAX_LISTEN_URIS")
       ->transform(whole_number(1, 100000, "MCPGATE_MAX_LISTEN_URIS"))
+      ->capture_default_str();
+  app.add_option("--max-tasks", config.max_tasks,
+                 "Tasks (tasks extension) held at once, running or finished and kept for "
+                 "--task-ttl; past it a tool that may run in the request does, one that needs a "
+                 "task gets -32005. Each running task holds a thread, each finished one its result")
+      ->envname("MCPGATE_MAX_TASKS")
+      ->transform(whole_number(1, 100000, "MCPGATE_MAX_TASKS"))
+      ->capture_default_str();
+  app.add_option("--max-task-result-bytes", config.max_task_result_bytes,
+                 "Bytes of a task's result (compact JSON) a task keeps, and of the client's "
+                 "answers while it waits; a larger result fails the task with -32603")
+      ->envname("MCPGATE_MAX_TASK_RESULT_BYTES")
+      ->transform(whole_number(1024, std::size_t{1} << 30, "MCPGATE_MAX_TASK_RESULT_BYTES"))
       ->capture_default_str();
   app.add_option("--max-body", config.max_body,
                  "Largest request body in bytes, for every framing (Content-Length, chunked) and "
@@ -315,6 +334,7 @@ ParsedConfig parse_config(int argc, char** argv) {
   config.thread_idle_timeout = seconds_to<std::chrono::milliseconds>(thread_idle);
   config.client_io_timeout = seconds_to<std::chrono::milliseconds>(client_io);
   config.header_timeout = seconds_to<std::chrono::milliseconds>(header);
+  config.task_ttl = seconds_to<std::chrono::milliseconds>(task_ttl);
   config.backend_connect_timeout = seconds_to<std::chrono::milliseconds>(connect_timeout);
   config.backend_read_timeout = seconds_to<std::chrono::milliseconds>(read_timeout);
   config.backend_request_timeout = seconds_to<std::chrono::milliseconds>(request_timeout);

@@ -48,6 +48,18 @@ struct Config {
   // what --max-connections listeners keep.
   std::size_t max_listen_uris = 64;
   std::chrono::seconds session_ttl{3600};
+  // The tasks extension (MCP 2026-07-28): tasks held at once, running or finished. Each running
+  // one holds a thread, each finished one its result until the TTL: 256 at the result cap hold
+  // at most 256 MiB, and 256 tasks per TTL is far more than the long tools (searches) see.
+  std::size_t max_tasks = 256;
+  // A task's result (compact JSON) and, while it waits, the client's answers: 1 MiB holds any
+  // search or page Archon returns (its backend answers are at most --backend-max-body, 4 MiB,
+  // of which the tools pass a page); a larger result fails the task with -32603.
+  std::size_t max_task_result_bytes = 1024 * 1024;
+  // How long a finished task is kept for its client to fetch (its ttlMs), and how long a task
+  // waits for input before it gives up: clients poll every second, so 5 minutes covers a slow
+  // human answer or a client restart, and bounds what an abandoned task holds.
+  std::chrono::milliseconds task_ttl{300000};
   std::chrono::milliseconds init_timeout{30000};
   std::chrono::milliseconds init_retry{2000};
   bool eager_init = false;

@@ -54,6 +54,14 @@ bool ClientState::client_supports(std::string_view capability) const {
   return std::find(declared_.begin(), declared_.end(), capability) != declared_.end();
 }
 
+bool ClientState::declares_extension(std::string_view name) const {
+  const auto capabilities = client_capabilities();
+  const auto extensions = capabilities.find("extensions");
+  if (extensions == capabilities.end() || !extensions->is_object()) return false;
+  const auto extension = extensions->find(std::string(name));
+  return extension != extensions->end() && extension->is_object();
+}
+
 nlohmann::json ClientState::client_capabilities() const {
   std::unique_lock lock(mutex_);
   const std::string text = client_capabilities_;

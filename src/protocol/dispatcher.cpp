@@ -2,6 +2,7 @@
 
 #include "mcpgate/logging.hpp"
 #include "mcpgate/protocol/request_meta.hpp"
+#include "mcpgate/protocol/task_store.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/tools/tool.hpp"
@@ -34,7 +35,14 @@ bool Dispatcher::runs_inline(const ClientState& session, const jsonrpc::Request&
   const auto lists = session.context().lists->current();
   const auto* entry = lists->tools.find(name->get_ref<const std::string&>());
   if (entry == nullptr) return true;  // an unknown tool is an error, at once
-  const auto style = entry->tool.style;
+  const auto& tool = entry->tool;
+  // The tasks extension: starting a task (or refusing a tool that needs one) takes no time.
+  if (tool.task_support != tools::TaskSupport::never && tool.ask_before_task.empty() &&
+      is_modern(session.protocol_version()) &&
+      (tool.task_support == tools::TaskSupport::required ||
+       session.declares_extension(tasks_extension)))
+    return true;
+  const auto style = tool.style;
   return style == tools::CallStyle::instant ||
          (caller_only_waits && style == tools::CallStyle::silent);
 }
@@ -137,6 +145,14 @@ json Dispatcher::dispatch(ClientState& session, const jsonrpc::Request& request,
   }
   if (method->placement == Placement::stream && options_.subscriptions == nullptr)
     throw Error(code::method_not_found, "Method not found: " + request.method);
+  if (!method->extension.empty() && !session.declares_extension(method->extension)) {
+    const std::string extension(method->extension);
+    throw Error(code::missing_client_capability,
+                "Missing required client capability: " + request.method +
+                    " belongs to the extension " + extension +
+                    ", which the request's clientCapabilities do not declare",
+                {{"requiredCapabilities", {{"extensions", {{extension, json::object()}}}}}});
+  }
   json result = method->handler(call);
   if (is_modern(session.protocol_version())) complete_modern_result(result, *method, context);
   return result;

@@ -1,5 +1,6 @@
 #include "mcpgate/protocol/methods.hpp"
 
+#include "mcpgate/protocol/task_store.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "method_handlers.hpp"
@@ -56,6 +57,14 @@ constexpr std::array<Method, method_count> table{{
      .declares = R"({"subscribe":true})"},
     {.name = "logging/setLevel", .handler = handlers::set_log_level,
      .until = last_session_revision, .capability = "logging"},
+    // The tasks extension (SEP-2663). No tasks/list: a task is seen only by who holds its id.
+    // tasks/result is gone too: tasks/get inlines the result.
+    {.name = "tasks/get", .handler = handlers::get_task, .since = modern_version,
+     .extension = tasks_extension},
+    {.name = "tasks/update", .handler = handlers::update_task, .since = modern_version,
+     .extension = tasks_extension},
+    {.name = "tasks/cancel", .handler = handlers::cancel_task, .since = modern_version,
+     .extension = tasks_extension},
 }};
 
 }  // namespace
@@ -91,6 +100,10 @@ nlohmann::json server_capabilities(const SharedContext& context, std::string_vie
     if (capabilities.contains(name)) capabilities[name]["listChanged"] = lists.may_change(kind);
   // The modern era has no logging/setLevel, yet a request's _meta may still ask for logs.
   if (is_modern(revision)) capabilities["logging"] = nlohmann::json::object();
+  for (const auto& method : table) {
+    if (method.extension.empty() || !method.exists_in(revision)) continue;
+    capabilities["extensions"][std::string(method.extension)] = nlohmann::json::object();
+  }
   return capabilities;
 }
 

@@ -172,9 +172,23 @@ json call_tool(MethodCall& call) {
     spdlog::warn("session {}: tool {} failed: {}", session.id(), name, e.what());
     return tools::ToolResult::error("Tool " + name + " failed: " + e.what()).to_json();
   };
+  // The tasks extension: -32021 here when the tool needs a task the request cannot have.
+  const bool as_task = runs_as_task(call, entry->tool);
   tools::ToolResult result;
   try {
+    if (as_task) {
+      // Inputs wanted before the task exists are asked in the request (multi round-trip).
+      auto answers = entry->tool.ask_before_task.empty()
+                         ? tools::InputAnswers{}
+                         : scope.ask(entry->tool.ask_before_task);
+      if (auto created = start_task(call, entry->tool, arguments, std::move(answers))) {
+        observe("task");
+        return std::move(*created);
+      }
+    }
     result = entry->tool.handler(arguments, scope);
+  } catch (const Error&) {
+    throw;  // a protocol error (too many tasks; a handler's own): the request's answer
   } catch (const tools::MissingClientCapability& e) {
     if (!is_modern(version)) return failed(e);
     observe("missing_capability");

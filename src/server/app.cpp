@@ -101,13 +101,24 @@ App::App(Config config)
       gate_([this] { return build_context(); },
             InitGate<SharedContext>::Options{config_.init_timeout, config_.init_retry,
                                              std::chrono::milliseconds(60000)}),
+      tasks_(std::make_shared<protocol::TaskStore>(
+          protocol::TaskStoreOptions{.max_tasks = config_.max_tasks,
+                                     .max_result_bytes = config_.max_task_result_bytes,
+                                     .ttl = config_.task_ttl,
+                                     .poll_interval = std::chrono::milliseconds(1000),
+                                     .clock = nullptr})),
+      task_threads_(std::make_shared<WorkerPool>(WorkerPool::Options{
+          config_.max_tasks, 512 * 1024, config_.thread_idle_timeout, 0, "task"})),
       dispatcher_(protocol::DispatchOptions{
           .page_size = 100,
           .client_request_timeout = config_.client_request_timeout,
           .observer = metrics_,
           .max_session_data = config_.max_session_data,
+          .listing_ttl = std::chrono::milliseconds(300000),
           .subscriptions = subscriptions_,
-          .max_listen_uris = config_.max_listen_uris}),
+          .max_listen_uris = config_.max_listen_uris,
+          .tasks = tasks_,
+          .task_threads = task_threads_}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     config_.thread_idle_timeout, 2, "executor"}),
       runner_(dispatcher_, executor_),
@@ -131,6 +142,7 @@ App::App(Config config)
 App::~App() {
   stop();
   executor_.shutdown();  // its jobs refer to the runner and the sessions
+  task_threads_->shutdown();  // stop() cancelled the tasks: their handlers return soon
 }
 
 std::shared_ptr<const SharedContext> App::build_context() {
@@ -386,6 +398,7 @@ void App::stop() {
   }
   subscriptions_->end_all();  // each listen stream gets its listen result and ends
   sessions_.end_all();  // every stream writes its last chunk and ends; the rest is cancelled
+  tasks_->cancel_all("The server is shutting down");  // tasks live in this instance only
   // A moment for those last chunks, then end the connections idling in keep-alive.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   http_.disconnect_idle();

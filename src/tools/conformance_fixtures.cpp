@@ -1,6 +1,7 @@
 #include "mcpgate/tools/conformance_fixtures.hpp"
 
 #include "mcpgate/tools/change_fixtures.hpp"
+#include "mcpgate/tools/task_fixtures.hpp"
 
 #include <thread>
 
@@ -316,6 +317,7 @@ void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog,
   add_resources(catalog);
   add_prompts(catalog);
   register_change_fixtures(tools, catalog, live);
+  register_task_fixtures(tools);  // the tasks extension's, after all the others
 }
 
 }  // namespace mcpgate::tools

@@ -68,6 +68,10 @@ std::optional<std::string> standard_header_mismatch(const httplib::Request& req,
   const char* source = nullptr;
   if (request.method == "tools/call" || request.method == "prompts/get") source = "name";
   if (request.method == "resources/read") source = "uri";
+  // The tasks extension routes a task's requests by its id.
+  if (request.method == "tasks/get" || request.method == "tasks/update" ||
+      request.method == "tasks/cancel")
+    source = "taskId";
   if (source == nullptr) return std::nullopt;
   const auto sent_name = single(req, name_header, why);
   if (!sent_name) return why;

@@ -246,3 +246,18 @@ TEST_CASE("the server instructions fit the 2,048 characters Claude Code keeps") 
   CHECK(text.size() < mcpgate::tools::archon::max_instructions_chars);
   CHECK(text.size() > 1000);  // still the whole guide, not an accidental stub
 }
+
+TEST_CASE("the knowledge-base searches may run as tasks; every other tool answers in the request") {
+  // The searches embed the query and search vectors (seconds); the rest are single-row reads and
+  // writes (milliseconds), where a task only adds polling.
+  ToolHarness h;
+  for (const auto& entry : h.registry.entries()) {
+    CAPTURE(entry.tool.name);
+    const bool search = entry.tool.name == "rag_search_knowledge_base" ||
+                        entry.tool.name == "rag_search_code_examples";
+    CHECK(entry.tool.task_support ==
+          (search ? mcpgate::tools::TaskSupport::optional : mcpgate::tools::TaskSupport::never));
+    CHECK(entry.tool.ask_before_task.empty());
+    CHECK_FALSE(entry.listing.contains("execution"));  // the revision has no per-tool flag
+  }
+}

@@ -37,6 +37,10 @@ class ClientState {
 
   [[nodiscard]] const std::string& id() const noexcept { return id_; }
   [[nodiscard]] const SharedContext& context() const noexcept { return *context_; }
+  // For work that outlives the client's request (a task of the tasks extension).
+  [[nodiscard]] const std::shared_ptr<const SharedContext>& shared_context() const noexcept {
+    return context_;
+  }
   [[nodiscard]] const std::shared_ptr<Outbox>& outbox() const noexcept { return outbox_; }
 
   // --- lifecycle (initialize, notifications/initialized) ---
@@ -55,6 +59,8 @@ class ClientState {
   // "" before initialize.
   [[nodiscard]] std::string protocol_version() const;
   [[nodiscard]] bool client_supports(std::string_view capability) const;
+  // Whether the client declared the extension `name` (capabilities.extensions[name], an object).
+  [[nodiscard]] bool declares_extension(std::string_view name) const;
   // The client's capabilities and clientInfo as it sent them ({} before initialize).
   [[nodiscard]] nlohmann::json client_capabilities() const;
   [[nodiscard]] nlohmann::json client_info() const;

@@ -20,12 +20,16 @@
 namespace mcpgate {
 struct SharedContext;
 }
+namespace mcpgate::util {
+class WorkerPool;
+}
 
 namespace mcpgate::protocol {
 
 class ClientState;
 class DispatchObserver;
 class Subscriptions;
+class TaskStore;
 
 struct DispatchOptions {
   std::size_t page_size = 100;                          // items per tools/list page etc.
@@ -44,6 +48,11 @@ struct DispatchOptions {
   // URIs one listen stream may subscribe to (--max-listen-uris); their bytes count against
   // max_session_data.
   std::size_t max_listen_uris = 64;
+  // The tasks extension (io.modelcontextprotocol/tasks): the tasks this instance holds and the
+  // threads they run on, owned by the composition root. Without them no call becomes a task
+  // (a tool that needs one is refused) and no task is ever found.
+  std::shared_ptr<TaskStore> tasks;
+  std::shared_ptr<util::WorkerPool> task_threads;
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request
@@ -106,6 +115,9 @@ struct Method {
   // Whether clients may cache its results: on the modern era they then carry ttlMs and
   // cacheScope.
   Caching caching = Caching::none;
+  // The extension it belongs to ("" for none): declared under capabilities.extensions, and
+  // served only to a request whose clientCapabilities declare it too (else -32021).
+  std::string_view extension = {};
 
   [[nodiscard]] bool exists_in(std::string_view revision) const noexcept {
     return revision >= since && (until.empty() || revision <= until);
@@ -119,7 +131,7 @@ inline constexpr std::string_view initialize_method = "initialize";
 }
 
 // Every method in the table, whatever the revision (metrics give each a slot).
-inline constexpr std::size_t method_count = 15;
+inline constexpr std::size_t method_count = 18;
 [[nodiscard]] std::span<const Method> methods();
 
 // The method `name` as a client on `revision` may call it with `context`; null when there is

@@ -7,6 +7,7 @@
 #include "mcpgate/config.hpp"
 #include "mcpgate/init_gate.hpp"
 #include "mcpgate/protocol/dispatcher.hpp"
+#include "mcpgate/protocol/task_store.hpp"
 #include "mcpgate/server/bearer_auth.hpp"
 #include "mcpgate/server/http_server.hpp"
 #include "mcpgate/server/metrics.hpp"
@@ -85,6 +86,9 @@ class App {
 
   sessions::SessionRegistry sessions_;
   InitGate<SharedContext> gate_;
+  // The tasks extension's tasks and the threads they run on (one per running task at most).
+  const std::shared_ptr<protocol::TaskStore> tasks_;
+  const std::shared_ptr<WorkerPool> task_threads_;
   protocol::Dispatcher dispatcher_;
   WorkerPool executor_;
   transport::RequestRunner runner_;

@@ -127,6 +127,19 @@ enum class CallStyle {
   instant,
 };
 
+// Whether a call of the tool may run as a task of the tasks extension
+// (io.modelcontextprotocol/tasks, MCP 2026-07-28): answered at once with a task handle while
+// the tool runs on, its result fetched with tasks/get. The server decides per call; the
+// revision publishes no per-tool flag (SEP-2663 removed 2025-11-25's execution.taskSupport), so
+// this stays the server's own knowledge and is not in tools/list.
+enum class TaskSupport {
+  never,     // always answered in the request (quick calls: a task only adds polling)
+  optional,  // a task when the request declares the extension, else in the request
+  required,  // only as a task: a request without the extension gets -32021
+};
+// The session revisions have no tasks (2025-11-25's experimental ones are not served): there
+// every tool runs in the request, whatever it supports.
+
 struct Tool {
   std::string name;   // 1-128 chars of [A-Za-z0-9_.-]
   std::string title;  // optional
@@ -136,6 +149,12 @@ struct Tool {
   json annotations;  // null when none
   ToolHandler handler;
   CallStyle style = CallStyle::interactive;
+  TaskSupport task_support = TaskSupport::never;
+  // Inputs a task-supporting tool needs before its task is created. The revision wants such
+  // multi round-trip exchanges resolved in the request itself (input_required until answered),
+  // then the task created; their answers are handed to the task, whose ask() returns them at
+  // once. The handler asks for them like any input.
+  std::vector<InputRequest> ask_before_task = {};
 };
 
 }  // namespace mcpgate::tools

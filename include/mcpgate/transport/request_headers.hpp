@@ -1,5 +1,6 @@
 // The modern era's standard request headers (MCP 2026-07-28): MCP-Protocol-Version, Mcp-Method
-// and, on tools/call, resources/read and prompts/get, Mcp-Name. They mirror the body so that
+// and, on tools/call, resources/read and prompts/get (and the tasks extension's tasks/get,
+// tasks/update and tasks/cancel: the taskId), Mcp-Name. They mirror the body so that
 // proxies can route without parsing it; the server checks that they say what the body says, so
 // that nothing in front of it can be told one thing while the server does another.
 #pragma once

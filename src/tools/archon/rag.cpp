@@ -47,7 +47,7 @@ void register_rag_tools(ToolRegistry& registry, const std::shared_ptr<backend::B
       }));
 
   // -------------------------------------------------------------------------------------------
-  registry.add(make_tool(
+  registry.add(may_run_as_task(make_tool(
       "rag_search_knowledge_base", "Search the knowledge base",
       "Semantic search over the documentation in the Archon knowledge base. Use it to research "
       "a topic before writing code. Short queries of 2-5 keywords work best (\"JWT refresh\", "
@@ -84,10 +84,10 @@ void register_rag_tools(ToolRegistry& registry, const std::shared_ptr<backend::B
                       {"reranked", reranked_flag(body)},
                       {"error", nullptr}};
         });
-      }));
+      })));
 
   // -------------------------------------------------------------------------------------------
-  registry.add(make_tool(
+  registry.add(may_run_as_task(make_tool(
       "rag_search_code_examples", "Search code examples",
       "Search the code examples extracted from the Archon knowledge base (code blocks with "
       "their summaries). Use it when you need working code for an API or pattern. Keep the "
@@ -116,7 +116,7 @@ void register_rag_tools(ToolRegistry& registry, const std::shared_ptr<backend::B
                       {"reranked", reranked_flag(body)},
                       {"error", nullptr}};
         });
-      }));
+      })));
 
   // -------------------------------------------------------------------------------------------
   registry.add(make_tool(

@@ -282,4 +282,9 @@ Tool make_tool(std::string name, std::string title, std::string description, jso
   return tool;
 }
 
+Tool may_run_as_task(Tool tool) {
+  tool.task_support = TaskSupport::optional;
+  return tool;
+}
+
 }  // namespace mcpgate::tools::archon::detail

@@ -123,6 +123,13 @@ struct Reply {
 [[nodiscard]] Tool make_tool(std::string name, std::string title, std::string description,
                              json input_schema, bool read_only, ToolHandler handler);
 
+// `tool`, which may take seconds, made task-optional (the tasks extension, MCP 2026-07-28): a
+// client that takes tasks gets a task handle at once and polls, instead of holding its request
+// open. The knowledge-base searches: Archon embeds the query with its model provider, then
+// searches vectors (and may rerank), which takes seconds. The other tools are single-row reads
+// and writes that answer in milliseconds, where a task would only add polling round trips.
+Tool may_run_as_task(Tool tool);
+
 // Group registration, called by register_archon_tools in Archon's order.
 void register_rag_tools(ToolRegistry& registry, const std::shared_ptr<backend::Backend>& backend,
                         const ArchonToolOptions& options);
