@@ -6,6 +6,7 @@
 #include "mcpgate/transport/request_headers.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
+#include "mcpgate/util/text.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -19,8 +20,8 @@ namespace {
 
 // How long an answer may take to go as one body (with its HTTP status) rather than as a stream,
 // and how large it may be to go as one body.
-constexpr std::chrono::milliseconds complete_answer_wait{50};
-constexpr std::size_t complete_answer_max_bytes = 1024 * 1024;
+constexpr std::chrono::milliseconds stateless_answer_wait{50};
+constexpr std::size_t stateless_answer_max_bytes = 1024 * 1024;
 
 // The modern era answers some errors with their own HTTP status, so that a client (or a proxy)
 // can tell them without reading the body: an unknown method is 404, a request the server will
@@ -187,8 +188,8 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
       true);
 
   if (auto body = stream->take_finished(generation, 0,
-                                        EventStream::Clock::now() + complete_answer_wait,
-                                        complete_answer_max_bytes)) {
+                                        EventStream::Clock::now() + stateless_answer_wait,
+                                        stateless_answer_max_bytes)) {
     stream->detach(generation);
     std::optional<json> response;
     {

@@ -25,6 +25,7 @@ namespace mcpgate::protocol {
 
 class ClientState;
 class DispatchObserver;
+class RequestStateCodec;
 
 struct DispatchOptions {
   std::size_t page_size = 100;                          // items per tools/list page etc.
@@ -37,6 +38,9 @@ struct DispatchOptions {
   // they change only when the server restarts with another catalog, and then clients that
   // listen hear of it; a few minutes bounds how long one that does not keeps a stale list.
   std::chrono::milliseconds listing_ttl{300000};
+  // Seals and opens the modern era's requestState (multi round-trip requests). Null: the
+  // Dispatcher makes one with a random key, good for this process alone.
+  std::shared_ptr<const RequestStateCodec> request_state;
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request
@@ -96,6 +100,9 @@ struct Method {
   // Whether clients may cache its results: on the modern era they then carry ttlMs and
   // cacheScope.
   Caching caching = Caching::none;
+  // Whether its handler may ask the client for input on the modern era, ending the request
+  // with resultType "input_required" (tools/call, prompts/get and resources/read only).
+  bool input_rounds = false;
 
   [[nodiscard]] bool exists_in(std::string_view revision) const noexcept {
     return revision >= since && (until.empty() || revision <= until);
