@@ -1,5 +1,7 @@
 #include "mcpgate/tools/conformance_fixtures.hpp"
 
+#include "mrtr_fixtures.hpp"
+
 #include <thread>
 
 namespace mcpgate::tools {
@@ -282,6 +284,7 @@ void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog)
   add_tools(tools);
   add_resources(catalog);
   add_prompts(catalog);
+  register_mrtr_fixtures(tools, catalog);  // multi round-trip requests (2026-07-28)
 }
 
 }  // namespace mcpgate::tools
