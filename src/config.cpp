@@ -178,6 +178,25 @@ ParsedConfig parse_config(int argc, char** argv) {
                   "Seconds a request's line and headers may take to arrive in all (against "
                   "clients that trickle them)",
                   "MCPGATE_HEADER_TIMEOUT");
+  app.add_option("--state-key-file", config.state_key_file,
+                 "File holding the key (32 or more bytes) that seals the requestState of "
+                 "2026-07-28 multi round-trip requests; created with 32 random bytes (mode "
+                 "0600) when missing. Instances behind one load balancer must share it, or a "
+                 "retry that reaches another instance is refused (default: a random key per "
+                 "process)")
+      ->envname("MCPGATE_STATE_KEY_FILE");
+  double state_ttl = 0;
+  add_duration_ms(app, "--state-ttl", config.state_ttl, state_ttl,
+                  "Seconds a requestState stays valid: how long a client has to answer an "
+                  "input_required result and retry (a person fills in a form: minutes)",
+                  "MCPGATE_STATE_TTL", SecondsRange{1, day});
+  app.add_option("--max-request-state", config.max_request_state,
+                 "Longest requestState in bytes, minted or accepted; it carries the answers of "
+                 "earlier rounds, and a call whose answers no longer fit is refused (-32602). "
+                 "Default 256 KiB: dozens of long sampling answers, far below --max-body")
+      ->envname("MCPGATE_MAX_REQUEST_STATE")
+      ->transform(whole_number(1024, std::size_t{64} << 20, "MCPGATE_MAX_REQUEST_STATE"))
+      ->capture_default_str();
   app.add_flag("--eager-init", config.eager_init,
                "Initialise the shared context at start-up instead of on the first session")
       ->envname("MCPGATE_EAGER_INIT");
@@ -330,6 +349,7 @@ ParsedConfig parse_config(int argc, char** argv) {
   config.init_timeout = seconds_to<std::chrono::milliseconds>(init_timeout);
   config.init_retry = seconds_to<std::chrono::milliseconds>(init_retry);
   config.client_request_timeout = seconds_to<std::chrono::milliseconds>(client_timeout);
+  config.state_ttl = seconds_to<std::chrono::seconds>(state_ttl);
   config.test_init_delay = seconds_to<std::chrono::milliseconds>(test_delay);
   config.thread_idle_timeout = seconds_to<std::chrono::milliseconds>(thread_idle);
   config.client_io_timeout = seconds_to<std::chrono::milliseconds>(client_io);

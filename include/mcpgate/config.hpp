@@ -25,6 +25,11 @@ struct Config {
   // buffer); past it the stream is cut off. 16 MiB: see transport::default_max_stream_bytes.
   std::size_t max_stream_bytes = 16 * 1024 * 1024;
   std::chrono::milliseconds client_request_timeout{60000};
+  // Multi round-trip requests (2026-07-28): the requestState a call that needs input hands its
+  // client (see protocol/request_state.hpp for the defaults' reasons).
+  std::string state_key_file;             // the key instances share; empty: one per process
+  std::chrono::seconds state_ttl{600};    // how long a client has to answer and retry
+  std::size_t max_request_state = 256 * 1024;  // the longest requestState minted or accepted
 
   // Several instances behind a reverse proxy (scripts/nginx/mcpgate.conf)
   std::string instance_id;         // stamped into session ids as "<id>." so a proxy can route

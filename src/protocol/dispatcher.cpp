@@ -3,9 +3,11 @@
 #include "mcpgate/logging.hpp"
 #include "mcpgate/protocol/request_meta.hpp"
 #include "mcpgate/protocol/task_store.hpp"
+#include "mcpgate/protocol/request_state.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/tools/tool.hpp"
+#include "mcpgate/util/secure_random.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +16,12 @@ namespace mcpgate::protocol {
 using json = nlohmann::json;
 using jsonrpc::Error;
 namespace code = jsonrpc::code;
+
+Dispatcher::Dispatcher(DispatchOptions options) : options_(std::move(options)) {
+  if (!options_.request_state)
+    options_.request_state = std::make_shared<const RequestStateCodec>(
+        util::secure_random_bytes(min_state_key_bytes), RequestStateCodec::Options{});
+}
 
 bool Dispatcher::runs_inline(const ClientState& session, const jsonrpc::Request& request,
                              bool caller_only_waits) {
@@ -162,6 +170,9 @@ void Dispatcher::complete_modern_result(json& result, const Method& method,
                                         const SharedContext& context) const {
   if (!result.is_object()) return;
   if (!result.contains("resultType")) result["resultType"] = "complete";
+  if (result["resultType"] == "input_required" && !method.input_rounds)
+    throw Error(code::internal_error, "Internal error: " + std::string(method.name) +
+                                          " cannot answer input_required");
   auto& meta = result["_meta"];
   if (!meta.is_object()) meta = json::object();
   meta[meta_key::server_info] = {{"name", context.info.name}, {"version", context.info.version}};

@@ -1,7 +1,10 @@
 // Lifecycle, logging, resources, prompts and completion (tools are in tool_calls.cpp).
+#include "input_rounds.hpp"
 #include "method_handlers.hpp"
+#include "request_scope.hpp"
 
 #include "mcpgate/protocol/client_state.hpp"
+#include "mcpgate/protocol/request_state.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/shared_context.hpp"
 #include "mcpgate/util/compact_json.hpp"
@@ -215,7 +218,34 @@ json get_prompt(MethodCall& call) {
     if (arg.required && !arguments.count(arg.name))
       throw Error(code::invalid_params,
                   "Invalid params: missing required prompt argument '" + arg.name + "'");
-  return prompt->get(arguments);
+  if (!prompt->get_with_input) return prompt->get(arguments);
+
+  const bool modern = is_modern(call.client.protocol_version());
+  std::optional<InputRounds> rounds;
+  if (modern) {
+    json digested = json::object();
+    for (const auto& [key, value] : arguments) digested[key] = value;
+    rounds.emplace(params,
+                   StateBinding{.method = call.request.method,
+                                .name = name,
+                                .arguments_digest = arguments_digest(digested)},
+                   *call.options.request_state);
+  }
+  RequestScope scope(call.client, call.out, nullptr, call.cancelled,
+                     call.options.client_request_timeout, rounds ? &*rounds : nullptr);
+  try {
+    return prompt->get_with_input(arguments, scope);
+  } catch (const tools::InputRequired& needed) {
+    if (!rounds) throw;
+    return rounds->input_required_result(needed);
+  } catch (const tools::MissingClientCapability& e) {
+    if (modern) refuse_missing_capability("prompt " + name, e);
+    throw Error(code::invalid_params, "Invalid params: prompt " + name + " needs input the client "
+                                      "cannot give: " + e.what());
+  } catch (const tools::ClientRequestError& e) {
+    throw Error(code::internal_error,
+                "Internal error: prompt " + name + " could not get its input: " + e.what());
+  }
 }
 
 json complete(MethodCall& call) {

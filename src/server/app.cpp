@@ -1,10 +1,12 @@
 #include "mcpgate/server/app.hpp"
 
 #include "mcpgate/server/cors.hpp"
+#include "mcpgate/server/state_key.hpp"
 
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/backend/http_backend.hpp"
 #include "mcpgate/backend/metered_backend.hpp"
+#include "mcpgate/protocol/request_state.hpp"
 #include "mcpgate/store/data_path.hpp"
 #include "mcpgate/tools/archon/archon_tools.hpp"
 #include "mcpgate/tools/archon/instructions.hpp"
@@ -91,6 +93,29 @@ transport::TransportOptions transport_options(
                                      .counters = std::move(counters)};
 }
 
+// The requestState codec, with the key instances share (or one of this process's own).
+std::shared_ptr<const protocol::RequestStateCodec> request_state_codec(const Config& config) {
+  StateKey key = config.state_key_file.empty() ? random_state_key()
+                                               : load_or_create_state_key(config.state_key_file);
+  for (const auto& warning : key.warnings) spdlog::warn("{}", warning);
+  switch (key.origin) {
+    case StateKey::Origin::file:
+      spdlog::info("requestState key read from {}", config.state_key_file);
+      break;
+    case StateKey::Origin::created:
+      spdlog::info("requestState key created in {}", config.state_key_file);
+      break;
+    case StateKey::Origin::random:
+      spdlog::info("requestState key: random, this process's own; instances behind a load "
+                   "balancer need a shared --state-key-file");
+      break;
+  }
+  return std::make_shared<const protocol::RequestStateCodec>(
+      std::move(key.bytes),
+      protocol::RequestStateCodec::Options{.ttl = config.state_ttl,
+                                           .max_bytes = config.max_request_state});
+}
+
 }  // namespace
 
 App::App(Config config)
@@ -118,7 +143,8 @@ App::App(Config config)
           .subscriptions = subscriptions_,
           .max_listen_uris = config_.max_listen_uris,
           .tasks = tasks_,
-          .task_threads = task_threads_}),
+          .task_threads = task_threads_,
+          .request_state = request_state_codec(config_)}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     config_.thread_idle_timeout, 2, "executor"}),
       runner_(dispatcher_, executor_),

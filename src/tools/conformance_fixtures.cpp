@@ -2,6 +2,7 @@
 
 #include "mcpgate/tools/change_fixtures.hpp"
 #include "mcpgate/tools/task_fixtures.hpp"
+#include "mrtr_fixtures.hpp"
 
 #include <thread>
 
@@ -318,6 +319,7 @@ void register_conformance_fixtures(ToolRegistry& tools, tools::Catalog& catalog,
   add_prompts(catalog);
   register_change_fixtures(tools, catalog, live);
   register_task_fixtures(tools);  // the tasks extension's, after all the others
+  register_mrtr_fixtures(tools, catalog);  // multi round-trip requests (2026-07-28)
 }
 
 }  // namespace mcpgate::tools

@@ -27,7 +27,7 @@ void EventStream::trim_replay() {
   }
 }
 
-bool EventStream::push(std::string_view event_name, std::string data) {
+bool EventStream::push(std::string_view event_name, std::string data, bool last) {
   std::size_t outbox_bytes = 0;
   {
     std::lock_guard lock(mutex_);
@@ -53,6 +53,7 @@ bool EventStream::push(std::string_view event_name, std::string data) {
       pending_bytes_ += frame->size();
       buffer_.push_back(Stored{seq, std::move(frame)});
       trim_replay();
+      if (last) finished_ = true;
       if (options_.counters) options_.counters->queued.fetch_add(1, std::memory_order_relaxed);
     }
   }

@@ -7,6 +7,7 @@
 #include "mcpgate/transport/request_headers.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
+#include "mcpgate/util/text.hpp"
 
 #include <atomic>
 #include <mutex>
@@ -205,7 +206,9 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
             const std::lock_guard lock(answer->mutex);
             answer->response = std::move(response);
           }
-          stream->push("message", std::move(frame));
+          // The response and the stream's end together: a response that is all there is goes
+          // out as one JSON body, never as a stream that happened to be looked at in between.
+          if (stream->push("message", std::move(frame), true)) return;
         }
         stream->finish();
       },

@@ -6,9 +6,9 @@
 
 namespace itest {
 
-inline constexpr const char* modern = "2026-07-28";
+inline constexpr const char* modern_revision = "2026-07-28";
 
-inline json modern_meta(json capabilities = json::object(), std::string_view version = modern) {
+inline json modern_meta(json capabilities = json::object(), std::string_view version = modern_revision) {
   return {{"io.modelcontextprotocol/protocolVersion", version},
           {"io.modelcontextprotocol/clientInfo", {{"name", "itest"}, {"version", "1.0"}}},
           {"io.modelcontextprotocol/clientCapabilities", std::move(capabilities)}};
@@ -24,7 +24,7 @@ inline json modern_request(const json& id, std::string_view method, json params 
 inline Headers modern_headers(const json& message, std::string accept = accept_both) {
   Headers headers{{"Accept", std::move(accept)},
                   {"Content-Type", "application/json"},
-                  {"MCP-Protocol-Version", modern},
+                  {"MCP-Protocol-Version", modern_revision},
                   {"Mcp-Method", message.value("method", "")}};
   const std::string method = message.value("method", "");
   const json& params = message.contains("params") ? message["params"] : json::object();

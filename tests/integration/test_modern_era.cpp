@@ -43,7 +43,7 @@ TEST_CASE("modern: server/discover answers without a session") {
   CHECK(discover.header("Mcp-Session-Id").empty());
   const json result = result_of(discover, 1);
   CHECK(result["resultType"] == "complete");
-  CHECK(result["supportedVersions"] == json::array({modern}));
+  CHECK(result["supportedVersions"] == json::array({modern_revision}));
   CHECK(result["capabilities"].contains("tools"));
   CHECK(result["capabilities"].contains("prompts"));
   // Resource updates reach subscriptions/listen streams that name the URI.
@@ -87,7 +87,7 @@ TEST_CASE("modern: the _meta envelope is required and its version must be served
   const json error = error_of(unsupported, 4, 400);
   CHECK(error["code"] == -32022);
   CHECK(error["data"]["requested"] == "2099-01-01");
-  CHECK(error["data"]["supported"] == json::array({modern}));
+  CHECK(error["data"]["supported"] == json::array({modern_revision}));
 
   // The header says one version, the body another.
   CHECK(error_of(modern_post(port, future), 4, 400)["code"] == -32020);
@@ -251,7 +251,7 @@ TEST_CASE("modern and session eras on one endpoint at once") {
   CHECK(ping.response(4)->contains("result"));
 
   // A modern client has no GET stream and no session to DELETE.
-  Headers modern_get{{"Accept", "text/event-stream"}, {"MCP-Protocol-Version", modern}};
+  Headers modern_get{{"Accept", "text/event-stream"}, {"MCP-Protocol-Version", modern_revision}};
   CHECK(exchange(port, "GET", "/mcp", modern_get).status == 405);
   CHECK(exchange(port, "DELETE", "/mcp", modern_get).status == 405);
 }

@@ -38,6 +38,7 @@ const std::vector<DurationFlag> duration_flags = {
     {"--thread-idle-timeout", "MCPGATE_THREAD_IDLE_TIMEOUT"},
     {"--client-timeout", "MCPGATE_CLIENT_TIMEOUT"},
     {"--header-timeout", "MCPGATE_HEADER_TIMEOUT"},
+    {"--state-ttl", "MCPGATE_STATE_TTL"},
 };
 
 struct SizeFlag {
@@ -53,6 +54,7 @@ const std::vector<SizeFlag> size_flags = {
     {"--replay-events", "MCPGATE_REPLAY_EVENTS", "100"},
     {"--sse-retry-ms", "MCPGATE_SSE_RETRY_MS", "1000"},
     {"--port", "MCPGATE_PORT", "8000"},
+    {"--max-request-state", "MCPGATE_MAX_REQUEST_STATE", "65536"},
 };
 
 struct Outcome {
@@ -121,6 +123,13 @@ TEST_CASE("duration flags: ordinary values still work") {
   CHECK(o.parsed.config->backend_request_timeout == 86400s);
   CHECK(o.parsed.config->heartbeat == 100ms);
   CHECK(o.parsed.config->session_ttl == 7200s);
+  // A requestState lives at least a second (a person answers in no less), and whole seconds.
+  const Outcome state = parse_flags({"--state-ttl", "900", "--max-request-state", "65536"});
+  REQUIRE(state.parsed.config);
+  CHECK(state.parsed.config->state_ttl == 900s);
+  CHECK(state.parsed.config->max_request_state == 65536);
+  CHECK_FALSE(parse_flags({"--state-ttl", "0.5"}).parsed.config);
+  CHECK_FALSE(parse_flags({"--max-request-state", "1023"}).parsed.config);
   const Outcome env = parse_flags({}, {{"MCP_READ_TIMEOUT", "2.5"}});
   REQUIRE(env.parsed.config);
   CHECK(env.parsed.config->backend_read_timeout == 2500ms);

@@ -22,7 +22,8 @@ namespace mcpgate::protocol {
 
 class Dispatcher {
  public:
-  explicit Dispatcher(DispatchOptions options) : options_(options) {}
+  // Without options.request_state, a codec with a key of its own (random, this process's).
+  explicit Dispatcher(DispatchOptions options);
 
   // Register `request` in its session's in-flight table before it is handed to another thread,
   // so that a session at its cap (or reusing a running id) is refused at once, without taking

@@ -30,6 +30,7 @@ class ClientState;
 class DispatchObserver;
 class Subscriptions;
 class TaskStore;
+class RequestStateCodec;
 
 struct DispatchOptions {
   std::size_t page_size = 100;                          // items per tools/list page etc.
@@ -53,6 +54,9 @@ struct DispatchOptions {
   // (a tool that needs one is refused) and no task is ever found.
   std::shared_ptr<TaskStore> tasks;
   std::shared_ptr<util::WorkerPool> task_threads;
+  // Seals and opens the modern era's requestState (multi round-trip requests). Null: the
+  // Dispatcher makes one with a random key, good for this process alone.
+  std::shared_ptr<const RequestStateCodec> request_state;
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request
@@ -118,6 +122,9 @@ struct Method {
   // The extension it belongs to ("" for none): declared under capabilities.extensions, and
   // served only to a request whose clientCapabilities declare it too (else -32021).
   std::string_view extension = {};
+  // Whether its handler may ask the client for input on the modern era, ending the request
+  // with resultType "input_required" (tools/call, prompts/get and resources/read only).
+  bool input_rounds = false;
 
   [[nodiscard]] bool exists_in(std::string_view revision) const noexcept {
     return revision >= since && (until.empty() || revision <= until);

@@ -2,6 +2,8 @@
 // Filled at start-up; changed at run time only as a copy inside tools::LiveLists.
 #pragma once
 
+#include "mcpgate/tools/tool.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -47,6 +49,11 @@ struct Prompt {
   std::vector<PromptArgument> arguments;
   // Returns the prompts/get result ({description?, messages}).
   std::function<json(const std::map<std::string, std::string>& arguments)> get;
+  // Instead of `get`, for a prompt that needs input from the client to fill itself in: it asks
+  // through the context (ToolContext::ask; on the modern era prompts/get then answers
+  // "input_required" and is run again with the answers).
+  std::function<json(const std::map<std::string, std::string>& arguments, ToolContext& context)>
+      get_with_input = nullptr;
 };
 
 // completion/complete: given `ref` and `argument` ({name, value}), return candidate values.

@@ -74,6 +74,21 @@ struct InputRequest {
 // The client's answers (the requests' results), by key.
 using InputAnswers = std::map<std::string, json>;
 
+// Thrown by ToolContext::ask when the call cannot go on until the client answers `requests`
+// (the ones it has no answer for yet): the protocol layer catches it where the call's result
+// is made, and answers with resultType "input_required" (multi round-trip requests) or keeps a
+// task waiting for them. Deliberately not a std::exception, so that a handler's
+// `catch (const std::exception&)` around its work does not swallow it; a handler that catches
+// everything (`catch (...)`) must rethrow it.
+class InputRequired {
+ public:
+  explicit InputRequired(std::vector<InputRequest> requests) : requests_(std::move(requests)) {}
+  [[nodiscard]] const std::vector<InputRequest>& requests() const noexcept { return requests_; }
+
+ private:
+  std::vector<InputRequest> requests_;
+};
+
 // What a handler can do while it runs. Implemented by the protocol layer for each request.
 class ToolContext {
  public:

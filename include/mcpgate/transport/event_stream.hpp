@@ -76,7 +76,9 @@ class EventStream final : public protocol::Outbox {
   // Append one SSE event (a JSON-RPC message as `data`). Returns false when it was not taken:
   // the stream is finished, closed, or over its byte budget (this push may be the one that
   // puts it over; that is logged once, as a warning).
-  bool push(std::string_view event_name, std::string data);
+  // With `last`, the stream is finished with this event, in one step: a writer waiting for the
+  // stream's first event or its end (take_finished) sees both at once.
+  bool push(std::string_view event_name, std::string data, bool last = false);
 
   // protocol::Outbox: the message as one "message" event (push()).
   bool send(const nlohmann::json& message) override;

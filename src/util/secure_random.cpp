@@ -1,0 +1,18 @@
+#include "mcpgate/util/secure_random.hpp"
+
+#include <openssl/rand.h>
+
+#include <climits>
+#include <stdexcept>
+
+namespace mcpgate::util {
+
+std::string secure_random_bytes(std::size_t count) {
+  std::string bytes(count, '\0');
+  if (count > static_cast<std::size_t>(INT_MAX) ||
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1)
+    throw std::runtime_error("the system's random source failed");
+  return bytes;
+}
+
+}  // namespace mcpgate::util
