@@ -6,7 +6,9 @@
 // share; the access log names both upstreams for session-less requests) and all succeed,
 // including a write on one instance read back through the other. At the same moment a 1.x SDK
 // client's 2025-11-25 session goes through the same nginx, where the config routes it: every
-// request of the session to the instance named by its id's stamp.
+// request of the session to the instance named by its id's stamp. Last, a second pair with a
+// shared --state-key-file behind a second nginx: an input_required answer from one instance is
+// retried through nginx, lands on the other and completes there.
 //
 //   node nginx_modern_test.mjs --binary PATH/TO/mcpgate [--nginx PATH/TO/nginx]
 //
@@ -70,35 +72,35 @@ async function freePort() {
 
 // The shipped config with only the instances' ports, the listen address and the access log
 // replaced (as scripts/smoke-nginx.sh does); each replaced text must still be in the file.
-function renderConf(nginxPort) {
+function renderConf(nginxPort, ports = { a: instances.a.port, b: instances.b.port }, dir = prefix) {
   let conf = readFileSync(shippedConf, 'utf8');
   const edits = [
-    ['127.0.0.1:8051', `127.0.0.1:${instances.a.port}`],
-    ['127.0.0.1:8052', `127.0.0.1:${instances.b.port}`],
+    ['127.0.0.1:8051', `127.0.0.1:${ports.a}`],
+    ['127.0.0.1:8052', `127.0.0.1:${ports.b}`],
     ['listen 8080;', `listen 127.0.0.1:${nginxPort};`],
-    ['/var/log/nginx/mcpgate.access.log', join(prefix, 'access.log')],
+    ['/var/log/nginx/mcpgate.access.log', join(dir, 'access.log')],
   ];
   for (const [from, to] of edits) {
     if (!conf.includes(from)) throw new Error(`scripts/nginx/mcpgate.conf has no '${from}' any more; update this test`);
     conf = conf.split(from).join(to);
   }
-  mkdirSync(prefix, { recursive: true });
-  writeFileSync(join(prefix, 'mcpgate.conf'), conf);
-  const temp = (name) => `${name}_temp_path ${join(prefix, name)};`;
-  writeFileSync(join(prefix, 'nginx.conf'), [
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'mcpgate.conf'), conf);
+  const temp = (name) => `${name}_temp_path ${join(dir, name)};`;
+  writeFileSync(join(dir, 'nginx.conf'), [
     'daemon off;', 'master_process off;', 'worker_processes 1;',
-    `pid ${join(prefix, 'nginx.pid')};`, `error_log ${join(prefix, 'error.log')} notice;`,
+    `pid ${join(dir, 'nginx.pid')};`, `error_log ${join(dir, 'error.log')} notice;`,
     'events { worker_connections 1024; }',
     'http {', `  ${temp('client_body')}`, `  ${temp('proxy')}`, `  ${temp('fastcgi')}`,
     `  ${temp('uwsgi')}`, `  ${temp('scgi')}`, '  access_log off;',
-    `  include ${join(prefix, 'mcpgate.conf')};`, '}', '',
+    `  include ${join(dir, 'mcpgate.conf')};`, '}', '',
   ].join('\n'));
 }
 
-async function startNginx() {
+async function startNginx(ports = undefined, dir = prefix) {
   const port = await freePort();
-  renderConf(port);
-  const args = ['-p', `${prefix}/`, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')];
+  renderConf(port, ports, dir);
+  const args = ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
   execFileSync(nginxBin, ['-t', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const child = spawn(nginxBin, args, { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -120,7 +122,7 @@ async function startNginx() {
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`nginx did not answer within ${NGINX_START_MS} ms: ${readFileSync(join(prefix, 'error.log'), 'utf8').slice(-500)}`);
+  throw new Error(`nginx did not answer within ${NGINX_START_MS} ms: ${readFileSync(join(dir, 'error.log'), 'utf8').slice(-500)}`);
 }
 
 // Each instance's own count of answered tools/call, read straight from it (not through nginx).
@@ -133,18 +135,89 @@ async function toolCalls() {
   return out;
 }
 
-// ---------------------------------------------------------------------------------------------
-// PENDING (the lead fills this in once multi round-trip requests land): an `input_required`
-// answer from one instance, retried with `inputResponses` and its `requestState` through nginx,
-// lands on the OTHER instance (round-robin) and completes there. For that, both instances must
-// be started with the same `--state-key-file PATH` (STATE_KEY_FILE below; add the flag in
-// startInstances()). Until then this reports itself as pending and counts as neither a pass nor
-// a failure.
+// An `input_required` answer from one instance, retried with `inputResponses` and its
+// `requestState` through nginx, lands on the OTHER instance (round-robin) and completes there:
+// the instances share the key that seals requestState (--state-key-file; the first to start
+// creates the file, the other reads it). Archon's tools never ask the client for input, so this
+// runs on a second pair started with the conformance fixtures (test_input_required_result_*),
+// behind a second nginx from the same shipped config.
 const STATE_KEY_FILE = join(work, 'state.key');
-async function inputRequiredRetryOnOtherInstance(base) {
-  void base;
-  void STATE_KEY_FILE;
-  console.log('     pending: input_required retry on the other instance (multi round-trip requests not built yet)');
+const RETRY_ATTEMPTS = 4;  // round-robin alternates; a retry on the same instance is tried again
+
+async function modernPost(base, id, method, params, capabilities) {
+  const headers = {
+    'Content-Type': 'application/json', Accept: 'application/json, text/event-stream',
+    'MCP-Protocol-Version': MODERN, 'Mcp-Method': method,
+  };
+  if (params.name) headers['Mcp-Name'] = params.name;
+  const body = {
+    jsonrpc: '2.0', id, method,
+    params: {
+      ...params,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN,
+        'io.modelcontextprotocol/clientCapabilities': capabilities,
+        'io.modelcontextprotocol/clientInfo': { name: 'nginx-mrtr', version: '1.0.0' },
+      },
+    },
+  };
+  const response = await fetch(`${base}/mcp`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+async function answeredCalls(pair) {
+  const out = {};
+  for (const [name, instance] of Object.entries(pair)) {
+    const text = await (await fetch(`${instance.url}/metrics`)).text();
+    out[name] = metric(text, 'mcpgate_rpc_requests_total', 'method="tools/call",outcome="ok"') ?? 0;
+  }
+  return out;
+}
+
+async function servedBy(pair, call) {
+  const before = await answeredCalls(pair);
+  const answer = await call();
+  const after = await answeredCalls(pair);
+  return { answer, by: Object.keys(pair).filter((name) => after[name] > before[name]) };
+}
+
+async function inputRequiredRetryOnOtherInstance() {
+  const pair = {};
+  const dir = join(work, 'nginx-mrtr');
+  let proxy;
+  try {
+    await check('modern: an input_required retry through nginx completes on the other instance (shared --state-key-file)', async () => {
+      for (const name of ['c', 'd']) {
+        pair[name] = await startMcpgate(binary, ['--data', join(work, 'fixtures.db'), '--instance-id', name,
+          '--conformance-fixtures', '--state-key-file', STATE_KEY_FILE]);
+        pair[name].port = Number(new URL(pair[name].url).port);
+      }
+      proxy = await startNginx({ a: pair.c.port, b: pair.d.port }, dir);
+      const tool = 'test_input_required_result_elicitation';
+      const capabilities = { elicitation: {} };
+      let crossed = null;
+      for (let attempt = 0; attempt < RETRY_ATTEMPTS && !crossed; ++attempt) {
+        const first = await servedBy(pair, () => modernPost(proxy.base, 10 + 2 * attempt, 'tools/call', { name: tool, arguments: {} }, capabilities));
+        const interim = first.answer.body.result ?? {};
+        expectEqual(interim.resultType, 'input_required', 'first answer: resultType');
+        expect(typeof interim.requestState === 'string', 'first answer: requestState', 'a string', interim.requestState);
+        const retry = await servedBy(pair, () => modernPost(proxy.base, 11 + 2 * attempt, 'tools/call', {
+          name: tool, arguments: {},
+          inputResponses: { user_name: { action: 'accept', content: { name: 'Alice' } } },
+          requestState: interim.requestState,
+        }, capabilities));
+        const done = retry.answer.body.result ?? {};
+        expectEqual(done.resultType, 'complete', `retry (attempt ${attempt + 1}): resultType`);
+        expect(JSON.stringify(done.content ?? []).includes('Alice'), 'retry: content', 'names Alice', done.content);
+        if (first.by.length === 1 && retry.by.length === 1 && first.by[0] !== retry.by[0]) crossed = [first.by[0], retry.by[0]];
+      }
+      console.log(`     input_required from ${crossed?.[0]}, completed by ${crossed?.[1]}`);
+      expect(crossed !== null, 'instances of the first call and its retry', 'different', crossed);
+    });
+  } finally {
+    if (proxy) await proxy.stop();
+    for (const instance of Object.values(pair)) await instance.stop();
+  }
 }
 // ---------------------------------------------------------------------------------------------
 
@@ -231,7 +304,7 @@ try {
         const bad = spy.exchanges.filter((x) => x.requestSession || x.responseSession || (x.status !== 200 && x.status !== 202));
         expectEqual(bad.map((x) => `${x.rpcMethod}: HTTP ${x.status} ${x.requestSession ?? ''}${x.responseSession ?? ''}`), [], 'bad exchanges');
       });
-      await inputRequiredRetryOnOtherInstance(base);
+      await inputRequiredRetryOnOtherInstance();
       await v2.close().catch(() => {});
     }
 
