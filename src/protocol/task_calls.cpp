@@ -1,6 +1,7 @@
 // The tasks extension (io.modelcontextprotocol/tasks, SEP-2663): a tools/call started as a task,
 // what its handler sees while it runs on a task thread (TaskScope), and tasks/get, tasks/update
 // and tasks/cancel.
+#include "input_rounds.hpp"
 #include "method_handlers.hpp"
 
 #include "mcpgate/logging.hpp"
@@ -26,13 +27,6 @@ namespace {
 
 json extension_required_data() {
   return json{{"requiredCapabilities", {{"extensions", {{tasks_extension, json::object()}}}}}};
-}
-
-std::string_view capability_of_input(std::string_view method) {
-  if (method == "sampling/createMessage") return "sampling";
-  if (method == "elicitation/create") return "elicitation";
-  if (method == "roots/list") return "roots";
-  return {};
 }
 
 // What a tool handler sees while it runs as a task: no stream to the client, so its input
@@ -66,7 +60,7 @@ class TaskScope final : public tools::ToolContext {
 
   tools::InputAnswers ask(const std::vector<tools::InputRequest>& requests) override {
     for (const auto& request : requests) {
-      const auto capability = capability_of_input(request.method);
+      const auto capability = capability_for(request.method);
       if (!capability.empty() && !client_supports(capability))
         throw tools::MissingClientCapability(std::string(capability));
     }

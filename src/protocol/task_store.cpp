@@ -1,6 +1,6 @@
 #include "mcpgate/protocol/task_store.hpp"
 
-#include "mcpgate/util/random_id.hpp"
+#include "mcpgate/util/secure_random.hpp"
 
 #include <ctime>
 

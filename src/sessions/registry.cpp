@@ -1,6 +1,6 @@
 #include "mcpgate/sessions/registry.hpp"
 
-#include "mcpgate/util/random_id.hpp"
+#include "mcpgate/util/secure_random.hpp"
 
 #include <spdlog/spdlog.h>
 

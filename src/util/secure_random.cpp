@@ -1,5 +1,7 @@
 #include "mcpgate/util/secure_random.hpp"
 
+#include "mcpgate/util/base64.hpp"
+
 #include <openssl/rand.h>
 
 #include <climits>
@@ -13,6 +15,10 @@ std::string secure_random_bytes(std::size_t count) {
       RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1)
     throw std::runtime_error("the system's random source failed");
   return bytes;
+}
+
+std::string random_id(std::string_view prefix) {
+  return std::string(prefix) + base64url_encode(secure_random_bytes(16));
 }
 
 }  // namespace mcpgate::util
