@@ -68,12 +68,7 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
   const std::string id = session->id();
   res.set_chunked_content_provider(
       sse::content_type,
-      [stream, generation, options](std::size_t, httplib::DataSink& sink) {
-        const auto outcome = pump_stream(sink, *stream, generation, 0, options);
-        if (outcome == WriteOutcome::client_gone) return false;
-        sink.done();
-        return true;
-      },
+      whole_stream_provider(stream, generation, options),
       // The stream is the session: when it ends, for whatever reason (cut off over its byte
       // budget too), so does the session.
       [&registry, id, stream, generation](bool) {

@@ -75,4 +75,15 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
   return WriteOutcome::client_gone;
 }
 
+std::function<bool(std::size_t, httplib::DataSink&)> whole_stream_provider(
+    std::shared_ptr<EventStream> stream, std::uint64_t generation, WriterOptions options) {
+  return [stream = std::move(stream), generation, options = std::move(options)](
+             std::size_t, httplib::DataSink& sink) {
+    const auto outcome = pump_stream(sink, *stream, generation, 0, options);
+    if (outcome == WriteOutcome::client_gone) return false;
+    sink.done();
+    return true;
+  };
+}
+
 }  // namespace mcpgate::transport

@@ -76,6 +76,18 @@ void send_response(httplib::Response& res, const json& response) {
 
 }  // namespace
 
+std::shared_ptr<EventStream> StatelessHttp::response_stream(const char* id,
+                                                           const char* owner) const {
+  // Nothing to resume on this era: no ids, no replay; the byte budget bounds what waits for a
+  // client that stopped reading.
+  return std::make_shared<EventStream>(
+      id, EventStreamOptions{.replay_events = 0,
+                             .max_bytes = deps_.options.max_stream_bytes,
+                             .with_ids = false,
+                             .owner = owner,
+                             .counters = deps_.options.counters});
+}
+
 bool StatelessHttp::claims(const httplib::Request& req, const jsonrpc::Parsed& parsed) {
   if (parsed.batch || parsed.items.size() != 1) return false;
   const auto* message = std::get_if<jsonrpc::Message>(&parsed.items.front());
@@ -188,12 +200,7 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
     return;
   }
 
-  auto stream = std::make_shared<EventStream>(
-      "r", EventStreamOptions{.replay_events = 0,
-                              .max_bytes = deps_.options.max_stream_bytes,
-                              .with_ids = false,
-                              .owner = "stateless",
-                              .counters = deps_.options.counters});
+  auto stream = response_stream("r", "stateless");
   auto outbox = std::make_shared<CountingOutbox>(stream);
   auto answer = std::make_shared<Answer>();
   const auto generation = stream->attach();
@@ -276,12 +283,7 @@ void StatelessHttp::listen(const httplib::Request& req, httplib::Response& res,
   }
   // Its byte budget bounds what waits for a client that stopped reading; past it the stream
   // ends (the client is told by the end, and listens again).
-  auto stream = std::make_shared<EventStream>(
-      "s", EventStreamOptions{.replay_events = 0,
-                              .max_bytes = deps_.options.max_stream_bytes,
-                              .with_ids = false,
-                              .owner = "listen",
-                              .counters = deps_.options.counters});
+  auto stream = response_stream("s", "listen");
   auto opened = deps_.runner.dispatcher().listen(client, request, stream);
   if (auto* error = std::get_if<json>(&opened)) {
     send_response(res, *error);
@@ -295,12 +297,7 @@ void StatelessHttp::listen(const httplib::Request& req, httplib::Response& res,
   const auto generation = stream->attach();
   res.set_chunked_content_provider(
       sse::content_type,
-      [stream, generation, options](std::size_t, httplib::DataSink& sink) {
-        const auto outcome = pump_stream(sink, *stream, generation, 0, options);
-        if (outcome == WriteOutcome::client_gone) return false;
-        sink.done();
-        return true;
-      },
+      whole_stream_provider(stream, generation, options),
       // However the response ends, the subscription ends with it, at once.
       [stream, generation, subscription](bool) mutable {
         subscription.reset();

@@ -36,4 +36,9 @@ enum class WriteOutcome {
 WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint64_t generation,
                          std::uint64_t after_seq, const WriterOptions& options) noexcept;
 
+// A chunked content provider that writes `stream` (writer `generation`, from its first event)
+// until it is over: a client that closed fails the response, any other end finishes it cleanly.
+[[nodiscard]] std::function<bool(std::size_t, httplib::DataSink&)> whole_stream_provider(
+    std::shared_ptr<EventStream> stream, std::uint64_t generation, WriterOptions options);
+
 }  // namespace mcpgate::transport

@@ -32,6 +32,10 @@ class StatelessHttp {
   void listen(const httplib::Request& req, httplib::Response& res,
               protocol::ClientState& client, const jsonrpc::Request& request) const;
 
+  // A response stream of this era (`id` names it in logs, `owner` what it carries).
+  [[nodiscard]] std::shared_ptr<EventStream> response_stream(const char* id,
+                                                             const char* owner) const;
+
   TransportDeps deps_;
 };
 
