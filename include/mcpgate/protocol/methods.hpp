@@ -40,8 +40,9 @@ struct DispatchOptions {
   // (--max-session-data): more is refused with -32602.
   std::size_t max_session_data = 8 * 1024;
   // How long a modern-era client may keep a listing (tools, prompts, resources, discover):
-  // they change only when the server restarts with another catalog, and then clients that
-  // listen hear of it; a few minutes bounds how long one that does not keeps a stale list.
+  // Archon's never change while the server runs (only lists declared changeable do, and then
+  // listen streams hear of it at once); a few minutes bounds how long a client that does not
+  // listen keeps a list that a restart with another catalog made stale.
   std::chrono::milliseconds listing_ttl{300000};
   // The listen streams of this instance (subscriptions/listen); without them the method is
   // not offered.
@@ -95,7 +96,7 @@ enum class Placement {
 // What a client may cache of a method's results (the modern era's ttlMs and cacheScope).
 enum class Caching {
   none,     // nothing (calls)
-  listing,  // the same for every caller, and changes only with the server's catalog: public,
+  listing,  // the same for every caller, and changes only with the lists offered: public,
             // fresh for DispatchOptions::listing_ttl
   content,  // may come from the backend and differ per user: private, stale at once
 };
