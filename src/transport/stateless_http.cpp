@@ -194,7 +194,20 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
 
   if (!sse_ok || (deps_.options.json_response && json_ok)) {
     // One JSON body, from this thread; what the request sends on the way has nowhere to go.
-    auto response = deps_.runner.dispatcher().handle_request(*client, request, nullptr);
+    // The client closing the connection meanwhile cancels it, as closing a stream would.
+    const auto& dispatcher = deps_.runner.dispatcher();
+    auto admission = dispatcher.admit(*client, request);
+    if (auto* refused = std::get_if<json>(&admission)) {
+      send_response(res, *refused);
+      return;
+    }
+    auto cancelled = std::get<protocol::CancelFlag>(std::move(admission));
+    std::shared_ptr<void> hangup;
+    if (!protocol::Dispatcher::runs_inline(*client, request))  // one that may wait
+      if (auto* connection = current_connection_hooks())
+        hangup = connection->watch_hangup([cancelled] { cancelled->cancel(); });
+    auto response = dispatcher.handle_request(*client, request, nullptr, cancelled);
+    hangup.reset();
     if (response) send_response(res, *response);
     else res.status = 202;
     return;
