@@ -259,7 +259,9 @@ TEST_CASE("MRTR: prompts ask too; a session-era tool's request_client becomes on
   // test_sampling sends sampling/createMessage in a session; here it is an input request.
   const auto ask = call_tool(port, "test_sampling", {{"arguments", {{"prompt", "Hi?"}}}}).body["result"];
   REQUIRE(ask["resultType"] == "input_required");
-  const auto& [key, request] = *ask["inputRequests"].items().begin();
+  const auto first_request = ask["inputRequests"].begin();  // iterates `ask`, which outlives it
+  const std::string key = first_request.key();
+  const json request = first_request.value();
   CHECK(request["method"] == "sampling/createMessage");
   const json sampled{{"role", "assistant"},
                      {"content", {{"type", "text"}, {"text", "Hello!"}}},
