@@ -2,6 +2,9 @@
 // started again on the same port (and the same --data file), and each client's next call must
 // succeed without the application doing anything, no reconnect or initialize of its own.
 //
+//   - Streamable HTTP: the SDK keeps its Mcp-Session-Id and never initializes again by itself
+//     (a 404 would fail every call); the session's record in the store (--data) lets the new
+//     server carry the session on.
 //   - legacy HTTP+SSE: the SDK's EventSource reconnects GET /sse by itself, takes the new
 //     session's endpoint and never initializes it; mcpgate serves such a session as an
 //     implicitly initialized 2024-11-05 one.
@@ -12,6 +15,7 @@
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +58,14 @@ let server;
 try {
   server = await startMcpgate(binary, args);
   const port = Number(new URL(server.url).port);
+  const httpTransport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`));
+  const http = new Client({ name: 'mcpgate-restart-http', version: '1.0.0' });
+  let httpBefore;
+  const httpConnected = await check('streamable-http: connect, initialize and call', async () => {
+    await http.connect(httpTransport, opts);
+    httpBefore = await sessionInfo(http);
+    expectEqual(httpTransport.sessionId, httpBefore.current_session, 'the SDK\'s session id');
+  });
   const sseTransport = new SSEClientTransport(new URL(`${server.url}/sse`));
   const sse = new Client({ name: 'mcpgate-restart-sse', version: '1.0.0' });
   let before;
@@ -69,6 +81,16 @@ try {
     server = await startMcpgate(binary, args, { port });
   });
 
+  if (httpConnected) {
+    await check('streamable-http: the next call succeeds in the same session', async () => {
+      const after = await sessionInfo(http);
+      expectEqual(after.current_session, httpBefore.current_session, 'the session');
+      expectEqual(after.protocol_version, httpBefore.protocol_version, 'the negotiated revision');
+      expectEqual(httpTransport.sessionId, httpBefore.current_session, 'the SDK\'s session id');
+      const tools = await http.listTools(undefined, opts);
+      expect(tools.tools.length > 0, 'tools/list', 'tools', tools);
+    });
+  }
   if (connected) {
     await check('legacy-sse: after the SDK reconnects GET /sse by itself, the next call succeeds', async () => {
       // The SDK switches to the endpoint of the new stream's session quietly.
@@ -80,6 +102,7 @@ try {
     }, RECONNECT_WAIT_MS + REQUEST_TIMEOUT_MS);
   }
   await sse.close().catch(() => {});
+  await http.close().catch(() => {});
 } catch (error) {
   recordFailure('harness', describeError(error));
 } finally {

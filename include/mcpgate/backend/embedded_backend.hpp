@@ -23,6 +23,10 @@ class Database;
 
 namespace mcpgate::backend {
 
+// Opens the store's SQLite file (creating it, migrating its schema) for another user of it than
+// the routes: the session store (sessions/session_store.hpp). The parent folder must exist.
+[[nodiscard]] std::shared_ptr<store::Database> open_store(const std::filesystem::path& data_path);
+
 class EmbeddedBackend final : public Backend {
  public:
   // Opens (creating it and migrating its schema) the database file. The parent folder must
