@@ -141,7 +141,8 @@ bool SessionRegistry::remove(const std::string& id) { return remove(id, true); }
 
 Session::Clock::duration SessionRegistry::use_interval() const {
   // Several writes per TTL, so that a record does not expire while its session is in use.
-  return std::min<Session::Clock::duration>(options_.store_use_interval, options_.idle_ttl / 4);
+  const auto quarter_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.idle_ttl) / 4;
+  return std::min<Session::Clock::duration>(options_.store_use_interval, quarter_ttl);
 }
 
 bool SessionRegistry::remove(const std::string& id, bool forget_record) {

@@ -120,3 +120,28 @@ TEST_CASE("without a session store, a new server does not know the old one's ses
   (void)session_info(second.port(), id, &status);
   CHECK(status == 404);
 }
+
+TEST_CASE("two instances on one store: a session opened on one is served by the other, and a "
+          "DELETE on either ends it on both") {
+  embedded_test::TempDir dir;
+  auto config = store_config(dir);
+  // Uses are written every quarter of the TTL: half a second here, so the test need not wait.
+  config.session_ttl = std::chrono::seconds(2);
+  TestServer a(config);
+  TestServer b(config);
+  const std::string id = open_session(a.port());
+  CHECK(session_info(b.port(), id)["current_session"] == id);
+  CHECK(session_info(a.port(), id)["current_session"] == id);
+
+  const auto bye = exchange(b.port(), "DELETE", "/mcp", mcp_headers(id, latest));
+  CHECK(bye.status == 200);
+  // `a` still holds the session until it next writes its use and finds the record gone.
+  const bool ended_on_a = eventually(
+      [&] {
+        int status = 0;
+        (void)session_info(a.port(), id, &status);
+        return status == 404;
+      },
+      io_timeout * time_scale);
+  CHECK(ended_on_a);
+}
