@@ -9,6 +9,7 @@
 #include "mcpgate/protocol/request_state.hpp"
 #include "mcpgate/sessions/session_store.hpp"
 #include "mcpgate/store/data_path.hpp"
+#include "mcpgate/store/sqlite.hpp"
 #include "mcpgate/tools/archon/archon_tools.hpp"
 #include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/conformance_fixtures.hpp"
@@ -57,7 +58,11 @@ std::shared_ptr<sessions::SessionStore> open_session_store(const Config& config)
   if (config.session_store.empty()) return nullptr;
   try {
     store::ensure_parent_directories(config.session_store);
-    auto store = sessions::make_sqlite_session_store(backend::open_store(config.session_store));
+    // A record lost with the machine costs its client one 404; an fsync per initialize would
+    // cost every client (2 ms each, measured).
+    auto store = sessions::make_sqlite_session_store(backend::open_store(
+        config.session_store,
+        store::OpenOptions{.durability = store::OpenOptions::Durability::process_death}));
     spdlog::info("session store at {}: Streamable HTTP sessions outlive this process",
                  config.session_store.string());
     return store;

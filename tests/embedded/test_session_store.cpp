@@ -2,6 +2,7 @@
 // store file: what one process saves, another opening the same file loads; use, expiry, removal.
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/sessions/session_store.hpp"
+#include "mcpgate/store/sqlite.hpp"
 
 #include "temp_dir.hpp"
 
@@ -15,8 +16,8 @@ using mcpgate::tools::LogLevel;
 TEST_CASE("session records: saved by one store, loaded by another on the same file") {
   embedded_test::TempDir dir;
   const auto path = dir.file("mcpgate.db");
-  auto writer = mcpgate::sessions::make_sqlite_session_store(mcpgate::backend::open_store(path));
-  auto reader = mcpgate::sessions::make_sqlite_session_store(mcpgate::backend::open_store(path));
+  auto writer = mcpgate::sessions::make_sqlite_session_store(mcpgate::backend::open_store(path, {}));
+  auto reader = mcpgate::sessions::make_sqlite_session_store(mcpgate::backend::open_store(path, {}));
   const auto now = SessionRecord::WallClock::now();
   writer->save({.id = "a.one",
                 .protocol_version = "2025-06-18",

@@ -78,7 +78,7 @@ TEST_CASE("session records: DELETE, a forged id, an expired record and eviction 
     CHECK(status == 404);  // its record went with it: not restored
   }
   // A record last used longer ago than --session-ttl, as another process left it.
-  auto database = mcpgate::backend::open_store(dir.file("sessions.db"));
+  auto database = mcpgate::backend::open_store(dir.file("sessions.db"), {});
   mcpgate::store::SessionTable table(database);
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())

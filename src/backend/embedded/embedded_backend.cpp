@@ -54,8 +54,9 @@ struct EmbeddedBackend::Impl {
   embedded::Router router;
 };
 
-std::shared_ptr<store::Database> open_store(const std::filesystem::path& data_path) {
-  return std::make_shared<store::Database>(data_path, embedded::embedded_migrations());
+std::shared_ptr<store::Database> open_store(const std::filesystem::path& data_path,
+                                            const store::OpenOptions& options) {
+  return std::make_shared<store::Database>(data_path, embedded::embedded_migrations(), options);
 }
 
 EmbeddedBackend::EmbeddedBackend(std::filesystem::path data_path)
