@@ -128,6 +128,13 @@ ParsedConfig parse_config(int argc, char** argv) {
                  "SQLite file of the embedded store, used when no --backend is given (default: "
                  "$XDG_DATA_HOME/mcpgate/mcpgate.db, else ~/.local/share/mcpgate/mcpgate.db)")
       ->envname("MCPGATE_DATA");
+  std::string session_store;
+  app.add_option("--session-store", session_store,
+                 "SQLite file where Streamable HTTP sessions are recorded, so that a restarted "
+                 "server, or another instance on the same file, carries them on with no new "
+                 "initialize; 'none' keeps them in memory only (default: the --data file when "
+                 "the embedded store is used, none with --backend)")
+      ->envname("MCPGATE_SESSION_STORE");
   double connect_timeout = 0, read_timeout = 0, request_timeout = 0;
   add_duration_ms(app, "--connect-timeout", config.backend_connect_timeout, connect_timeout,
                   "Seconds to connect to the backend", "MCP_CONNECT_TIMEOUT");
@@ -375,6 +382,10 @@ ParsedConfig parse_config(int argc, char** argv) {
       return ParsedConfig{std::nullopt, 2};
     }
   }
+  // The embedded store's file keeps its sessions too; a backend has no file of ours to use.
+  if (session_store == "none") config.session_store.clear();
+  else if (!session_store.empty()) config.session_store = session_store;
+  else if (config.backend_url.empty()) config.session_store = config.data_path;
   // count(): given by flag or by environment variable, even as an empty string.
   if (app.count("--instance-id") > 0 && !valid_instance_id(config.instance_id)) {
     std::cerr << "mcpgate: --instance-id must be 1 to 32 characters of A-Z a-z 0-9 _ - (got '"

@@ -85,6 +85,11 @@ struct Config {
   // with both empty (a Config built in code) only the local tools are offered.
   std::string backend_url;
   std::filesystem::path data_path;  // --data / MCPGATE_DATA, default store::default_data_path()
+  // Where Streamable HTTP sessions' records are kept so that they outlive the process (and are
+  // shared by instances on the same file): a SQLite file of the store's schema. parse_config
+  // sets the data path when the embedded store is used (no backend URL); empty: sessions die
+  // with the process.
+  std::filesystem::path session_store;
   std::chrono::milliseconds backend_connect_timeout{5000};
   std::chrono::milliseconds backend_read_timeout{20000};
   std::chrono::milliseconds backend_request_timeout{30000};

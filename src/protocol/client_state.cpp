@@ -20,8 +20,9 @@ bool ClientState::initialize(const Negotiated& negotiated) {
     for (const auto& [name, value] : negotiated.client_capabilities.items())
       if (!value.is_null() && value != false) declared.push_back(name);
   std::lock_guard lock(mutex_);
-  if (initialized_) return false;
+  if (initialized_ && !implicit_) return false;
   initialized_ = true;
+  implicit_ = false;
   protocol_version_ = negotiated.protocol_version;
   client_capabilities_ = std::move(capabilities);
   client_info_ = std::move(info);
@@ -29,9 +30,24 @@ bool ClientState::initialize(const Negotiated& negotiated) {
   return true;
 }
 
+bool ClientState::initialize_implicitly(std::string_view revision) {
+  std::lock_guard lock(mutex_);
+  if (initialized_) return false;
+  initialized_ = true;
+  implicit_ = true;
+  client_ready_ = true;  // no notifications/initialized will come
+  protocol_version_ = revision;
+  return true;
+}
+
 bool ClientState::initialized() const {
   std::lock_guard lock(mutex_);
   return initialized_;
+}
+
+bool ClientState::implicitly_initialized() const {
+  std::lock_guard lock(mutex_);
+  return implicit_;
 }
 
 void ClientState::mark_client_ready() {

@@ -7,7 +7,9 @@
 #include "mcpgate/backend/http_backend.hpp"
 #include "mcpgate/backend/metered_backend.hpp"
 #include "mcpgate/protocol/request_state.hpp"
+#include "mcpgate/sessions/session_store.hpp"
 #include "mcpgate/store/data_path.hpp"
+#include "mcpgate/store/sqlite.hpp"
 #include "mcpgate/tools/archon/archon_tools.hpp"
 #include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/conformance_fixtures.hpp"
@@ -49,9 +51,32 @@ BackendProbe probe(backend::Backend& backend) {
   return result;
 }
 
+// The session store: the store's SQLite file (--session-store, by default the embedded store's).
+// A file that cannot be opened is logged, and sessions then end with the process, as the
+// embedded store's own failure is reported to clients and retried rather than stopping the server.
+std::shared_ptr<sessions::SessionStore> open_session_store(const Config& config) {
+  if (config.session_store.empty()) return nullptr;
+  try {
+    store::ensure_parent_directories(config.session_store);
+    // A record lost with the machine costs its client one 404; an fsync per initialize would
+    // cost every client (2 ms each, measured).
+    auto store = sessions::make_sqlite_session_store(backend::open_store(
+        config.session_store,
+        store::OpenOptions{.durability = store::OpenOptions::Durability::process_death}));
+    spdlog::info("session store at {}: Streamable HTTP sessions outlive this process",
+                 config.session_store.string());
+    return store;
+  } catch (const std::exception& e) {
+    spdlog::error("cannot open the session store {}: {}; sessions end with this process",
+                  config.session_store.string(), e.what());
+    return nullptr;
+  }
+}
+
 sessions::RegistryOptions registry_options(const Config& config,
                                            std::shared_ptr<transport::EventCounters> counters) {
   sessions::RegistryOptions options;
+  options.store = open_session_store(config);
   options.max_sessions = config.max_sessions;
   options.max_inflight = config.max_inflight;
   options.idle_ttl = config.session_ttl;

@@ -2,6 +2,7 @@
 
 #include "mcpgate/util/secure_random.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -46,20 +47,30 @@ std::shared_ptr<Session> SessionRegistry::create(Transport transport,
   auto streams = options_.make_streams ? options_.make_streams(id, transport) : nullptr;
   auto session = std::make_shared<Session>(std::move(id), transport, std::move(context),
                                            std::move(streams), options_.max_inflight);
+  if (!admit(session)) return nullptr;
+  spdlog::info("session {} opened ({})", session->id(), to_string(transport));
+  return session;
+}
+
+bool SessionRegistry::admit(std::shared_ptr<Session>& session) {
   std::shared_ptr<Session> evicted;
   {
     std::lock_guard lock(mutex_);
+    if (auto it = sessions_.find(session->id()); it != sessions_.end()) {
+      session = it->second.session;  // restored by another thread meanwhile
+      return true;
+    }
     if (sessions_.size() >= options_.max_sessions) {
       evicted = evict_idlest_locked();
       if (!evicted) {
         refusals_.fetch_add(1);
-        return nullptr;
+        return false;
       }
     }
     const std::uint64_t created = next_created_++;
     sessions_.emplace(session->id(), Entry{session, created});
     fresh_.emplace(created, session.get());
-    ++count_for(counts_, transport);
+    ++count_for(counts_, session->transport());
   }
   if (evicted) {
     evicted->end();  // outside the lock: wakes writers and waiters
@@ -69,9 +80,10 @@ std::shared_ptr<Session> SessionRegistry::create(Transport transport,
                  evicted->id(), to_string(evicted->transport()), options_.max_sessions,
                  seconds_since(evicted->last_active()),
                  evicted->used() ? "" : ", none after initialize");
+    if (evicted->has_record())
+      with_store("delete an evicted session's record", [&] { options_.store->remove(evicted->id()); });
   }
-  spdlog::info("session {} opened ({})", session->id(), to_string(transport));
-  return session;
+  return true;
 }
 
 std::shared_ptr<Session> SessionRegistry::evict_idlest_locked() {
@@ -116,11 +128,24 @@ std::shared_ptr<Session> SessionRegistry::find(const std::string& id) {
     session = it->second.session;
   }
   if (session->ended()) return nullptr;
+  const auto now = Session::Clock::now();
   session->touch();
+  if (options_.store && session->claim_record_use(now, use_interval())) {
+    record_use({session});
+    if (session->ended()) return nullptr;  // its record was gone: ended elsewhere
+  }
   return session;
 }
 
-bool SessionRegistry::remove(const std::string& id) {
+bool SessionRegistry::remove(const std::string& id) { return remove(id, true); }
+
+Session::Clock::duration SessionRegistry::use_interval() const {
+  // Several writes per TTL, so that a record does not expire while its session is in use.
+  const auto quarter_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.idle_ttl) / 4;
+  return std::min<Session::Clock::duration>(options_.store_use_interval, quarter_ttl);
+}
+
+bool SessionRegistry::remove(const std::string& id, bool forget_record) {
   std::shared_ptr<Session> session;
   {
     std::lock_guard lock(mutex_);
@@ -130,7 +155,95 @@ bool SessionRegistry::remove(const std::string& id) {
   }
   session->end();  // outside the lock: wakes writers and waiters
   spdlog::info("session {} closed ({})", id, to_string(session->transport()));
+  if (forget_record && session->has_record())
+    with_store("delete a session's record", [&] { options_.store->remove(id); });
   return true;
+}
+
+template <class F>
+bool SessionRegistry::with_store(std::string_view what, F&& f) {
+  try {
+    f();
+    return true;
+  } catch (const std::exception& e) {
+    // A store that fails fails for every request: once a minute at warning level is enough.
+    const auto now = Session::Clock::now().time_since_epoch().count();
+    auto last = store_warned_.load();
+    const auto minute = std::chrono::duration_cast<Session::Clock::duration>(std::chrono::minutes(1)).count();
+    const bool warn = now - last >= minute && store_warned_.compare_exchange_strong(last, now);
+    spdlog::log(warn ? spdlog::level::warn : spdlog::level::debug,
+                "session store: cannot {}: {}", what, e.what());
+    return false;
+  }
+}
+
+void SessionRegistry::save_record(Session& session) {
+  if (!options_.store || session.transport() != Transport::streamable_http) return;
+  const auto now = Session::Clock::now();
+  const SessionRecord record{
+      .id = session.id(),
+      .protocol_version = session.protocol_version(),
+      .client_capabilities = session.client_capabilities().dump(),
+      .client_info = session.client_info().dump(),
+      .log_level = session.log_level(),
+      .last_used = SessionRecord::WallClock::now()};
+  if (with_store("save a session's record", [&] { options_.store->save(record); }))
+    session.record_written(now);
+}
+
+std::shared_ptr<Session> SessionRegistry::restore(const std::string& id,
+                                                  std::shared_ptr<const SharedContext> context,
+                                                  bool* at_cap) {
+  if (at_cap) *at_cap = false;
+  if (!options_.store) return nullptr;
+  std::optional<SessionRecord> record;
+  if (!with_store("look a session up", [&] { record = options_.store->load(id); }) || !record)
+    return nullptr;
+  const auto idle = SessionRecord::WallClock::now() - record->last_used;
+  if (idle >= options_.idle_ttl) {
+    with_store("delete an expired session's record", [&] { options_.store->remove(id); });
+    spdlog::info("session {}: its record expired ({} s idle); not restored", id,
+                 std::chrono::duration_cast<std::chrono::seconds>(idle).count());
+    return nullptr;
+  }
+  const auto parse = [](const std::string& text) {
+    auto value = nlohmann::json::parse(text, nullptr, false);
+    return value.is_object() ? value : nlohmann::json::object();
+  };
+  auto streams = options_.make_streams ? options_.make_streams(id, Transport::streamable_http) : nullptr;
+  auto session = std::make_shared<Session>(id, Transport::streamable_http, std::move(context),
+                                           std::move(streams), options_.max_inflight);
+  session->initialize({.protocol_version = record->protocol_version,
+                       .client_capabilities = parse(record->client_capabilities),
+                       .client_info = parse(record->client_info)});
+  session->mark_client_ready();
+  session->set_log_level(record->log_level);
+  const auto now = Session::Clock::now();
+  session->record_written(now - use_interval());  // this request is a use, to be written
+  const Session* made = session.get();
+  if (!admit(session)) {
+    if (at_cap) *at_cap = true;
+    return nullptr;
+  }
+  if (session.get() != made) return session;  // another request restored it first
+  spdlog::info("session {} restored from the store (protocol {}, {} s since its last use)", id,
+               record->protocol_version,
+               std::chrono::duration_cast<std::chrono::seconds>(idle).count());
+  if (session->claim_record_use(now, use_interval())) record_use({session});
+  return session->ended() ? nullptr : session;
+}
+
+void SessionRegistry::record_use(const std::vector<std::shared_ptr<Session>>& sessions) {
+  std::vector<SessionStore::Use> uses;
+  uses.reserve(sessions.size());
+  for (const auto& session : sessions) uses.push_back({.id = session->id(), .log_level = session->log_level()});
+  std::vector<std::string> gone;
+  with_store("record sessions' use",
+             [&] { gone = options_.store->record_use(uses, SessionRecord::WallClock::now()); });
+  for (const auto& id : gone) {
+    spdlog::info("session {}: its record was deleted (by another instance); ending it here", id);
+    remove(id, false);
+  }
 }
 
 SessionCounts SessionRegistry::counts() const {
@@ -170,9 +283,28 @@ std::size_t SessionRegistry::expire_idle(Session::Clock::time_point now) {
   }
   for (const auto& id : idle) {
     spdlog::info("session {} expired after {} s idle", id, options_.idle_ttl.count());
-    if (remove(id)) expirations_.fetch_add(1);
+    if (remove(id, false)) expirations_.fetch_add(1);
   }
   return idle.size();
+}
+
+void SessionRegistry::sync_records(Session::Clock::time_point now) {
+  if (!options_.store) return;
+  std::vector<std::shared_ptr<Session>> due;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, entry] : sessions_)
+      if (entry.session->busy() && entry.session->claim_record_use(now, use_interval()))
+        due.push_back(entry.session);
+  }
+  if (!due.empty()) record_use(due);
+  std::size_t expired = 0;
+  with_store("delete expired session records", [&] {
+    expired = options_.store->remove_unused_since(SessionRecord::WallClock::now() - options_.idle_ttl);
+  });
+  if (expired > 0)
+    spdlog::info("session store: {} session record{} expired ({} s unused)", expired,
+                 expired == 1 ? "" : "s", options_.idle_ttl.count());
 }
 
 void SessionRegistry::end_all() {
@@ -195,6 +327,7 @@ void SessionRegistry::start_reaper(std::chrono::milliseconds interval) {
       if (stopping_) break;
       lock.unlock();
       expire_idle(Session::Clock::now());
+      sync_records(Session::Clock::now());
       lock.lock();
     }
   });

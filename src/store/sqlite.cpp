@@ -229,7 +229,9 @@ Connection::Connection(const std::filesystem::path& path, const OpenOptions& opt
   try {
     sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
     if (!options.read_only) exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+    exec(options.durability == OpenOptions::Durability::power_loss
+             ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"
+             : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
   } catch (const SqliteError& e) {
     sqlite3_close_v2(db_);
     db_ = nullptr;

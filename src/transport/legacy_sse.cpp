@@ -1,5 +1,6 @@
 #include "mcpgate/transport/legacy_sse.hpp"
 
+#include "mcpgate/protocol/methods.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
@@ -11,6 +12,24 @@
 namespace mcpgate::transport {
 
 namespace code = jsonrpc::code;
+
+namespace {
+
+// The first request of `items` that only an initialized session may make (not initialize, not
+// ping); null when there is none.
+const jsonrpc::Request* first_request_needing_initialize(const std::vector<jsonrpc::Item>& items,
+                                                         const SharedContext& context) {
+  for (const auto& item : items) {
+    const auto* message = std::get_if<jsonrpc::Message>(&item);
+    const auto* request = message ? std::get_if<jsonrpc::Request>(message) : nullptr;
+    if (request == nullptr) continue;
+    const protocol::Method* method = protocol::find_method(request->method, "", context);
+    if (method == nullptr || !method->before_initialize) return request;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 std::string LegacySse::endpoint_url(std::string_view request_path, std::string_view post_path,
                                     std::string_view session_id) {
@@ -112,6 +131,17 @@ void LegacySse::post(const httplib::Request& req, httplib::Response& res) const 
     http::send_error(res, 400, code::invalid_request,
                      "Invalid Request: JSON-RPC batches are not supported on this session");
     return;
+  }
+  // The 1.x TypeScript SDK reconnects a lost GET /sse, takes the new session's endpoint and
+  // carries on without initializing it: serve it as the reference TypeScript server does.
+  if (!session->initialized()) {
+    const auto* request = first_request_needing_initialize(parsed.items, session->context());
+    if (request != nullptr && session->initialize_implicitly(protocol::implicit_legacy_version))
+      spdlog::info("session {}: {} came before any initialize; serving the session as an "
+                   "implicitly initialized {} session with no client capabilities (a client "
+                   "that reconnected GET /sse)",
+                   session->id(), util::printable(request->method),
+                   protocol::implicit_legacy_version);
   }
   deps_.runner.run_async(session, std::move(parsed.items), streams_of(*session).session_stream(), false);
   res.status = 202;

@@ -71,6 +71,25 @@ std::shared_ptr<sessions::Session> StreamableHttp::session_for(const httplib::Re
     return nullptr;
   }
   auto session = deps_.sessions.find(first->second);
+  // Not held here: a session this process (before a restart) or another instance kept in the
+  // store is carried on.
+  if (!session && deps_.sessions.keeps_records()) {
+    std::shared_ptr<const SharedContext> context;
+    try {
+      context = deps_.context_gate.get();
+    } catch (const InitError& e) {
+      http::send_init_error(res, e);
+      return nullptr;
+    }
+    bool at_cap = false;
+    session = deps_.sessions.restore(first->second, std::move(context), &at_cap);
+    if (at_cap) {
+      res.set_header("Retry-After", "5");
+      http::send_error(res, 503, code::transport_error,
+                       "Service unavailable: the server has reached its session limit", id);
+      return nullptr;
+    }
+  }
   if (!session || session->transport() != sessions::Transport::streamable_http) {
     http::send_error(res, 404, code::session_not_found,
                      "Session not found: it has ended or expired; initialize a new one", id);
@@ -170,6 +189,7 @@ void StreamableHttp::initialize(httplib::Response& res, const jsonrpc::Request& 
                     "application/json");
     return;
   }
+  deps_.sessions.save_record(*session);
   res.set_header(session_header, session->id());
   if (!want_sse) {
     res.set_content(jsonrpc::dump(*response), "application/json");

@@ -1,9 +1,37 @@
 // The legacy HTTP+SSE transport (MCP 2024-11-05) against the real server over real HTTP.
 #include "test_server.hpp"
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+
 using namespace itest;
 
 namespace {
+
+// The server's log lines at info level and above while it lives (after the TestServer, whose
+// constructor sets the log level); the previous logger comes back at its end.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>("capture", sink_);
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(std::move(logger));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  [[nodiscard]] std::size_t count(std::string_view text) const {
+    std::size_t found = 0;
+    for (const auto& line : sink_->last_formatted())
+      if (line.find(text) != std::string::npos) ++found;
+    return found;
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_ =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+};
 
 httplib::Result legacy_post(httplib::Client& client, const std::string& target, const json& body) {
   return client.Post(target.c_str(), httplib::Headers{{"Accept", accept_both}}, body.dump(),
@@ -175,3 +203,66 @@ TEST_CASE("closing the SSE stream ends the legacy session within the heartbeat i
   REQUIRE(pong.has_value());
   CHECK((*pong)["id"] == 3);
 }
+
+TEST_CASE("legacy SSE: requests on a session never initialized are served as 2024-11-05 with no "
+          "client capabilities (a reconnected TypeScript client)") {
+  TestServer server;
+  const LogCapture logs;
+  auto client = server.client();
+  auto stream = open_legacy(server.port());
+  REQUIRE(stream.has_value());
+
+  // What the 1.x TypeScript SDK sends after it reconnected GET /sse: a call, no initialize.
+  auto call = legacy_post(*client, stream->post_target, tool_call(1, "session_info"));
+  REQUIRE(call);
+  CHECK(call->status == 202);
+  auto answer = stream->http->next_message();
+  REQUIRE(answer.has_value());
+  CHECK((*answer)["id"] == 1);
+  REQUIRE(!answer->contains("error"));
+  const json info = json::parse(result_text(*answer), nullptr, false);
+  CHECK(info["session_management"]["current_session"] == stream->session_id);
+  CHECK(info["session_management"]["protocol_version"] == "2024-11-05");
+
+  // No capabilities: sampling is refused as on any session that did not declare it, and the
+  // client is never asked.
+  auto sampling = legacy_post(*client, stream->post_target,
+                              tool_call(2, "test_sampling", {{"prompt", "hi"}}));
+  REQUIRE(sampling);
+  CHECK(sampling->status == 202);
+  auto refused = stream->http->next_message();
+  REQUIRE(refused.has_value());
+  CHECK(refused->value("method", "") != "sampling/createMessage");
+  CHECK((*refused)["id"] == 2);
+  CHECK((*refused)["result"]["isError"] == true);
+  CHECK(result_text(*refused).find("sampling") != std::string::npos);
+
+  // One log line for the session, however many requests.
+  CHECK(logs.count("implicitly initialized") == 1);
+  CHECK(logs.count(stream->session_id + ": tools/call came before any initialize") == 1);
+
+  // An explicit initialize afterwards is accepted once (the reference server accepts it too)
+  // and what it declares replaces what was assumed; a second one is refused as on any session.
+  auto init = legacy_post(*client, stream->post_target,
+                          initialize_request(3, "2024-11-05", {{"sampling", json::object()}}));
+  REQUIRE(init);
+  CHECK(init->status == 202);
+  auto init_answer = stream->http->next_message();
+  REQUIRE(init_answer.has_value());
+  CHECK((*init_answer)["id"] == 3);
+  CHECK((*init_answer)["result"]["protocolVersion"] == "2024-11-05");
+  auto again = legacy_post(*client, stream->post_target, initialize_request(4, "2024-11-05"));
+  REQUIRE(again);
+  auto again_answer = stream->http->next_message();
+  REQUIRE(again_answer.has_value());
+  CHECK((*again_answer)["id"] == 4);
+  CHECK(error_code(*again_answer) == -32600);
+
+  auto asks = legacy_post(*client, stream->post_target,
+                          tool_call(5, "test_sampling", {{"prompt", "hi"}}));
+  REQUIRE(asks);
+  auto request = stream->http->next_message();
+  REQUIRE(request.has_value());
+  CHECK(request->value("method", "") == "sampling/createMessage");
+}
+

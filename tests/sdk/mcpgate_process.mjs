@@ -1,6 +1,7 @@
 // Starts a mcpgate process on a free loopback port (--port 0 --port-file) and stops it again.
 //
 //   const server = await startMcpgate('/path/to/mcpgate', ['--backend', url]);
+//   const again = await startMcpgate(binary, args, { port: 8123 });  // a given port instead
 //   server.url   // "http://127.0.0.1:PORT"
 //   server.log   // stdout and stderr chunks so far
 //   await server.kill('SIGKILL');  // a signal, then waits for the exit; resolves {code, signal}
@@ -13,10 +14,10 @@ import { join } from 'node:path';
 
 const START_TIMEOUT_MS = 20000;
 
-export async function startMcpgate(binary, args) {
+export async function startMcpgate(binary, args, { port = 0 } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'mcpgate-tools-'));
   const portFile = join(work, 'port');
-  const child = spawn(binary, ['--host', '127.0.0.1', '--port', '0', '--port-file', portFile, ...args],
+  const child = spawn(binary, ['--host', '127.0.0.1', '--port', String(port), '--port-file', portFile, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = [];
   child.stdout.on('data', (d) => log.push(d.toString()));

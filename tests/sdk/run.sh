@@ -12,9 +12,11 @@
 # mcpgate with a fixture backend), then embedded_tools_test.mjs (the same tools on the embedded
 # store, and a SIGKILL in the middle of writes), then modern_era_test.mjs (the v2 client in the
 # 2026-07-28 era takes the same tour while a 1.x client holds a 2025-11-25 session on the same
-# server; a dual-era v2 client picks the modern era), then nginx_modern_test.mjs (two instances
-# on one SQLite file behind nginx with the shipped config: modern clients round-robin, a 2025
-# session where the config routes it; nginx is installed with apt-get when missing, as
+# server; a dual-era v2 client picks the modern era), then restart_test.mjs (1.x clients' next
+# calls succeed by themselves after mcpgate is killed with SIGKILL and restarted on the same port
+# and store), then nginx_modern_test.mjs (two instances on one SQLite file behind nginx with the
+# shipped config: modern clients round-robin, a 2025 session where the config routes it; nginx
+# is installed with apt-get when missing, as
 # scripts/smoke-nginx.sh does), and always stops the servers. The last line is
 #
 #   sdk: N passed, M failed
@@ -31,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
               binary="$2"; shift 2 ;;
     --binary=*) binary="${1#--binary=}"; shift ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
   esac
 done
@@ -199,6 +201,9 @@ run_node_test embedded-tools embedded_tools_test.mjs --binary "$binary"
 # Both eras at once: the v2 SDK client statelessly (2026-07-28) beside a 1.x client's 2025-11-25
 # session on one server; it starts its own mcpgate with a scratch --data file.
 run_node_test modern-era modern_era_test.mjs --binary "$binary"
+# SIGKILL and a restart on the same port and --data file under 1.x clients: their next calls
+# succeed by themselves; it starts its own mcpgate.
+run_node_test restart restart_test.mjs --binary "$binary"
 # Two instances on one SQLite file behind nginx (the shipped config, from a temporary prefix):
 # modern clients round-robin over both, a 2025 session stays on its instance.
 nginx_bin="$(command -v nginx || true)"

@@ -203,3 +203,28 @@ TEST_CASE("--help names the ingest subcommand, and `mcpgate help` prints the sam
   CHECK(help_word.first.exit_code == 0);
   CHECK(help_word.second == flag_text);
 }
+
+TEST_CASE("--session-store: the embedded store's file by default, none with --backend, 'none' for none") {
+  ::unsetenv("MCPGATE_SESSION_STORE");
+  const Outcome backend = parse_flags({});
+  REQUIRE(backend.parsed.config);
+  CHECK(backend.parsed.config->session_store.empty());
+  const Outcome given = parse_flags({"--session-store", "/var/lib/mcpgate/sessions.db"});
+  REQUIRE(given.parsed.config);
+  CHECK(given.parsed.config->session_store == "/var/lib/mcpgate/sessions.db");
+
+  auto parse = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "mcpgate");
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    return parse_config(static_cast<int>(argv.size()), argv.data());
+  };
+  ::unsetenv("MCPGATE_BACKEND_URL");
+  ::unsetenv("ARCHON_SERVER_PORT");
+  const auto embedded = parse({"--data", "/tmp/mcpgate-x/store.db"});
+  REQUIRE(embedded.config);
+  CHECK(embedded.config->session_store == "/tmp/mcpgate-x/store.db");
+  const auto none = parse({"--data", "/tmp/mcpgate-x/store.db", "--session-store", "none"});
+  REQUIRE(none.config);
+  CHECK(none.config->session_store.empty());
+}

@@ -72,6 +72,27 @@ TEST_CASE("requests before initialize are -32600, except ping") {
   CHECK(result_of(request(d, *s, "p2", "ping")) == json::object());
 }
 
+TEST_CASE("an implicitly initialized client: no capabilities, once; an initialize replaces it once") {
+  const auto d = make_dispatcher();
+  auto s = make_session();
+  CHECK(s->initialize_implicitly("2024-11-05"));
+  CHECK_FALSE(s->initialize_implicitly("2025-11-25"));  // once
+  CHECK(s->initialized());
+  CHECK(s->implicitly_initialized());
+  CHECK(s->protocol_version() == "2024-11-05");
+  CHECK(s->client_capabilities() == json::object());
+  CHECK_FALSE(s->client_supports("sampling"));
+  CHECK(result_of(request(d, *s, 1, "tools/list"))["tools"].is_array());
+  // An initialize afterwards is served, and what it negotiates replaces what was assumed...
+  CHECK(initialize(d, *s, "2025-06-18")["protocolVersion"] == "2025-06-18");
+  CHECK_FALSE(s->implicitly_initialized());
+  CHECK(s->protocol_version() == "2025-06-18");
+  // ...but only once, as on any session.
+  CHECK(error_code(request(d, *s, 9, "initialize", json{{"protocolVersion", "2025-11-25"}})) ==
+        code::invalid_request);
+  CHECK_FALSE(s->initialize_implicitly("2024-11-05"));
+}
+
 TEST_CASE("server capabilities follow what the context offers") {
   const auto d = make_dispatcher();
   auto full = make_session();

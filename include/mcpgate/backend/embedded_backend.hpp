@@ -19,9 +19,15 @@
 
 namespace mcpgate::store {
 class Database;
+struct OpenOptions;
 }
 
 namespace mcpgate::backend {
+
+// Opens the store's SQLite file (creating it, migrating its schema) for another user of it than
+// the routes: the session store (sessions/session_store.hpp). The parent folder must exist.
+[[nodiscard]] std::shared_ptr<store::Database> open_store(const std::filesystem::path& data_path,
+                                                          const store::OpenOptions& options);
 
 class EmbeddedBackend final : public Backend {
  public:

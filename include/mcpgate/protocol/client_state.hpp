@@ -52,8 +52,17 @@ class ClientState {
   // False when the client was already initialized. What the client declared is kept as
   // compact JSON text (a parsed tree takes up to 20 times its text): the protocol layer bounds
   // its size (--max-session-data) before it gets here.
+  // An explicit initialize after an implicit one (below) is accepted once and replaces it.
   bool initialize(const Negotiated& negotiated);
+  // Legacy SSE: a client that sends requests without ever initializing (the 1.x TypeScript SDK
+  // after it reconnects GET /sse to a new session) is served as one that negotiated `revision`
+  // and declared no capabilities, as the reference TypeScript server serves it: server->client
+  // requests that need a capability are refused. True the first time only (false when the
+  // client is already initialized, either way).
+  bool initialize_implicitly(std::string_view revision);
   [[nodiscard]] bool initialized() const;
+  // Initialized by initialize_implicitly() and not by an initialize since.
+  [[nodiscard]] bool implicitly_initialized() const;
   void mark_client_ready();
   [[nodiscard]] bool client_ready() const;
   // "" before initialize.
@@ -99,6 +108,7 @@ class ClientState {
 
   mutable std::mutex mutex_;
   bool initialized_ = false;
+  bool implicit_ = false;
   bool client_ready_ = false;
   std::string protocol_version_;
   std::string client_capabilities_ = "{}";  // compact JSON text

@@ -19,6 +19,10 @@ inline constexpr std::array<std::string_view, 1> modern_versions = {"2026-07-28"
 // A revision of the modern era (served per request, without a session).
 [[nodiscard]] bool is_modern(std::string_view version);
 
+// What a legacy SSE session that never initialized is served as: that transport's revision
+// (ClientState::initialize_implicitly).
+inline constexpr std::string_view implicit_legacy_version = "2024-11-05";
+
 // What a Streamable HTTP request without MCP-Protocol-Version is assumed to speak.
 inline constexpr std::string_view assumed_header_version = "2025-03-26";
 

@@ -7,9 +7,18 @@
 // the client and no request running; among the idle, sessions that never sent a request after
 // initialize go first, then the one whose last request is oldest. Only when every session is
 // busy is the newcomer refused. An evicted session ends like an expired one (its id gets 404).
+//
+// With a SessionStore, Streamable HTTP sessions outlive the process: an initialized session's
+// record is saved, and an id this registry does not hold is looked up there and the session
+// restored (restore()), so a restarted server or another instance on the same store carries it
+// on. A record's last use is written at most every store_use_interval (not per request); it
+// expires for every instance once idle_ttl passes without one. DELETE and eviction delete the
+// record; shutdown keeps them all. An instance that finds its session's record gone (deleted
+// by another) ends the session when it next writes its use.
 #pragma once
 
 #include "mcpgate/sessions/session.hpp"
+#include "mcpgate/sessions/session_store.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -34,6 +43,13 @@ struct RegistryOptions {
   // have none.
   std::function<std::unique_ptr<SessionStreams>(const std::string& session_id, Transport)>
       make_streams;
+  // Where Streamable HTTP sessions' records are kept (null: sessions die with the process).
+  std::shared_ptr<SessionStore> store;
+  // A record's last use is written at most this often per session (and a quarter of idle_ttl
+  // at most): a write is a synced transaction, too dear for every request, and a few seconds
+  // are nothing against idle_ttl. A record may thus expire up to this much before its session
+  // would have here.
+  std::chrono::milliseconds store_use_interval{5000};
 };
 
 struct SessionCounts {
@@ -53,10 +69,25 @@ class SessionRegistry {
   // session is busy.
   [[nodiscard]] std::shared_ptr<Session> create(Transport transport,
                                                 std::shared_ptr<const SharedContext> context);
-  // nullptr for an unknown or ended id; a hit counts as activity.
+  // nullptr for an unknown or ended id (or one whose record another instance deleted); a hit
+  // counts as activity.
   [[nodiscard]] std::shared_ptr<Session> find(const std::string& id);
-  // End and forget a session. Returns false when it was not there.
+  // End and forget a session, and delete its record. Returns false when it was not there.
   bool remove(const std::string& id);
+
+  // Whether sessions are kept in a SessionStore.
+  [[nodiscard]] bool keeps_records() const noexcept { return options_.store != nullptr; }
+  // Save the record of an initialized Streamable HTTP session (no-op without a store). A store
+  // that fails is logged; the session goes on, without a record.
+  void save_record(Session& session);
+  // The Streamable HTTP session `id` from its record, for an id this registry does not hold:
+  // made again as it was negotiated (revision, the client's capabilities and info, log level),
+  // with new, empty streams, and registered like a new session (the cap applies). nullptr when
+  // there is no store, no record (a forged id), the record expired (it is deleted then), or
+  // every session is busy at the cap (`at_cap` tells that case apart).
+  [[nodiscard]] std::shared_ptr<Session> restore(const std::string& id,
+                                                 std::shared_ptr<const SharedContext> context,
+                                                 bool* at_cap = nullptr);
 
   [[nodiscard]] SessionCounts counts() const;
   // Every open session, for a message to all of them (a list changed): copied under the lock,
@@ -72,8 +103,13 @@ class SessionRegistry {
   // Sessions ended idle past the TTL, and new ones refused at the cap, since start.
   [[nodiscard]] std::uint64_t expirations() const noexcept { return expirations_.load(); }
   [[nodiscard]] std::uint64_t refusals() const noexcept { return refusals_.load(); }
-  // End idle Streamable HTTP sessions (not busy, idle past the TTL).
+  // End idle Streamable HTTP sessions (not busy, idle past the TTL). Their records are left to
+  // expire by their own last use (another instance may be using the session).
   std::size_t expire_idle(Session::Clock::time_point now);
+  // The store's side of expiry: write the last use of sessions busy here (a stream open, a
+  // request running) that is due, and delete every record unused for idle_ttl. The reaper runs
+  // it after expire_idle().
+  void sync_records(Session::Clock::time_point now);
   // End every session (shutdown).
   void end_all();
 
@@ -102,8 +138,22 @@ class SessionRegistry {
   std::atomic<std::uint64_t> expirations_{0};
   std::atomic<std::uint64_t> refusals_{0};
 
+  // Register a new session (at the cap, in an evicted one's place); false when every session is
+  // busy. When `id` is taken already (a concurrent restore), `session` becomes that one.
+  bool admit(std::shared_ptr<Session>& session);
   // The session to evict for a newcomer, removed from the map; null when every one is busy.
   std::shared_ptr<Session> evict_idlest_locked();
+  // End and forget a session; delete its record when `forget_record`.
+  bool remove(const std::string& id, bool forget_record);
+  // How often a session's use is written: store_use_interval, or a quarter of idle_ttl when
+  // that is shorter.
+  [[nodiscard]] Session::Clock::duration use_interval() const;
+  // Write the use of these sessions now; end and forget those whose record is gone.
+  void record_use(const std::vector<std::shared_ptr<Session>>& sessions);
+  // A store call that failed: logged (at most once a minute at warning level), never thrown.
+  template <class F>
+  bool with_store(std::string_view what, F&& f);
+  std::atomic<Session::Clock::rep> store_warned_{0};
   std::shared_ptr<Session> erase_locked(std::unordered_map<std::string, Entry>::iterator it);
 
   std::mutex reaper_mutex_;

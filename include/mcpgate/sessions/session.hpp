@@ -53,10 +53,22 @@ class Session : public protocol::ClientState {
   // End the session: close every stream, cancel running requests, wake waiters. Idempotent.
   void end();
 
+  // --- its record in the SessionStore (kept by SessionRegistry) ---
+  // The record was written at `now`: the session has one, and its use is recorded.
+  void record_written(Clock::time_point now) noexcept;
+  [[nodiscard]] bool has_record() const noexcept { return has_record_.load(); }
+  // Whether the record's last use is due to be written at `now`: the session has a record, and
+  // `interval` passed since it was last written or the log level changed since. True for one
+  // caller only (it then writes it).
+  bool claim_record_use(Clock::time_point now, Clock::duration interval);
+
  private:
   const Transport transport_;
   const std::unique_ptr<SessionStreams> streams_;
   std::atomic<Clock::rep> last_active_;
+  std::atomic<bool> has_record_{false};
+  std::atomic<Clock::rep> record_written_{0};
+  std::atomic<int> recorded_level_{0};
 };
 
 }  // namespace mcpgate::sessions

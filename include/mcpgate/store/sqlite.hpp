@@ -17,7 +17,7 @@
 // thread-safe; its mutex guards only the idle list, never a query.
 //
 // Durability. Connections run in WAL mode with synchronous=FULL: a commit that returned is on
-// disk and survives SIGKILL and power loss.
+// disk and survives SIGKILL and power loss (OpenOptions::durability may settle for SIGKILL).
 #pragma once
 
 #include <chrono>
@@ -121,13 +121,18 @@ struct OpenOptions {
   std::chrono::milliseconds retry_deadline{60000};
   // Database: idle connections kept in the pool; more are closed when their lease ends.
   std::size_t max_idle_connections = 16;
+  // What a commit that returned survives: power loss (synchronous=FULL: an fsync per commit),
+  // or the death of the process, SIGKILL included (synchronous=NORMAL, which in WAL mode syncs
+  // only at checkpoints: for data whose loss costs little, written often).
+  enum class Durability { power_loss, process_death };
+  Durability durability = Durability::power_loss;
 };
 
 // One open database connection. Move-only; used by one thread at a time.
 class Connection {
  public:
   // Opens (creating when allowed) with SQLITE_OPEN_CREATE|READWRITE|NOMUTEX|URI, then sets
-  // busy_timeout, journal_mode=WAL, synchronous=FULL and foreign_keys=ON, and registers the SQL
+  // busy_timeout, journal_mode=WAL, synchronous (FULL, or NORMAL; see OpenOptions::durability) and foreign_keys=ON, and registers the SQL
   // function casefold(x): util::fold_case of x's text, NULL for NULL (SQLite's lower() and LIKE
   // fold ASCII only; compare casefold(column) with a needle folded the same way).
   // Throws SqliteError naming the file when it cannot be opened.

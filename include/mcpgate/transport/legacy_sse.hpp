@@ -1,7 +1,10 @@
 // The HTTP+SSE transport of MCP 2024-11-05, kept for older clients: GET /sse opens the session
 // and its only stream, whose first event names the POST endpoint (a relative URL, so it stays
 // correct behind a path prefix); POSTs there are answered 202 and their responses arrive on the
-// stream. The session ends when the stream closes. How the endpoint URL is built (relative,
+// stream. The session ends when the stream closes. A session whose client sends requests without
+// ever initializing it (the 1.x TypeScript SDK after it reconnects GET /sse on its own) is
+// served as an implicitly initialized 2024-11-05 session with no client capabilities, as the
+// reference TypeScript server serves it (protocol::ClientState::initialize_implicitly). How the endpoint URL is built (relative,
 // --public-url, trusted X-Forwarded-Prefix) is transport/endpoint_url.hpp's job.
 #pragma once
 

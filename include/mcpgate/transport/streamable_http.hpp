@@ -22,8 +22,9 @@ class StreamableHttp {
   void remove(const httplib::Request& req, httplib::Response& res) const;
 
  private:
-  // The session named by Mcp-Session-Id; on failure the error response (carrying `id`, the
-  // request's when it is one) is already set.
+  // The session named by Mcp-Session-Id (restored from the session store when this process does
+  // not hold it); on failure the error response (carrying `id`, the request's when it is one)
+  // is already set.
   std::shared_ptr<sessions::Session> session_for(const httplib::Request& req,
                                                  httplib::Response& res,
                                                  const nlohmann::json& id = nullptr) const;

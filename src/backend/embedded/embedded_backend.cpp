@@ -54,6 +54,11 @@ struct EmbeddedBackend::Impl {
   embedded::Router router;
 };
 
+std::shared_ptr<store::Database> open_store(const std::filesystem::path& data_path,
+                                            const store::OpenOptions& options) {
+  return std::make_shared<store::Database>(data_path, embedded::embedded_migrations(), options);
+}
+
 EmbeddedBackend::EmbeddedBackend(std::filesystem::path data_path)
     : impl_(std::make_unique<Impl>(std::move(data_path))) {}
 

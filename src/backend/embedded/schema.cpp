@@ -1,6 +1,7 @@
 #include "schema.hpp"
 
 #include "mcpgate/knowledge/store.hpp"
+#include "mcpgate/store/session_table.hpp"
 
 namespace mcpgate::backend::embedded {
 
@@ -73,6 +74,7 @@ std::vector<store::Migration> embedded_migrations() {
   return {
       store::Migration{1, "projects, tasks, document versions", core_schema},
       knowledge::knowledge_migration(),
+      store::sessions_migration(),
   };
 }
 

@@ -1,0 +1,86 @@
+#include "mcpgate/store/session_table.hpp"
+
+namespace mcpgate::store {
+
+namespace {
+
+constexpr std::string_view sessions_schema = R"sql(
+CREATE TABLE mcp_sessions (
+  id                  TEXT PRIMARY KEY,
+  transport           TEXT NOT NULL,
+  protocol_version    TEXT NOT NULL,
+  client_capabilities TEXT NOT NULL,
+  client_info         TEXT NOT NULL,
+  log_level           TEXT NOT NULL,
+  last_used_ms        INTEGER NOT NULL
+);
+CREATE INDEX mcp_sessions_last_used ON mcp_sessions(last_used_ms);
+)sql";
+
+}  // namespace
+
+Migration sessions_migration() {
+  return Migration{3, "MCP sessions that outlive the process", sessions_schema};
+}
+
+SessionTable::SessionTable(std::shared_ptr<Database> database) : database_(std::move(database)) {}
+
+void SessionTable::put(const SessionRow& row) {
+  database_->write([&](Connection& c) {
+    c.prepare(
+         "INSERT OR REPLACE INTO mcp_sessions(id, transport, protocol_version, "
+         "client_capabilities, client_info, log_level, last_used_ms) VALUES(?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(row.id, row.transport, row.protocol_version, row.client_capabilities,
+                  row.client_info, row.log_level, row.last_used_ms)
+        .run();
+  });
+}
+
+std::optional<SessionRow> SessionTable::get(const std::string& id) {
+  return database_->read([&](Connection& c) -> std::optional<SessionRow> {
+    auto s = c.prepare(
+        "SELECT transport, protocol_version, client_capabilities, client_info, log_level, "
+        "last_used_ms FROM mcp_sessions WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return SessionRow{.id = id,
+                      .transport = s.text(0),
+                      .protocol_version = s.text(1),
+                      .client_capabilities = s.text(2),
+                      .client_info = s.text(3),
+                      .log_level = s.text(4),
+                      .last_used_ms = s.int64(5)};
+  });
+}
+
+std::vector<std::string> SessionTable::touch(const std::vector<Use>& uses,
+                                             std::int64_t last_used_ms) {
+  if (uses.empty()) return {};
+  return database_->write([&](Connection& c) {
+    std::vector<std::string> missing;
+    for (const auto& use : uses) {
+      c.prepare("UPDATE mcp_sessions SET last_used_ms = max(last_used_ms, ?), log_level = ? "
+                "WHERE id = ?")
+          .bind_all(last_used_ms, use.log_level, use.id)
+          .run();
+      if (c.changes() == 0) missing.push_back(use.id);
+    }
+    return missing;
+  });
+}
+
+bool SessionTable::remove(const std::string& id) {
+  return database_->write([&](Connection& c) {
+    c.prepare("DELETE FROM mcp_sessions WHERE id = ?").bind(1, id).run();
+    return c.changes() > 0;
+  });
+}
+
+std::size_t SessionTable::remove_unused_since(std::int64_t before_ms) {
+  return database_->write([&](Connection& c) {
+    c.prepare("DELETE FROM mcp_sessions WHERE last_used_ms < ?").bind(1, before_ms).run();
+    return static_cast<std::size_t>(c.changes());
+  });
+}
+
+}  // namespace mcpgate::store
