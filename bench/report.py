@@ -25,6 +25,10 @@ def load(path):
             # (the same tool as the session calls, to compare the eras on mcpgate).
             if workload == "modern_calls" and result.get("tool", "health_check") != "health_check":
                 workload = f"modern_calls:{result['tool']}"
+            # The sessions workload calling health_check is the legacy workload (issue 17's
+            # client pattern: 16 at a time over 24 connections, streams with keep-alive off).
+            if workload == "sessions" and result.get("tool") == "health_check":
+                workload = "legacy"
             key = (workload, entry["server"], result.get("connections"))
             runs[key].append(result)
     return runs
@@ -137,6 +141,22 @@ def main():
             rows.append(("sessions: RSS per idle session ≤ the peer's", f"{kb(mg_rss)} vs {kb(peer_rss)}", verdict(mg_rss <= peer_rss)))
         after = median(ses_mg, "server_sessions_after")
         rows.append(("sessions: the session count back to 0 after they close", fmt(after), verdict(after == 0)))
+    leg_mg, leg_peer = get("legacy", "mcpgate"), get("legacy", "ts-sdk")
+    if leg_mg and leg_peer:
+        n = leg_mg[0]["sessions"]
+        mg_rss, peer_rss = median(leg_mg, "rss_per_idle_session_bytes"), median(leg_peer, "rss_per_idle_session_bytes")
+        if mg_rss is not None and peer_rss is not None:
+            rows.append((f"legacy: {n:,} sessions that each made a call, RSS per session ≤ the peer's",
+                         f"{kb(mg_rss)} vs {kb(peer_rss)}", verdict(mg_rss <= peer_rss)))
+        mg_posts, peer_posts = median(leg_mg, "posts_per_second"), median(leg_peer, "posts_per_second")
+        if mg_posts and peer_posts:
+            ratio = mg_posts / peer_posts
+            rows.append(("legacy: calls phase ≥ 3× the peer's POSTs/s",
+                         f"{ratio:.1f}× ({fmt(mg_posts)} vs {fmt(peer_posts)} POSTs/s)", verdict(ratio >= 3)))
+        mg_p99, peer_p99 = median(leg_mg, "call_p99_us"), median(leg_peer, "call_p99_us")
+        if mg_p99 is not None and peer_p99 is not None:
+            rows.append(("legacy: call p99 below the peer's", f"{mg_p99 / 1000:.2f} ms vs {peer_p99 / 1000:.2f} ms",
+                         verdict(mg_p99 < peer_p99)))
     if herd_mg:
         clients = herd_mg[0]["clients"]
         runs_init = median(herd_mg, "init_runs")
@@ -199,6 +219,27 @@ def main():
           f"{mb(median(r, 'rss_open_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
           f"{fmt(median(r, 'server_sessions_after'))} | {fmt(median(r, 'drain_seconds'), 2, ' s')} |")
     w("")
+
+    # ---------------------------------------------------------------- legacy
+    if any(get("legacy", server) for server in servers):
+        w("## legacy: N legacy HTTP+SSE sessions that each make a call (`health_check`)")
+        w("")
+        w("Each stream's `GET /sse` on its own connection (keep-alive off); then per session "
+          "`initialize`, `notifications/initialized` and `tools/call`, POSTed over one pool of 24 "
+          "keep-alive connections with 16 sessions at a time. RSS per session is over the RSS "
+          "before the first stream opened.")
+        w("")
+        w("| server | sessions | answered | errors | RSS per session, streams open | after the calls | POSTs/s | call p50 | call p99 |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        for server in servers:
+            r = get("legacy", server)
+            if not r:
+                continue
+            w(f"| {server} | {r[0]['sessions']:,} | {fmt(median(r, 'called'))} | {fmt(median(r, 'errors'))} | "
+              f"{kb(median(r, 'rss_per_stream_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
+              f"{fmt(median(r, 'posts_per_second'))} | {fmt(median(r, 'call_p50_us'), 0, ' µs')} | "
+              f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} |")
+        w("")
 
     # ---------------------------------------------------------------- calls
     w("## calls: one Streamable HTTP session, C connections calling `session_info` in a closed loop")

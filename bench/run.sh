@@ -8,6 +8,10 @@
 #
 # Workloads (bench/loadgen; see bench/README.md):
 #   sessions  N legacy HTTP+SSE sessions open at once, each initialises and calls session_info
+#   legacy    N legacy HTTP+SSE sessions the way a fleet of node clients holds them (each stream
+#             on its own connection, keep-alive off), then each initialises and calls
+#             health_check, 16 at a time over 24 keep-alive connections: RSS per session before
+#             and after the calls, the calls phase's POSTs/s and p50/p99
 #   calls     one Streamable HTTP session, 1 and 16 connections calling session_info
 #   modern    stateless MCP 2026-07-28 calls (no session) of health_check on 1 and 16
 #             connections and of session_info on 16, against mcpgate and the TypeScript SDK v2
@@ -17,10 +21,10 @@
 # Each repetition runs every workload against every server, alternating, each on a freshly
 # started server; the report gives the median of the repetitions.
 #
-#   quick  1 repetition, small sizes (200 sessions, 100 herd clients, 2 s loops): checks that
+#   quick  1 repetition, small sizes (200 sessions, 1,000 legacy, 100 herd clients, 2 s loops): checks that
 #          the harness works, in well under 2 minutes. scripts/test.sh runs it. It fails only
 #          when a workload could not run or a client was not served; it never judges speed.
-#   full   3 repetitions, 10,000 sessions, 1,000 herd clients, 20 s of warm-up before each
+#   full   3 repetitions, 10,000 sessions and legacy sessions, 1,000 herd clients, 20 s of warm-up before each
 #          calls measurement (the peer needs 15-20 s to reach full speed), 10 s loops.
 #
 # Writes a Markdown report: FILE.md (default: bench/results/<date>.md for full, a temporary file
@@ -52,9 +56,9 @@ while (($# > 0)); do
 done
 
 if [[ $mode == full ]]; then
-  reps=3 sessions=10000 herd_clients=1000 warmup=20 seconds=10 forward_seconds=5
+  reps=3 sessions=10000 legacy_sessions=10000 herd_clients=1000 warmup=20 seconds=10 forward_seconds=5
 else
-  reps=1 sessions=200 herd_clients=100 warmup=1 seconds=2 forward_seconds=1
+  reps=1 sessions=200 legacy_sessions=1000 herd_clients=100 warmup=1 seconds=2 forward_seconds=1
 fi
 herd_delay_ms=2000
 stamp=$(date -u +%Y-%m-%d)
@@ -205,6 +209,19 @@ run_sessions() {
   stop "$pid"
 }
 
+# The client pattern of issue 17: each stream's GET on its own connection with keep-alive off, all
+# POSTs over one pool of 24 keep-alive connections with 16 sessions (so at most 16 POSTs) in
+# flight, health_check called once per session.
+run_legacy() {
+  local rep=$1 kind=$2
+  start_server "$kind" "$kind-legacy"
+  local pid=$server_pid
+  measure "$rep" "$kind" sessions --url "http://127.0.0.1:$server_port/sse" \
+    --sessions "$legacy_sessions" --tool health_check --call-window 16 --post-connections 24 \
+    --streams-close --pid "$pid" --label "$kind"
+  stop "$pid"
+}
+
 run_calls() {
   local rep=$1 kind=$2 connections
   start_server "$kind" "$kind-calls"
@@ -298,6 +315,10 @@ for ((rep = 1; rep <= reps; rep++)); do
   for kind in "${order[@]}"; do
     say "rep $rep: $kind: sessions ($sessions)"
     run_sessions "$rep" "$kind"
+  done
+  for kind in "${order[@]}"; do
+    say "rep $rep: $kind: legacy sessions that each make a call ($legacy_sessions)"
+    run_legacy "$rep" "$kind"
   done
   for kind in "${order[@]}"; do
     say "rep $rep: $kind: calls (1 and 16 connections)"

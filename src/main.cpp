@@ -7,6 +7,7 @@
 #include "mcpgate/logging.hpp"
 #include "mcpgate/server/app.hpp"
 #include "mcpgate/store/data_path.hpp"
+#include "mcpgate/util/futex_hash.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -56,6 +57,11 @@ int main(int argc, char** argv) {
 
   mcpgate::configure_logging(config.log_format, config.log_level);
   raise_open_files_limit(config.max_connections);
+  // A blocked writer thread per open SSE stream: the kernel's futex hash sized for them, not for
+  // the CPUs (util/futex_hash.hpp says why). Connection and executor threads: two pools of up to
+  // --max-connections each.
+  if (const auto slots = mcpgate::util::size_futex_hash(2 * config.max_connections))
+    spdlog::debug("futex hash: {} buckets", slots);
 
   // Signals are taken by one thread with sigwait(); every other thread inherits the mask.
   sigset_t signals;

@@ -51,9 +51,13 @@ int main(int argc, char** argv) {
   s->add_option("--open-window", sessions.open_window, "streams being opened at once")->capture_default_str();
   s->add_option("--call-window", sessions.call_window, "sessions initialising/calling at once")->capture_default_str();
   s->add_option("--post-connections", sessions.post_connections, "keep-alive connections for the POSTs")->capture_default_str();
+  s->add_flag("--streams-close", sessions.streams_close,
+              "each stream's GET says Connection: close (a client agent with keep-alive off)");
   s->add_option("--pid", sessions.server_pid, "the server's process id, for its RSS");
   s->add_option("--tool", tool, "the tool to call")->capture_default_str();
   s->add_option("--timeout", timeout, "seconds allowed for each phase")->capture_default_str();
+  int hold = 0;
+  s->add_option("--hold", hold, "seconds to keep the sessions open after the readings (to inspect the server)");
 
   auto* c = app.add_subcommand("calls", "one Streamable HTTP session, C connections calling a tool in a closed loop");
   c->add_option("--url", url, "the server's MCP URL, e.g. http://127.0.0.1:8051/mcp")->required();
@@ -95,6 +99,7 @@ int main(int argc, char** argv) {
       sessions.url = parse_url(url);
       sessions.tool = tool;
       sessions.timeout = std::chrono::seconds(timeout);
+      sessions.hold = std::chrono::seconds(hold);
       out = run_sessions(sessions);
     } else if (c->parsed()) {
       calls.url = parse_url(url);

@@ -4,6 +4,7 @@
 #include "mcp_requests.hpp"
 #include "workloads.hpp"
 
+#include <cstdio>
 #include <deque>
 #include <memory>
 #include <stdexcept>
@@ -110,13 +111,15 @@ json run_sessions(const SessionsOptions& options) {
   long long open_failures = 0, call_failures = 0, lost_streams = 0;
   long long opening = 0, opened = 0, next_to_open = 0;
   long long calling = 0, called = 0, next_to_call = 0;
+  long long posts_answered = 0;  // POSTs of the calls phase with their HTTP answer
   std::string first_error;
   const auto start = Clock::now();
   auto note_error = [&](const std::string& why) {
     if (first_error.empty()) first_error = why;
   };
 
-  const std::string open_request = get_request(options.url, options.url.path, "text/event-stream");
+  std::string open_request = get_request(options.url, options.url.path, "text/event-stream");
+  if (options.streams_close) open_request.insert(open_request.size() - 2, "Connection: close\r\n");
   std::function<void()> open_more;
   std::function<void()> call_more;
 
@@ -143,6 +146,7 @@ json run_sessions(const SessionsOptions& options) {
     Session* self = &s;
     posts.post(post_request(options.url, s.post_path, body),
                [&, self, then = std::move(then)](const Response* response, const std::string& error) {
+                 if (response) ++posts_answered;
                  if (self->state != State::calling) return;
                  if (!response) return fail_session(*self, "POST: " + error);
                  if (response->status / 100 != 2)
@@ -229,6 +233,10 @@ json run_sessions(const SessionsOptions& options) {
       fail_session(s, "no endpoint event within the timeout");
     }
 
+  // Every stream open, no call made yet: the server's memory for open, idle streams.
+  loop.run_for(std::chrono::seconds(1));
+  const long long rss_streams = rss_bytes(options.server_pid);
+
   // 2. Each open session initialises and calls the tool once.
   const auto call_start = Clock::now();
   call_more();
@@ -245,6 +253,11 @@ json run_sessions(const SessionsOptions& options) {
   long long still_open = 0;
   for (const auto& s : sessions)
     if (s.state == State::called || s.state == State::open) ++still_open;
+
+  if (options.hold.count() > 0) {
+    std::fprintf(stderr, "loadgen: sessions open and idle for %lld s\n", static_cast<long long>(options.hold.count()));
+    loop.run_for(options.hold);
+  }
 
   // 4. Close them all; the server should drop every session.
   for (auto& s : sessions) s.stream->close();
@@ -273,7 +286,12 @@ json run_sessions(const SessionsOptions& options) {
            {"opens_per_second", open_seconds > 0 ? static_cast<double>(opened) / open_seconds : 0.0},
            {"loadgen_cpu_percent_open", open_seconds > 0 ? 100.0 * open_cpu / open_seconds : 0.0},
            {"endpoint_p50_ms", endpoint_latency.percentile(50) / 1000.0},
+           {"tool", options.tool},
+           {"call_window", options.call_window},
+           {"post_connections", options.post_connections},
            {"call_seconds", call_seconds},
+           {"posts", posts_answered},
+           {"posts_per_second", call_seconds > 0 ? static_cast<double>(posts_answered) / call_seconds : 0.0},
            {"call_p50_us", call_latency.percentile(50)},
            {"call_p99_us", call_latency.percentile(99)},
            {"sessions_idle_open", still_open},
@@ -281,8 +299,12 @@ json run_sessions(const SessionsOptions& options) {
            {"server_sessions_after", health_after ? health_after->sessions : -1},
            {"drain_seconds", drain_seconds},
            {"rss_before_bytes", rss_before},
+           {"rss_streams_bytes", rss_streams},
            {"rss_open_bytes", rss_open},
            {"rss_after_bytes", rss_after}};
+  if (options.server_pid > 0 && opened > 0)
+    out["rss_per_stream_bytes"] =
+        static_cast<double>(rss_streams - rss_before) / static_cast<double>(opened);
   if (options.server_pid > 0 && still_open > 0)
     out["rss_per_idle_session_bytes"] =
         static_cast<double>(rss_open - rss_before) / static_cast<double>(still_open);

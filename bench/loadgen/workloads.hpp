@@ -14,16 +14,22 @@ namespace loadgen {
 using json = nlohmann::json;
 
 // sessions: N legacy HTTP+SSE sessions open at once; each initialises and calls `tool` once.
-// Reports the time until every endpoint event arrived, the call latencies, the server's RSS
-// before, with all sessions open and idle, and after they closed, and its own session count.
+// Reports the time until every endpoint event arrived, the call latencies and the calls phase's
+// POSTs per second, the server's RSS before, with every stream open (before the calls), with all
+// sessions open and idle after their calls, and after they closed, and its own session count.
 struct SessionsOptions {
   Url url;                  // the server's /sse URL
   int sessions = 1000;
   int open_window = 512;    // streams being opened at once (connect sent, no endpoint yet)
   int call_window = 64;     // sessions in their initialise/call exchange at once
   int post_connections = 64;
+  // Each stream's GET says `Connection: close` (a client whose agent has keep-alive off).
+  bool streams_close = false;
   int server_pid = 0;       // for RSS; 0: not measured
   std::string tool = "session_info";
+  // Sessions kept open, idle, this long after the calls before they close (to inspect the
+  // server by hand: /proc/PID/smaps, perf).
+  std::chrono::seconds hold{0};
   std::chrono::seconds timeout{180};
 };
 json run_sessions(const SessionsOptions& options);

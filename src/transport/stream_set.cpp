@@ -28,7 +28,10 @@ StreamSet::StreamSet(std::string session_id, sessions::Transport transport, Stre
           stream_options(transport == sessions::Transport::streamable_http))) {}
 
 EventStreamOptions StreamSet::stream_options(bool with_ids) const {
-  return EventStreamOptions{.replay_events = options_.replay_events,
+  // Events without ids cannot be asked for again: a stream without them (legacy SSE's) keeps
+  // nothing once it is written, or every session would hold its answers (an initialize result
+  // with the server's instructions among them) for as long as it stays open.
+  return EventStreamOptions{.replay_events = with_ids ? options_.replay_events : 0,
                             .max_bytes = options_.max_stream_bytes,
                             .with_ids = with_ids,
                             .owner = owner_,

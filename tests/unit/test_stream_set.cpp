@@ -90,3 +90,25 @@ TEST_CASE("StreamSet: live request streams are never evicted to make room") {
   CHECK(streams_of(t).find_stream(third->id()) == third);
   (void)next;
 }
+
+TEST_CASE("StreamSet: legacy SSE's stream keeps no delivered event (it cannot be resumed)") {
+  // Legacy SSE events carry no ids, so no client can ever ask for one again: an answer kept
+  // after it was written (an initialize result with the server's instructions, say) would stay
+  // in memory for as long as the session is open, for nothing.
+  transport::StreamOptions options;
+  options.replay_events = 256;
+  auto s = plain_session(Transport::legacy_sse, options);
+  const auto& stream = streams_of(s).session_stream();
+  REQUIRE(stream->push("message", std::string(4000, 'x')));
+  REQUIRE(stream->push("message", R"({"jsonrpc":"2.0","id":2,"result":{}})"));
+  CHECK(stream->held_bytes() > 4000);  // not yet delivered: held
+  stream->mark_delivered(2);
+  CHECK(stream->held_bytes() == 0);
+
+  // Streamable HTTP's session stream keeps its delivered events for a resume.
+  auto m = plain_session(Transport::streamable_http, options);
+  const auto& main = streams_of(m).session_stream();
+  REQUIRE(main->push("message", std::string(4000, 'x')));
+  main->mark_delivered(1);
+  CHECK(main->held_bytes() > 4000);
+}
