@@ -12,8 +12,9 @@
 #      access log's $upstream_addr matches each session's stamp);
 #   2. the first SSE event arrives through nginx within 1 s (the figures are printed);
 #   3. streams idle for longer than nginx's proxy_read_timeout (3 s here, heartbeat 1 s) survive;
-#   4. after instance a is killed, its sessions get 404 through nginx, its legacy streams end,
-#      and a fresh initialize succeeds on b.
+#   4. after instance a is killed, its Streamable HTTP sessions carry on through nginx on b (both
+#      instances share one data file, as deployed, where sessions are recorded), its legacy
+#      streams end and their POSTs get 404, and fresh sessions of both transports land on b.
 # Prints one `ok - ...` / `not ok - ...` line per check and ends with
 # `smoke-nginx: N passed, M failed`; exits 1 when anything failed. Installs nginx with apt-get
 # when missing (as root; otherwise prints the command). nginx runs as the current user with
@@ -210,7 +211,7 @@ while IFS= read -r name; do clean_env+=(-u "$name"); done < <(compgen -e | grep 
 start_instance() {  # NAME
   local name=$1 port
   "${clean_env[@]}" "$binary" --host 127.0.0.1 --port 0 --port-file "$tmp/$name.port" \
-    --instance-id "$name" --heartbeat "$heartbeat_s" --data "$tmp/$name.db" \
+    --instance-id "$name" --heartbeat "$heartbeat_s" --data "$tmp/shared.db" \
     >"$tmp/$name.log" 2>&1 &
   instance_pid[$name]=$!
   if ! port=$(wait_for_port "${instance_pid[$name]}" "$tmp/$name.port"); then
@@ -506,7 +507,8 @@ check "Streamable HTTP GET stream idle ${idle_s}s survives ($streamable_pings he
   test "$rc" -eq 1 -a "$alive" -eq 1 -a "$streamable_pings" -ge 2
 
 # ---------------------------------------------------------------------------------------------
-# 4. Instance a dies: its sessions get 404 through nginx, new sessions go to b.
+# 4. Instance a dies: its Streamable HTTP sessions carry on on b, its legacy sessions end, new
+#    sessions go to b.
 
 # A Streamable session and a legacy stream on a (balanced first requests alternate, so a few
 # tries find one), plus a Streamable session on b that must keep working.
@@ -546,14 +548,17 @@ close_stream "$a_fd" "$a_pid"
 check "its legacy stream through nginx ends (so the client reconnects)" "stream state $rc (2 = ended)" test "$rc" -eq 2
 
 session_info_call 7; post "$base/mcp" "$call_body" "$tmp/dead" -H "Mcp-Session-Id: $a_sid" -H 'MCP-Protocol-Version: 2025-11-25'
-check "its Streamable HTTP session gets 404 through nginx (HTTP $status)" "$(head -c 300 "$tmp/dead.b")" \
-  test "$status" = 404
-check "the 404 is a JSON-RPC 'session not found' error" "$(head -c 300 "$tmp/dead.b")" \
-  grep -q '"code":-32001' "$tmp/dead.b"
-status=$(curl -sS --max-time "$max_time" -o "$tmp/dead-get.b" -w '%{http_code}' -H 'Accept: text/event-stream' \
-  -H "Mcp-Session-Id: $a_sid" -H 'MCP-Protocol-Version: 2025-11-25' "$base/mcp" 2>/dev/null || true)
-check "its GET /mcp stream request gets 404 through nginx (HTTP $status)" "$(head -c 300 "$tmp/dead-get.b")" \
-  test "$status" = 404
+check "its Streamable HTTP session carries on through nginx (HTTP $status)" "$(head -c 300 "$tmp/dead.b")" \
+  test "$status" = 200
+check "the call is answered in that same session, by instance b" "$(head -c 300 "$tmp/dead.b")" \
+  grep -q "$a_sid" "$tmp/dead.b"
+check "instance b took the session over from the shared store" "$(tail -n 5 "$tmp/b.log")" \
+  grep -q "session $a_sid restored from the store" "$tmp/b.log"
+open_stream "$base/mcp" -H "Mcp-Session-Id: $a_sid" -H 'MCP-Protocol-Version: 2025-11-25'
+rc=0; sse_wait "$stream_fd" 'x^' 3 || rc=$?
+close_stream "$stream_fd" "$stream_pid"
+check "its GET /mcp stream reopens through nginx on instance b (stays open)" "stream state $rc (1 = still open)" \
+  test "$rc" -eq 1
 resolve "$a_legacy"; session_info_call 8; post "$resolved" "$call_body" "$tmp/dead-legacy"
 check "its legacy POST /messages gets 404 through nginx (HTTP $status)" "$(head -c 300 "$tmp/dead-legacy.b")" \
   test "$status" = 404
