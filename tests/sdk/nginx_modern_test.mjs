@@ -18,9 +18,8 @@
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,13 +27,13 @@ import {
   check, describeError, expect, expectEqual, finish, recordFailure, skip,
 } from './harness.mjs';
 import { startMcpgate } from './mcpgate_process.mjs';
+import { startNginx as startNginxOn } from './nginx_process.mjs';
 import { called, ok, tour, writeDocs } from './tools_tour.mjs';
 import { metric, wireSpy } from './wire.mjs';
 
 const MODERN = '2026-07-28';
 const REQUEST_TIMEOUT_MS = 15000;
 const opts = { timeout: REQUEST_TIMEOUT_MS };
-const NGINX_START_MS = 10000;
 const ALTERNATING_CALLS = 20;        // health_check calls in a row, to see the alternation
 const SESSION_CALLS = 12;            // the 2025 session's calls during the modern tour
 const SESSION_CALL_PAUSE_MS = 20;
@@ -59,70 +58,13 @@ const prefix = join(work, 'nginx');
 const instances = {};
 let nginx;
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 // The shipped config with only the instances' ports, the listen address and the access log
-// replaced (as scripts/smoke-nginx.sh does); each replaced text must still be in the file.
-function renderConf(nginxPort, ports = { a: instances.a.port, b: instances.b.port }, dir = prefix) {
-  let conf = readFileSync(shippedConf, 'utf8');
-  const edits = [
-    ['127.0.0.1:8051', `127.0.0.1:${ports.a}`],
-    ['127.0.0.1:8052', `127.0.0.1:${ports.b}`],
-    ['listen 8080;', `listen 127.0.0.1:${nginxPort};`],
-    ['/var/log/nginx/mcpgate.access.log', join(dir, 'access.log')],
-  ];
-  for (const [from, to] of edits) {
-    if (!conf.includes(from)) throw new Error(`scripts/nginx/mcpgate.conf has no '${from}' any more; update this test`);
-    conf = conf.split(from).join(to);
-  }
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'mcpgate.conf'), conf);
-  const temp = (name) => `${name}_temp_path ${join(dir, name)};`;
-  writeFileSync(join(dir, 'nginx.conf'), [
-    'daemon off;', 'master_process off;', 'worker_processes 1;',
-    `pid ${join(dir, 'nginx.pid')};`, `error_log ${join(dir, 'error.log')} notice;`,
-    'events { worker_connections 1024; }',
-    'http {', `  ${temp('client_body')}`, `  ${temp('proxy')}`, `  ${temp('fastcgi')}`,
-    `  ${temp('uwsgi')}`, `  ${temp('scgi')}`, '  access_log off;',
-    `  include ${join(dir, 'mcpgate.conf')};`, '}', '',
-  ].join('\n'));
-}
-
-async function startNginx(ports = undefined, dir = prefix) {
-  const port = await freePort();
-  renderConf(port, ports, dir);
-  const args = ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
-  execFileSync(nginxBin, ['-t', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const child = spawn(nginxBin, args, { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const base = `http://127.0.0.1:${port}/mcp-gate`;
-  const deadline = Date.now() + NGINX_START_MS;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) {
-        return {
-          base,
-          async stop() {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            await exited;
-          },
-        };
-      }
-    } catch { /* not listening yet */ }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`nginx did not answer within ${NGINX_START_MS} ms: ${readFileSync(join(dir, 'error.log'), 'utf8').slice(-500)}`);
+// replaced (as scripts/smoke-nginx.sh does).
+function startNginx(ports = { a: instances.a.port, b: instances.b.port }, dir = prefix) {
+  return startNginxOn({
+    nginx: nginxBin, conf: shippedConf, dir,
+    edits: [['127.0.0.1:8051', `127.0.0.1:${ports.a}`], ['127.0.0.1:8052', `127.0.0.1:${ports.b}`]],
+  });
 }
 
 // Each instance's own count of answered tools/call, read straight from it (not through nginx).

@@ -15,9 +15,10 @@
 # server; a dual-era v2 client picks the modern era), then restart_test.mjs (1.x clients' next
 # calls succeed by themselves after mcpgate is killed with SIGKILL and restarted on the same port
 # and store), then nginx_modern_test.mjs (two instances on one SQLite file behind nginx with the
-# shipped config: modern clients round-robin, a 2025 session where the config routes it; nginx
-# is installed with apt-get when missing, as
-# scripts/smoke-nginx.sh does), and always stops the servers. The last line is
+# shipped config: modern clients round-robin, a 2025 session where the config routes it), then
+# failover_test.mjs (three instances on one store behind nginx with no affinity, one killed under
+# 20 clients; nginx is installed with apt-get when missing, as scripts/smoke-nginx.sh does), and
+# always stops the servers. The last line is
 #
 #   sdk: N passed, M failed
 #
@@ -33,7 +34,7 @@ while [[ $# -gt 0 ]]; do
     --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
               binary="$2"; shift 2 ;;
     --binary=*) binary="${1#--binary=}"; shift ;;
-    -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
   esac
 done
@@ -214,6 +215,9 @@ if [[ -z "$nginx_bin" ]]; then
   nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 fi
 run_node_test nginx-modern nginx_modern_test.mjs --binary "$binary" --nginx "$nginx_bin"
+# Three instances on one store behind nginx with no affinity (scripts/nginx/mcpgate-hosts.conf):
+# 20 clients keep calling while one instance is SIGKILLed; no session lost, no write lost.
+run_node_test failover failover_test.mjs --binary "$binary" --nginx "$nginx_bin"
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "run.sh: mcpgate is no longer running (it exited during the test)" >&2
