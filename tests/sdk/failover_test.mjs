@@ -21,7 +21,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { check, expect, expectEqual, finish, recordFailure, describeError } from './harness.mjs';
+import {
+  check, describeError, expect, expectEqual, finish, options, recordFailure,
+} from './harness.mjs';
 import { startMcpgate } from './mcpgate_process.mjs';
 import { startNginx } from './nginx_process.mjs';
 
@@ -35,16 +37,9 @@ const opts = { timeout: REQUEST_TIMEOUT_MS };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const hostsConf = join(here, '..', '..', 'scripts', 'nginx', 'mcpgate-hosts.conf');
-const argValue = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
+const argValue = options('node failover_test.mjs --binary PATH [--nginx PATH] [--data STORE]', ['--binary']);
 const binary = argValue('--binary');
 const nginxBin = argValue('--nginx') ?? '/usr/sbin/nginx';
-if (!binary) {
-  console.error('usage: node failover_test.mjs --binary PATH [--nginx PATH] [--data STORE]');
-  process.exit(2);
-}
 const work = mkdtempSync(join(tmpdir(), 'mcpgate-failover-'));
 const store = argValue('--data') ?? join(work, 'mcpgate.db');
 const names = ['a', 'b', 'c'];

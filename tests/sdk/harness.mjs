@@ -94,3 +94,19 @@ export function finish() {
   console.log(`RESULT passed=${passed} failed=${failed}`);
   process.exit(failed === 0 ? 0 : 1);
 }
+
+// The test's `--name VALUE` options. Exits with 2 and the usage line when a required one is
+// missing.
+//   const arg = options('node x.mjs --binary PATH [--nginx PATH]', ['--binary']);
+//   arg('--binary'), arg('--nginx') ?? '/usr/sbin/nginx'
+export function options(usage, required = []) {
+  const value = (name) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  if (required.some((name) => !value(name))) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  return value;
+}

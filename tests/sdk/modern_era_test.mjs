@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  check, describeError, expect, expectEqual, finish, recordFailure, skip,
+  check, describeError, expect, expectEqual, finish, options, recordFailure, skip,
 } from './harness.mjs';
 import { startMcpgate } from './mcpgate_process.mjs';
 import { called, tour, writeDocs } from './tools_tour.mjs';
@@ -38,12 +38,7 @@ const SESSION_CALLS_MAX = 5000;
 // more would make the check depend on the machine's speed.
 const SESSION_CALLS_OVERLAP_MIN = 1;
 
-const binaryIndex = process.argv.indexOf('--binary');
-const binary = binaryIndex > 0 ? process.argv[binaryIndex + 1] : undefined;
-if (!binary) {
-  console.error('usage: node modern_era_test.mjs --binary PATH');
-  process.exit(2);
-}
+const binary = options('node modern_era_test.mjs --binary PATH', ['--binary'])('--binary');
 
 const work = mkdtempSync(join(tmpdir(), 'mcpgate-modern-'));
 const dataPath = join(work, 'data', 'mcpgate.db');

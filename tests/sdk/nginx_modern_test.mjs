@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  check, describeError, expect, expectEqual, finish, recordFailure, skip,
+  check, describeError, expect, expectEqual, finish, options, recordFailure, skip,
 } from './harness.mjs';
 import { startMcpgate } from './mcpgate_process.mjs';
 import { startNginx as startNginxOn } from './nginx_process.mjs';
@@ -40,16 +40,9 @@ const SESSION_CALL_PAUSE_MS = 20;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shippedConf = join(here, '..', '..', 'scripts', 'nginx', 'mcpgate.conf');
-const argValue = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
+const argValue = options('node nginx_modern_test.mjs --binary PATH [--nginx PATH]', ['--binary']);
 const binary = argValue('--binary');
 const nginxBin = argValue('--nginx') ?? '/usr/sbin/nginx';
-if (!binary) {
-  console.error('usage: node nginx_modern_test.mjs --binary PATH [--nginx PATH]');
-  process.exit(2);
-}
 
 const work = mkdtempSync(join(tmpdir(), 'mcpgate-nginx-modern-'));
 const dataPath = join(work, 'shared', 'mcpgate.db');  // both instances' store

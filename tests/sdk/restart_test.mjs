@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  check, CheckFailed, describeError, expect, expectEqual, finish, recordFailure,
+  check, CheckFailed, describeError, expect, expectEqual, finish, options, recordFailure,
 } from './harness.mjs';
 import { startMcpgate } from './mcpgate_process.mjs';
 
@@ -29,12 +29,7 @@ const opts = { timeout: REQUEST_TIMEOUT_MS };
 // The SDK's EventSource retries every 3 s; a few of them, for a loaded machine.
 const RECONNECT_WAIT_MS = 20000;
 
-const binaryIndex = process.argv.indexOf('--binary');
-const binary = binaryIndex > 0 ? process.argv[binaryIndex + 1] : undefined;
-if (!binary) {
-  console.error('usage: node restart_test.mjs --binary PATH');
-  process.exit(2);
-}
+const binary = options('node restart_test.mjs --binary PATH', ['--binary'])('--binary');
 
 const work = mkdtempSync(join(tmpdir(), 'mcpgate-restart-'));
 const args = ['--data', join(work, 'mcpgate.db'), '--conformance-fixtures'];
