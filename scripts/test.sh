@@ -410,6 +410,15 @@ summary() {
 # Sourced (by tests/scripts/test_sh_stages.sh): the functions only, to try each step alone.
 (return 0 2>/dev/null) && return 0
 
+# Every server the run starts without --data would open the user's own store
+# ($XDG_DATA_HOME/mcpgate/mcpgate.db), shared by every run on the machine and migrated by
+# whichever build opened it last: give this run a store of its own, and let no store settings
+# from the caller's environment reach the suites.
+scratch_data=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-test-data.XXXXXX")
+trap 'rm -rf "$scratch_data"' EXIT
+export XDG_DATA_HOME=$scratch_data
+unset MCPGATE_DATA MCPGATE_SESSION_STORE
+
 stage_dependencies
 stage_release
 stage_shell_suites
