@@ -183,7 +183,7 @@ void Dispatcher::complete_modern_result(json& result, const Method& method,
   result["cacheScope"] = listing ? "public" : "private";
 }
 
-void Dispatcher::handle_notification(ClientState& session,
+bool Dispatcher::handle_notification(ClientState& session,
                                      const jsonrpc::Notification& notification) const {
   const LogScope log_scope(session.id());
   const std::string& method = notification.method;
@@ -193,12 +193,13 @@ void Dispatcher::handle_notification(ClientState& session,
     if (notification.params.is_object()) {
       auto id = notification.params.find("requestId");
       if (id != notification.params.end() && jsonrpc::is_valid_id(*id)) {
-        if (session.inflight().cancel(*id))
-          spdlog::info("session {}: request {} cancelled by the client", session.id(), id->dump());
+        if (!session.inflight().cancel(*id)) return false;
+        spdlog::info("session {}: request {} cancelled by the client", session.id(), id->dump());
       }
     }
   }
   // Other notifications (progress, roots/list_changed, ...) need no action; never answered.
+  return true;
 }
 
 bool Dispatcher::handle_response(ClientState& session,

@@ -1,5 +1,9 @@
 #include "mcpgate/protocol/reply_router.hpp"
 
+#include "mcpgate/util/secure_random.hpp"
+
+#include <cstring>
+
 namespace mcpgate::protocol {
 
 std::optional<jsonrpc::Response> ReplyRouter::Slot::wait_until(
@@ -12,6 +16,13 @@ std::optional<jsonrpc::Response> ReplyRouter::Slot::wait_until(
 bool ReplyRouter::Slot::aborted() const {
   std::lock_guard lock(mutex_);
   return aborted_;
+}
+
+std::int64_t ReplyRouter::first_id() {
+  const std::string bytes = util::secure_random_bytes(sizeof(std::uint64_t));
+  std::uint64_t value = 0;
+  std::memcpy(&value, bytes.data(), sizeof value);
+  return static_cast<std::int64_t>(value % (std::uint64_t{1} << 40)) + 1;
 }
 
 ReplyRouter::Expectation ReplyRouter::expect() {

@@ -7,6 +7,7 @@
 #include "mcpgate/backend/http_backend.hpp"
 #include "mcpgate/backend/metered_backend.hpp"
 #include "mcpgate/protocol/request_state.hpp"
+#include "mcpgate/sessions/peer_bus.hpp"
 #include "mcpgate/sessions/session_store.hpp"
 #include "mcpgate/store/data_path.hpp"
 #include "mcpgate/store/sqlite.hpp"
@@ -51,21 +52,23 @@ BackendProbe probe(backend::Backend& backend) {
   return result;
 }
 
-// The session store: the store's SQLite file (--session-store, by default the embedded store's).
-// A file that cannot be opened is logged, and sessions then end with the process, as the
-// embedded store's own failure is reported to clients and retried rather than stopping the server.
-std::shared_ptr<sessions::SessionStore> open_session_store(const Config& config) {
+// The session store: the store's SQLite file (--session-store, by default the embedded store's),
+// which also carries the events between the processes sharing it (PeerRelay). A file that
+// cannot be opened is logged, and sessions then end with the process, as the embedded store's
+// own failure is reported to clients and retried rather than stopping the server.
+std::shared_ptr<store::Database> open_session_database(const Config& config) {
   if (config.session_store.empty()) return nullptr;
   try {
     store::ensure_parent_directories(config.session_store);
     // A record lost with the machine costs its client one 404; an fsync per initialize would
     // cost every client (2 ms each, measured).
-    auto store = sessions::make_sqlite_session_store(backend::open_store(
+    auto database = backend::open_store(
         config.session_store,
-        store::OpenOptions{.durability = store::OpenOptions::Durability::process_death}));
-    spdlog::info("session store at {}: Streamable HTTP sessions outlive this process",
+        store::OpenOptions{.durability = store::OpenOptions::Durability::process_death});
+    spdlog::info("session store at {}: Streamable HTTP sessions outlive this process, and "
+                 "every process on it serves them",
                  config.session_store.string());
-    return store;
+    return database;
   } catch (const std::exception& e) {
     spdlog::error("cannot open the session store {}: {}; sessions end with this process",
                   config.session_store.string(), e.what());
@@ -74,9 +77,12 @@ std::shared_ptr<sessions::SessionStore> open_session_store(const Config& config)
 }
 
 sessions::RegistryOptions registry_options(const Config& config,
-                                           std::shared_ptr<transport::EventCounters> counters) {
+                                           std::shared_ptr<transport::EventCounters> counters,
+                                           const std::shared_ptr<store::Database>& database,
+                                           std::function<void(const std::string&)> record_deleted) {
   sessions::RegistryOptions options;
-  options.store = open_session_store(config);
+  if (database) options.store = sessions::make_sqlite_session_store(database);
+  options.record_deleted = std::move(record_deleted);
   options.max_sessions = config.max_sessions;
   options.max_inflight = config.max_inflight;
   options.idle_ttl = config.session_ttl;
@@ -147,7 +153,11 @@ App::App(Config config)
     : config_(std::move(config)),
       started_(std::chrono::steady_clock::now()),
       init_failures_left_(config_.test_init_failures),
-      sessions_(registry_options(config_, event_counters_)),
+      session_db_(open_session_database(config_)),
+      sessions_(registry_options(config_, event_counters_, session_db_,
+                                 [this](const std::string& id) {
+                                   if (peers_) peers_->session_deleted(id);
+                                 })),
       gate_([this] { return build_context(); },
             InitGate<SharedContext>::Options{config_.init_timeout, config_.init_retry,
                                              std::chrono::milliseconds(60000)}),
@@ -172,7 +182,10 @@ App::App(Config config)
           .request_state = request_state_codec(config_)}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     config_.thread_idle_timeout, 2, "executor"}),
-      runner_(dispatcher_, executor_),
+      runner_(dispatcher_, executor_,
+              [this](const sessions::Session& session, const nlohmann::json& message) {
+                if (peers_) peers_->unclaimed(session, message);
+              }),
       origin_guard_(OriginGuard::is_loopback_address(config_.host), config_.allowed_hosts,
                     config_.allowed_origins),
       auth_(config_.auth_token),
@@ -183,6 +196,12 @@ App::App(Config config)
                                        transport_options(config_, event_counters_)},
               endpoint_options(config_)) {
   install_routes();
+  if (session_db_)
+    peers_ = std::make_unique<PeerRelay>(
+        sessions::make_sqlite_peer_bus(session_db_),
+        PeerRelay::Deps{.sessions = sessions_,
+                        .dispatcher = dispatcher_,
+                        .deliver_change = [this](const tools::Change& c) { deliver_change(c); }});
   // Check for idle sessions a few times per TTL, at most every 30 s.
   sessions_.start_reaper(std::min<std::chrono::milliseconds>(
       std::chrono::milliseconds(30000),
@@ -192,6 +211,7 @@ App::App(Config config)
 
 App::~App() {
   stop();
+  peers_.reset();  // its thread applies events to the sessions and the dispatcher
   executor_.shutdown();  // its jobs refer to the runner and the sessions
   task_threads_->shutdown();  // stop() cancelled the tasks: their handlers return soon
 }
@@ -313,6 +333,11 @@ std::shared_ptr<const SharedContext> App::build_context() {
 }
 
 void App::changed(const tools::Change& change) {
+  deliver_change(change);
+  if (peers_) peers_->changed(change);
+}
+
+void App::deliver_change(const tools::Change& change) {
   subscriptions_->deliver(change);
   for (const auto& session : sessions_.all()) protocol::notify_session(*session, change);
 }

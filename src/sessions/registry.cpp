@@ -80,8 +80,10 @@ bool SessionRegistry::admit(std::shared_ptr<Session>& session) {
                  evicted->id(), to_string(evicted->transport()), options_.max_sessions,
                  seconds_since(evicted->last_active()),
                  evicted->used() ? "" : ", none after initialize");
-    if (evicted->has_record())
-      with_store("delete an evicted session's record", [&] { options_.store->remove(evicted->id()); });
+    if (evicted->has_record() &&
+        with_store("delete an evicted session's record", [&] { options_.store->remove(evicted->id()); }) &&
+        options_.record_deleted)
+      options_.record_deleted(evicted->id());
   }
   return true;
 }
@@ -139,6 +141,14 @@ std::shared_ptr<Session> SessionRegistry::find(const std::string& id) {
 
 bool SessionRegistry::remove(const std::string& id) { return remove(id, true); }
 
+bool SessionRegistry::end_here(const std::string& id) { return remove(id, false); }
+
+std::shared_ptr<Session> SessionRegistry::held(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.session;
+}
+
 Session::Clock::duration SessionRegistry::use_interval() const {
   // Several writes per TTL, so that a record does not expire while its session is in use.
   const auto quarter_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.idle_ttl) / 4;
@@ -155,8 +165,10 @@ bool SessionRegistry::remove(const std::string& id, bool forget_record) {
   }
   session->end();  // outside the lock: wakes writers and waiters
   spdlog::info("session {} closed ({})", id, to_string(session->transport()));
-  if (forget_record && session->has_record())
-    with_store("delete a session's record", [&] { options_.store->remove(id); });
+  if (forget_record && session->has_record() &&
+      with_store("delete a session's record", [&] { options_.store->remove(id); }) &&
+      options_.record_deleted)
+    options_.record_deleted(id);
   return true;
 }
 

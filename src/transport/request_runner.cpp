@@ -44,10 +44,8 @@ std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& s
     auto& message = std::get<jsonrpc::Message>(item);
     if (auto* request = std::get_if<jsonrpc::Request>(&message))
       requests.push_back(std::move(*request));
-    else if (auto* notification = std::get_if<jsonrpc::Notification>(&message))
-      dispatcher_.handle_notification(*session, *notification);
     else
-      dispatcher_.handle_response(*session, std::get<jsonrpc::Response>(message));
+      take(*session, message);
   }
   const std::size_t total = requests.size() + immediate.size();
   if (total == 0) return 0;
@@ -132,13 +130,27 @@ std::vector<json> RequestRunner::run_here(const std::shared_ptr<sessions::Sessio
     if (auto* request = std::get_if<jsonrpc::Request>(&message)) {
       if (auto response = dispatcher_.handle_request(*session, *request, nullptr))
         responses.push_back(std::move(*response));
-    } else if (auto* notification = std::get_if<jsonrpc::Notification>(&message)) {
-      dispatcher_.handle_notification(*session, *notification);
     } else {
-      dispatcher_.handle_response(*session, std::get<jsonrpc::Response>(message));
+      take(*session, message);
     }
   }
   return responses;
+}
+
+void RequestRunner::take(sessions::Session& session, const jsonrpc::Message& message) const {
+  json wire{{"jsonrpc", "2.0"}};
+  if (const auto* notification = std::get_if<jsonrpc::Notification>(&message)) {
+    if (dispatcher_.handle_notification(session, *notification) || !unclaimed_) return;
+    wire["method"] = notification->method;
+    if (!notification->params.is_null()) wire["params"] = notification->params;
+  } else {
+    const auto& response = std::get<jsonrpc::Response>(message);
+    if (dispatcher_.handle_response(session, response) || !unclaimed_) return;
+    wire["id"] = response.id;
+    if (response.error) wire["error"] = *response.error;
+    else wire["result"] = response.result.value_or(json::object());
+  }
+  unclaimed_(session, wire);
 }
 
 }  // namespace mcpgate::transport

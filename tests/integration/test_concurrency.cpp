@@ -167,7 +167,9 @@ TEST_CASE("thundering herd: 200 concurrent initializes share one slow lazy init"
 TEST_CASE("failing init: 503 with Retry-After and the cause; /health reports it; retry succeeds") {
   auto config = test_config();
   config.test_init_failures = 1;
-  config.init_retry = 300ms;
+  // Long enough that the checks below all run inside the backoff, on a loaded machine too (at
+  // 300 ms the retry sometimes succeeded before the legacy check, whose GET then got a stream).
+  config.init_retry = 2000ms;
   TestServer server(config);
   auto client = server.client();
 
@@ -194,7 +196,7 @@ TEST_CASE("failing init: 503 with Retry-After and the cause; /health reports it;
   CHECK(legacy->status == 503);
   CHECK(legacy->has_header("Retry-After"));
 
-  std::this_thread::sleep_for(400ms);  // past the 300 ms backoff
+  std::this_thread::sleep_for(2100ms);  // past the backoff
   auto retry = post_initialize(*client, 2);
   REQUIRE(retry);
   CHECK(retry->status == 200);

@@ -55,7 +55,9 @@ class Dispatcher {
       ClientState& client, const jsonrpc::Request& request,
       const std::shared_ptr<Outbox>& out) const;
 
-  void handle_notification(ClientState& session,
+  // False only for a cancellation of a request that is not running here (another process
+  // sharing the session may be running it).
+  bool handle_notification(ClientState& session,
                            const jsonrpc::Notification& notification) const;
 
   // A client's answer to one of our requests. False when nothing waited for it.

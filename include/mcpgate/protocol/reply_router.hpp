@@ -47,7 +47,11 @@ class ReplyRouter {
 
  private:
   std::mutex mutex_;
-  std::int64_t next_id_ = 1;
+  // Starts at a random number below 2^40 (exact in a JavaScript number even after a lifetime of
+  // requests): processes sharing a session (sessions/peer_bus.hpp) must not both ask its client
+  // under the same id, since its answer may reach either of them.
+  std::int64_t next_id_ = first_id();
+  static std::int64_t first_id();
   std::unordered_map<std::string, std::shared_ptr<Slot>> waiting_;
 };
 

@@ -12,6 +12,7 @@
 #include "mcpgate/server/http_server.hpp"
 #include "mcpgate/server/metrics.hpp"
 #include "mcpgate/server/origin_guard.hpp"
+#include "mcpgate/server/peer_relay.hpp"
 #include "mcpgate/util/worker_pool.hpp"
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/shared_context.hpp"
@@ -23,6 +24,10 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+
+namespace mcpgate::store {
+class Database;
+}
 
 namespace mcpgate::server {
 
@@ -60,6 +65,8 @@ class App {
   // The change feed: a list or resource changed; every listen stream and session that should
   // hear of it is told.
   void changed(const tools::Change& change);
+  // The same, for this process only (a change another process published).
+  void deliver_change(const tools::Change& change);
   // One reading of every gauge, for /health and /metrics alike.
   [[nodiscard]] MetricsGauges gauges() const;
   void install_routes();
@@ -84,6 +91,8 @@ class App {
   const std::shared_ptr<protocol::Subscriptions> subscriptions_ =
       std::make_shared<protocol::Subscriptions>();
 
+  // The session store's database (--session-store), null without one.
+  const std::shared_ptr<store::Database> session_db_;
   sessions::SessionRegistry sessions_;
   InitGate<SharedContext> gate_;
   // The tasks extension's tasks and the threads they run on (one per running task at most).
@@ -97,6 +106,8 @@ class App {
   HttpServer http_;
   transport::StreamableHttp streamable_;
   transport::LegacySse legacy_;
+  // The other processes on the session store; null without one. Made last, ended first.
+  std::unique_ptr<PeerRelay> peers_;
 };
 
 }  // namespace mcpgate::server

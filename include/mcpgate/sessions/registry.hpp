@@ -50,6 +50,10 @@ struct RegistryOptions {
   // are nothing against idle_ttl. A record may thus expire up to this much before its session
   // would have here.
   std::chrono::milliseconds store_use_interval{5000};
+  // Called after a DELETE or an eviction here deleted a session's record, so that the other
+  // processes on the store that hold the session end it too (sessions/peer_bus.hpp). Not for
+  // expiry: every process expires a session by its record's own last use.
+  std::function<void(const std::string& id)> record_deleted;
 };
 
 struct SessionCounts {
@@ -74,6 +78,12 @@ class SessionRegistry {
   [[nodiscard]] std::shared_ptr<Session> find(const std::string& id);
   // End and forget a session, and delete its record. Returns false when it was not there.
   bool remove(const std::string& id);
+  // End and forget a session that another process ended (its record is gone already): its
+  // streams close and its requests are cancelled here too. False when it was not here.
+  bool end_here(const std::string& id);
+  // The session `id` if this process holds it: no restore, and no activity counted (for
+  // messages from other processes, not from its client).
+  [[nodiscard]] std::shared_ptr<Session> held(const std::string& id) const;
 
   // Whether sessions are kept in a SessionStore.
   [[nodiscard]] bool keeps_records() const noexcept { return options_.store != nullptr; }

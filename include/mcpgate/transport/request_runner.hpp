@@ -18,8 +18,13 @@ namespace mcpgate::transport {
 
 class RequestRunner {
  public:
-  RequestRunner(const protocol::Dispatcher& dispatcher, util::WorkerPool& executor)
-      : dispatcher_(dispatcher), executor_(executor) {}
+  // A client's answer or cancellation that nothing here waits for (another process sharing
+  // the session may: sessions/peer_bus.hpp), as the JSON-RPC message it was.
+  using Unclaimed = std::function<void(const sessions::Session&, const nlohmann::json& message)>;
+
+  RequestRunner(const protocol::Dispatcher& dispatcher, util::WorkerPool& executor,
+                Unclaimed unclaimed = {})
+      : dispatcher_(dispatcher), executor_(executor), unclaimed_(std::move(unclaimed)) {}
 
   // Handle `items`; every response (and every error for an invalid item) is pushed to `out`.
   // With `finish_out`, `out` is the POST's own stream, finished once the last response is in.
@@ -47,8 +52,12 @@ class RequestRunner {
   [[nodiscard]] const protocol::Dispatcher& dispatcher() const noexcept { return dispatcher_; }
 
  private:
+  // A notification or a client's answer: handled here, or handed to unclaimed_.
+  void take(sessions::Session& session, const jsonrpc::Message& message) const;
+
   const protocol::Dispatcher& dispatcher_;
   util::WorkerPool& executor_;
+  Unclaimed unclaimed_;
 };
 
 }  // namespace mcpgate::transport

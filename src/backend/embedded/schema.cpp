@@ -1,6 +1,7 @@
 #include "schema.hpp"
 
 #include "mcpgate/knowledge/store.hpp"
+#include "mcpgate/store/peer_event_table.hpp"
 #include "mcpgate/store/session_table.hpp"
 
 namespace mcpgate::backend::embedded {
@@ -75,6 +76,7 @@ std::vector<store::Migration> embedded_migrations() {
       store::Migration{1, "projects, tasks, document versions", core_schema},
       knowledge::knowledge_migration(),
       store::sessions_migration(),
+      store::peer_events_migration(),
   };
 }
 

@@ -1,0 +1,53 @@
+// The composition's link to the other processes on the same store (sessions/peer_bus.hpp):
+// what happens here that they must know is published, and what they publish is applied here.
+//
+//   published here                          applied from the others
+//   a DELETE or an eviction deleted a       the session, if held here, ends here too: its
+//     session's record (session_deleted)      streams close, its requests are cancelled
+//   a list or a resource changed (changed)  delivered to this process's listen streams and
+//                                             sessions, as a change of its own would be
+//   a client's answer or cancellation that  handed to the session here, if held here, where
+//     nothing here waits for (unclaimed)      the request it belongs to may be running
+//
+// Owned by the App; its hooks are safe from any thread. Events from the others are applied on
+// the bus's thread.
+#pragma once
+
+#include "mcpgate/protocol/dispatcher.hpp"
+#include "mcpgate/sessions/peer_bus.hpp"
+#include "mcpgate/sessions/registry.hpp"
+#include "mcpgate/tools/live_lists.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace mcpgate::server {
+
+class PeerRelay {
+ public:
+  struct Deps {
+    sessions::SessionRegistry& sessions;
+    const protocol::Dispatcher& dispatcher;
+    // Tell this process's listen streams and sessions of a change (never publishes).
+    std::function<void(const tools::Change&)> deliver_change;
+  };
+
+  // Starts applying the others' events.
+  PeerRelay(std::unique_ptr<sessions::PeerBus> bus, Deps deps);
+  ~PeerRelay();  // stops the bus (joins its thread)
+  PeerRelay(const PeerRelay&) = delete;
+  PeerRelay& operator=(const PeerRelay&) = delete;
+
+  void session_deleted(const std::string& id);
+  void changed(const tools::Change& change);
+  void unclaimed(const sessions::Session& session, const nlohmann::json& message);
+
+ private:
+  void apply(const sessions::PeerEvent& event);
+
+  std::unique_ptr<sessions::PeerBus> bus_;
+  Deps deps_;
+};
+
+}  // namespace mcpgate::server

@@ -1,0 +1,74 @@
+#include "mcpgate/store/peer_event_table.hpp"
+
+namespace mcpgate::store {
+
+namespace {
+
+// AUTOINCREMENT: a seq is never reused, even after the newest rows are pruned, so a reader's
+// "after" position stays meaningful.
+constexpr std::string_view peer_events_schema = R"sql(
+CREATE TABLE mcp_peer_events (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  origin      TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  session_id  TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL
+);
+CREATE INDEX mcp_peer_events_created ON mcp_peer_events(created_ms);
+)sql";
+
+}  // namespace
+
+Migration peer_events_migration() {
+  return Migration{4, "events between processes sharing the store", peer_events_schema};
+}
+
+PeerEventTable::PeerEventTable(std::shared_ptr<Database> database)
+    : database_(std::move(database)) {}
+
+std::int64_t PeerEventTable::append(const PeerEventRow& row) {
+  return database_->write([&](Connection& c) {
+    c.prepare(
+         "INSERT INTO mcp_peer_events(origin, kind, session_id, body, created_ms) "
+         "VALUES(?, ?, ?, ?, ?)")
+        .bind_all(row.origin, row.kind, row.session_id, row.body, row.created_ms)
+        .run();
+    return c.last_insert_rowid();
+  });
+}
+
+std::vector<PeerEventRow> PeerEventTable::after(std::int64_t after, std::size_t limit) {
+  return database_->read([&](Connection& c) {
+    auto s = c.prepare(
+        "SELECT seq, origin, kind, session_id, body, created_ms FROM mcp_peer_events "
+        "WHERE seq > ? ORDER BY seq LIMIT ?");
+    s.bind_all(after, static_cast<std::int64_t>(limit));
+    std::vector<PeerEventRow> rows;
+    while (s.step())
+      rows.push_back(PeerEventRow{.seq = s.int64(0),
+                                  .origin = s.text(1),
+                                  .kind = s.text(2),
+                                  .session_id = s.text(3),
+                                  .body = s.text(4),
+                                  .created_ms = s.int64(5)});
+    return rows;
+  });
+}
+
+std::int64_t PeerEventTable::latest() {
+  return database_->read([](Connection& c) {
+    auto s = c.prepare("SELECT coalesce(max(seq), 0) FROM mcp_peer_events");
+    s.step();
+    return s.int64(0);
+  });
+}
+
+std::size_t PeerEventTable::prune(std::int64_t before_ms) {
+  return database_->write([&](Connection& c) {
+    c.prepare("DELETE FROM mcp_peer_events WHERE created_ms < ?").bind(1, before_ms).run();
+    return static_cast<std::size_t>(c.changes());
+  });
+}
+
+}  // namespace mcpgate::store
