@@ -378,7 +378,10 @@ IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progr
                       kind_name(candidate.type.kind),
                       candidate.type.language,
                       split_document(candidate.type.kind, text, candidate.absolute.filename().string(),
-                                     candidate.type.language, options_.split)};
+                                     candidate.type.language, options_.split),
+                      {},
+                      {},
+                      {}};
     stats.pages += file.document.pages.size();
     for (const Page& page : file.document.pages) stats.chunks += page.chunks.size();
     stats.code_examples += file.document.code_examples.size();
