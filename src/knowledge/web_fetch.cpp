@@ -105,7 +105,7 @@ std::string failure_reason(const FetchResult& result) {
     case FetchOutcome::too_large: return "over the size cap";
     case FetchOutcome::timeout: return "timeout";
     case FetchOutcome::network: return "network error";
-    case FetchOutcome::redirect_off_site: return "redirect off the site";
+    case FetchOutcome::redirect_off_site: return "redirect not followed (off the site or disallowed)";
     case FetchOutcome::too_many_redirects: return "too many redirects";
   }
   return "error";

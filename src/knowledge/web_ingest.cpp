@@ -118,7 +118,7 @@ class Crawl {
         options_(options),
         starts_(std::move(starts)),
         scope_(starts_, options.include, options.exclude),
-        fetcher_(options.fetch, [this](const WebUrl& url) { return scope_.same_site(url); }),
+        fetcher_(options.fetch, [this](const WebUrl& url) { return may_follow(url); }),
         progress_(progress) {}
 
   WebIngestStats run() {
@@ -178,6 +178,14 @@ class Crawl {
     if (const auto delay = rules.crawl_delay_seconds())
       fetcher_.raise_delay(origin, std::chrono::milliseconds(static_cast<long long>(*delay * 1000)));
     return robots_.emplace(origin, std::move(rules)).first->second;
+  }
+
+  // A redirect is followed within the crawl's sites only, and never to where robots.txt says no.
+  // (Called by fetches on the workers: robots_ is only written between levels.)
+  bool may_follow(const WebUrl& url) const {
+    if (!scope_.same_site(url)) return false;
+    const auto rules = robots_.find(url.origin());
+    return rules == robots_.end() || rules->second.allowed(url.path + (url.query.empty() ? "" : "?" + url.query));
   }
 
   // URLs that llms.txt, llms-full.txt and the sitemaps list, in that order.

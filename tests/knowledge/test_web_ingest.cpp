@@ -60,6 +60,7 @@ void build_site(DocSite& site) {
             "<a href=\"private/secret.html\">private (robots.txt)</a> "
             "<a href=\"old.html\">moved (redirect in the site)</a> "
             "<a href=\"away.html\">away (redirect off the site)</a> "
+            "<a href=\"sneaky.html\">sneaky (redirect into the disallowed section)</a> "
             "<a href=\"slow.html\">slow</a> <a href=\"broken.html\">broken</a> "
             "<a href=\"huge.html\">huge</a> <a href=\"logo.png\">logo</a> <a href=\"data.txt\">data</a> "
             "<a href=\"manual.pdf\">manual</a> <a href=\"latin1.html\">latin1</a> "
@@ -78,6 +79,7 @@ void build_site(DocSite& site) {
   site.html("/blog/post.html", "Blog", "<p>blog</p>");
   site.put("/docs/old.html", Resource{.status = 301, .location = "guide/moved.html"});
   site.put("/docs/away.html", Resource{.status = 302, .location = "http://localhost:" + std::to_string(site.port()) + "/docs/index.html"});
+  site.put("/docs/sneaky.html", Resource{.status = 302, .location = "private/secret.html"});
   site.put("/docs/slow.html", Resource{.body = "<p>slow</p>", .delay = std::chrono::milliseconds(2500)});
   site.put("/docs/broken.html", Resource{.status = 500, .body = "oops"});
   site.put("/docs/huge.html", Resource{.body = "<p>" + std::string(300000, 'x') + "</p>"});
@@ -156,7 +158,7 @@ TEST_CASE("a crawl indexes exactly the site's documents under the prefix, polite
   CHECK(stats.failures.at("HTTP 500") == 1);
   CHECK(stats.failures.at("HTTP 404") == 1);
   CHECK(stats.failures.at("over the size cap") == 1);
-  CHECK(stats.failures.at("redirect off the site") == 1);
+  CHECK(stats.failures.at("redirect not followed (off the site or disallowed)") == 2);
   CHECK(stats.skips.at("not a document: image/png") == 1);
   CHECK(stats.skips.at("binary content") == 1);
   CHECK(stats.skips.at("unsupported charset x-mystery") == 1);
@@ -192,6 +194,13 @@ TEST_CASE("a unique word ranks its page first, and results carry the page URL") 
   const auto pdf = s.store.search_pages("zanzibarite", std::nullopt, 5);
   REQUIRE(!pdf.empty());
   CHECK(pdf[0].url == site.base() + "/docs/manual.pdf#page-2");
+  // What rag_search_knowledge_base answers with (POST /api/rag/query): the page URL to cite.
+  const auto r = s.backend.request("POST", "/api/rag/query", {},
+                                   mcpgate::backend::json{{"query", "xylophonic"}, {"return_mode", "pages"}},
+                                   std::nullopt);
+  REQUIRE(r.status == 200);
+  REQUIRE(r.body_json);
+  CHECK(r.body_json->at("results").at(0).at("url") == site.base() + "/docs/guide/intro.html");
 }
 
 TEST_CASE("a re-run updates the edited page, removes the deleted one, leaves the rest") {

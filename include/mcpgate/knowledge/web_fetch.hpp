@@ -51,7 +51,7 @@ enum class FetchOutcome {
   too_large,
   timeout,
   network,             // DNS, connection refused, reset…
-  redirect_off_site,
+  redirect_off_site,   // to where may_follow says no
   too_many_redirects,
 };
 
