@@ -308,9 +308,12 @@ class Crawl {
       return {};
     }
     Converted converted = convert_body(fetched, options_.split);
+    // Every link to the crawl's sites, stored as found: admit() applies this run's scope, so a
+    // later run with other --include / --exclude patterns still follows a 304 page's links.
     std::vector<std::string> links;
+    std::set<std::string> distinct;
     for (const WebUrl& link : converted.links)
-      if (scope_.wanted(link)) links.push_back(link.text());
+      if (scope_.same_site(link) && distinct.insert(link.text()).second) links.push_back(link.text());
     if (!converted.document) {
       finish(text, "skipped: " + converted.skipped, [&] {
         ++stats_.fetched;

@@ -377,3 +377,19 @@ TEST_CASE("a crawl killed mid-way, then re-run, ends identical to an uninterrupt
   CHECK(whole.file_states("book").size() == 41);
   CHECK(dump(killed, "book") == dump(whole, "book"));
 }
+
+TEST_CASE("a re-run with a wider scope follows the links of pages that answer 304") {
+  const mcpgate::backend::CurlGlobal curl;
+  DocSite site;
+  build_site(site);
+  Store s;
+  WebIngestOptions narrow = crawl_options("site");
+  narrow.exclude = {"*/guide/setup.html"};
+  (void)crawl(s.store, site.base() + "/docs/index.html", narrow);
+  const std::string setup = site.base() + "/docs/guide/setup.html";
+  CHECK(!indexed(s.store, "site").contains(setup));
+  // index.html answers 304 now; its stored links must still include setup.html.
+  const WebIngestStats wide = crawl(s.store, site.base() + "/docs/index.html", crawl_options("site"));
+  CHECK(wide.added == 1);
+  CHECK(indexed(s.store, "site").contains(setup));
+}
