@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -38,6 +39,7 @@ class DocSite {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ~DocSite() {
+    stopping_ = true;  // a slow page's handler gives up its wait
     server_.stop();
     thread_.join();
   }
@@ -100,7 +102,9 @@ class DocSite {
       response.set_content("not found", "text/plain");
       return;
     }
-    if (r.delay.count() > 0) std::this_thread::sleep_for(r.delay);
+    for (auto waited = std::chrono::milliseconds(0); waited < r.delay && !stopping_;
+         waited += std::chrono::milliseconds(20))
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     response.status = r.status;
     if (!r.location.empty()) response.set_header("Location", r.location);
     const std::string etag = "\"v" + std::to_string(r.version) + "\"";
@@ -119,6 +123,7 @@ class DocSite {
   }
 
   httplib::Server server_;
+  std::atomic<bool> stopping_{false};
   int port_ = 0;
   std::thread thread_;
   mutable std::mutex mutex_;

@@ -80,7 +80,8 @@ void build_site(DocSite& site) {
   site.put("/docs/old.html", Resource{.status = 301, .location = "guide/moved.html"});
   site.put("/docs/away.html", Resource{.status = 302, .location = "http://localhost:" + std::to_string(site.port()) + "/docs/index.html"});
   site.put("/docs/sneaky.html", Resource{.status = 302, .location = "private/secret.html"});
-  site.put("/docs/slow.html", Resource{.body = "<p>slow</p>", .delay = std::chrono::milliseconds(2500)});
+  // Far past the crawl's 2 s page timeout, however loaded the machine.
+  site.put("/docs/slow.html", Resource{.body = "<p>slow</p>", .delay = std::chrono::milliseconds(8000)});
   site.put("/docs/broken.html", Resource{.status = 500, .body = "oops"});
   site.put("/docs/huge.html", Resource{.body = "<p>" + std::string(300000, 'x') + "</p>"});
   site.put("/docs/logo.png", Resource{.content_type = "image/png", .body = std::string("\x89PNG\r\n\x1a\n\0\0", 10)});
@@ -97,7 +98,7 @@ void build_site(DocSite& site) {
 WebIngestOptions crawl_options(const std::string& source) {
   WebIngestOptions options;
   options.source_id = source;
-  options.fetch.timeout = std::chrono::milliseconds(1000);
+  options.fetch.timeout = std::chrono::milliseconds(2000);
   options.fetch.max_bytes = 100000;
   options.fetch.delay = std::chrono::milliseconds(0);
   options.fetch.max_retries = 1;
@@ -130,10 +131,14 @@ std::string dump(KnowledgeStore& store, const std::string& source) {
     out += entry.first + " " + entry.second.content_hash + " " + entry.second.etag + "\n";
     for (const std::string& link : entry.second.links) out += "  -> " + link + "\n";
   }
+  // Pages sorted: list_pages follows the order files were written in, which the workers'
+  // interleaving (and a kill) decides.
+  std::set<std::string> pages;
   for (const PageSummary& page : store.list_pages(source, std::nullopt)) {
     const auto record = store.page_by_id(page.id);
-    out += page.id + " " + page.url + " " + page.section_title + "\n" + (record ? record->full_content : "") + "\n";
+    pages.insert(page.id + " " + page.url + " " + page.section_title + "\n" + (record ? record->full_content : ""));
   }
+  for (const std::string& page : pages) out += page + "\n";
   return out;
 }
 
@@ -334,7 +339,7 @@ TEST_CASE("a crawl killed mid-way, then re-run, ends identical to an uninterrupt
   const std::string start = site.base() + "/book/index.html";
   auto args = [&](const std::string& db) {
     return std::vector<std::string>{start, "--source", "book", "--data", dir.file(db).string(),
-                                    "--delay", "0.02", "--per-host", "2", "--batch-pages", "3"};
+                                    "--delay", "0.05", "--per-host", "2", "--batch-pages", "3"};
   };
   {
     IngestProcess whole(args("whole.db"));
