@@ -73,7 +73,7 @@ class CrawlProgress {
       return;
     }
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(250)) return;
+    if (now - last_ < std::chrono::milliseconds(250) && stats.done != stats.admitted) return;
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - started_).count();
     const std::size_t queued = stats.admitted - stats.done;
