@@ -326,7 +326,7 @@ const GumboNode* find_first(const GumboNode* node, GumboTag tag, int depth = 0) 
 }
 
 void collect_links(const GumboNode* node, const WebUrl& base, std::vector<WebUrl>& links, int depth = 0) {
-  if (depth > 512) return;
+  if (depth > 512 || links.size() >= max_links_per_page) return;
   if (tag_of(node) == GUMBO_TAG_A || tag_of(node) == GUMBO_TAG_AREA) {
     const char* rel = attribute(node, "rel");
     if (const char* href = attribute(node, "href");

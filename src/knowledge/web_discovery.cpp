@@ -36,11 +36,13 @@ std::vector<WebUrl> markdown_links(std::string_view text, const WebUrl& base) {
     const std::size_t end = text.find_first_of(") \n", start);
     if (end == std::string_view::npos || text[end] != ')') continue;
     if (auto url = resolve_url(base, text.substr(start, end - start))) links.push_back(std::move(*url));
+    if (links.size() >= max_listed_links) return links;
   }
   for (std::size_t at = text.find("<http"); at != std::string_view::npos; at = text.find("<http", at + 1)) {
     const std::size_t end = text.find_first_of("> \n", at + 1);
     if (end == std::string_view::npos || text[end] != '>') continue;
     if (auto url = parse_url(text.substr(at + 1, end - at - 1))) links.push_back(std::move(*url));
+    if (links.size() >= max_listed_links) return links;
   }
   return links;
 }
@@ -54,6 +56,7 @@ Sitemap parse_sitemap(std::string_view xml, const WebUrl& base) {
     std::string value = decode_xml_entities(xml.substr(at + 5, end - at - 5));
     if (value.starts_with("<![CDATA[") && value.ends_with("]]>")) value = value.substr(9, value.size() - 12);
     if (auto url = resolve_url(base, value)) sitemap.locations.push_back(std::move(*url));
+    if (sitemap.locations.size() >= max_listed_links) break;
   }
   return sitemap;
 }

@@ -146,6 +146,12 @@ TEST_CASE("HTML nested beyond the depth limit is refused before parsing") {
   CHECK(html_to_markdown(html, web_url_of("http://h/")).too_deep);
 }
 
+TEST_CASE("a page keeps at most max_links_per_page links") {
+  std::string html = "<body>";
+  for (std::size_t i = 0; i < max_links_per_page + 100; ++i) html += "<a href=\"p" + std::to_string(i) + "\">x</a>";
+  CHECK(html_to_markdown(html, web_url_of("http://h/")).links.size() == max_links_per_page);
+}
+
 TEST_CASE("charsets: declared by header or meta, converted to UTF-8, unknown ones refused") {
   CHECK(declared_charset("text/html; charset=ISO-8859-1", "", true) == "iso-8859-1");
   CHECK(declared_charset("text/html", "<html><head><meta charset=\"windows-1252\">", true) == "windows-1252");

@@ -40,6 +40,11 @@ struct HtmlPage {
 // recursively, so a page of a million unclosed <div>s would exhaust the stack.
 inline constexpr std::size_t max_html_depth = 10000;
 
+// Links kept per page, the first ones in document order: a page of a million links (a generated
+// index, a hostile page) would otherwise hold hundreds of MB of URLs until its level is crawled,
+// and no documentation page needs more to reach its neighbours.
+inline constexpr std::size_t max_links_per_page = 5000;
+
 // `base` is the page's URL (a <base href> in the page overrides it for links).
 [[nodiscard]] HtmlPage html_to_markdown(std::string_view utf8_html, const WebUrl& base);
 

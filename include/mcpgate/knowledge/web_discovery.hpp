@@ -5,10 +5,15 @@
 
 #include "mcpgate/knowledge/web_url.hpp"
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
 namespace mcpgate::knowledge {
+
+// URLs read from one llms.txt, Markdown page or sitemap (a sitemap holds at most 50,000 by
+// sitemaps.org's rule; a crawl admits at most --max-pages anyway).
+inline constexpr std::size_t max_listed_links = 50000;
 
 // The http(s) targets of the Markdown links ("[text](url)") and autolinks ("<url>") in `text`,
 // resolved against `base`, in order.
