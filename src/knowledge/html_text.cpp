@@ -337,16 +337,21 @@ void collect_links(const GumboNode* node, const WebUrl& base, std::vector<WebUrl
   for (const GumboNode* child : children_of(node)) collect_links(child, base, links, depth + 1);
 }
 
-// Nesting as the tags say, counting only elements whose end tag is required: an upper bound
-// on the tree's depth that ignores <p>, <li>, <td>… left open (HTML lets those close themselves).
-std::size_t rough_depth(std::string_view html) {
-  std::size_t depth = 0, deepest = 0;
+struct RoughShape {
+  std::size_t depth = 0;  // nesting as the tags say, counting only elements whose end tag is
+                          // required: ignores <p>, <li>, <td>… left open (they close themselves)
+  std::size_t elements = 0;  // start tags
+};
+
+RoughShape rough_shape(std::string_view html) {
+  std::size_t depth = 0, deepest = 0, elements = 0;
   for (std::size_t at = html.find('<'); at != std::string_view::npos; at = html.find('<', at + 1)) {
     const bool closing = at + 1 < html.size() && html[at + 1] == '/';
     const std::size_t name_at = at + (closing ? 2 : 1);
     std::size_t end = name_at;
     while (end < html.size() && std::isalnum(static_cast<unsigned char>(html[end]))) ++end;
     if (end == name_at) continue;
+    if (!closing) ++elements;
     const std::string name = lower_text(html.substr(name_at, end - name_at));
     static constexpr std::string_view counted[] = {"div", "span", "section", "article", "main", "ul",
                                                    "ol", "table", "a", "b", "i", "em", "strong",
@@ -358,17 +363,17 @@ std::size_t rough_depth(std::string_view html) {
       deepest = std::max(deepest, ++depth);
     }
   }
-  return deepest;
+  return {deepest, elements};
 }
 
 }  // namespace
 
 HtmlPage html_to_markdown(std::string_view utf8_html, const WebUrl& base) {
   HtmlPage page;
-  if (rough_depth(utf8_html) > max_html_depth) {
-    page.too_deep = true;
-    return page;
-  }
+  const RoughShape shape = rough_shape(utf8_html);
+  page.too_deep = shape.depth > max_html_depth;
+  page.too_many_elements = shape.elements > max_html_elements;
+  if (page.too_deep || page.too_many_elements) return page;
   const std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> output(
       gumbo_parse_with_options(&kGumboDefaultOptions, utf8_html.data(), utf8_html.size()),
       [](GumboOutput* o) { gumbo_destroy_output(&kGumboDefaultOptions, o); });

@@ -86,8 +86,8 @@ Converted convert_body(const FetchResult& fetched, const SplitOptions& split) {
   }
   if (html) {
     HtmlPage page = html_to_markdown(*text.text, url);
-    if (page.too_deep) {
-      out.skipped = "HTML nested too deeply";
+    if (page.too_deep || page.too_many_elements) {
+      out.skipped = page.too_deep ? "HTML nested too deeply" : "HTML of too many elements";
       return out;
     }
     out.kind = "html";

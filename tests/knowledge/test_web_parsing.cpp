@@ -146,6 +146,14 @@ TEST_CASE("HTML nested beyond the depth limit is refused before parsing") {
   CHECK(html_to_markdown(html, web_url_of("http://h/")).too_deep);
 }
 
+TEST_CASE("HTML of more than max_html_elements elements is refused before parsing") {
+  std::string html;
+  for (std::size_t i = 0; i <= max_html_elements; ++i) html += "<b>x</b>";
+  const HtmlPage page = html_to_markdown(html, web_url_of("http://h/"));
+  CHECK(page.too_many_elements);
+  CHECK(page.markdown.empty());
+}
+
 TEST_CASE("a page keeps at most max_links_per_page links") {
   std::string html = "<body>";
   for (std::size_t i = 0; i < max_links_per_page + 100; ++i) html += "<a href=\"p" + std::to_string(i) + "\">x</a>";
