@@ -72,6 +72,8 @@ class DocSite {
     const std::lock_guard lock(mutex_);
     return requests_;
   }
+  // Conditional requests answered 304 so far.
+  [[nodiscard]] int not_modified() const { return not_modified_; }
   [[nodiscard]] std::vector<std::string> user_agents() const {
     const std::lock_guard lock(mutex_);
     return agents_;
@@ -116,6 +118,7 @@ class DocSite {
       if (request.get_header_value("If-None-Match") == etag ||
           (!request.has_header("If-None-Match") && request.get_header_value("If-Modified-Since") == modified)) {
         response.status = 304;
+        ++not_modified_;
         return;
       }
     }
@@ -124,6 +127,7 @@ class DocSite {
 
   httplib::Server server_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> not_modified_{0};
   int port_ = 0;
   std::thread thread_;
   mutable std::mutex mutex_;

@@ -219,7 +219,11 @@ TEST_CASE("a re-run updates the edited page, removes the deleted one, leaves the
   site.edit("/docs/guide/setup.html", "<main><h1>Setup</h1><p>Install the quetzalcoatl edition.</p></main>");
   site.remove("/docs/guide/deep/orphan.html");
   site.put("/docs/sitemap-pages.xml", Resource{.content_type = "application/xml", .body = "<urlset></urlset>"});
+  const int before = site.not_modified();
   const WebIngestStats again = crawl(s.store, site.base() + "/docs/index.html", options);
+  // Conditional requests: every stored page asked with its validators (old.html, stored as
+  // moved.html, is asked for without and found unchanged by its hash).
+  CHECK(site.not_modified() - before == 6);
   CHECK(again.updated == 1);
   CHECK(again.removed == 1);
   CHECK(again.added == 0);
