@@ -314,6 +314,18 @@ def main():
               f"{fmt(median(r, 'direct', 'server_cpu_us_per_call'), 1, ' µs')} | "
               f"{fmt(median(r, 'backend_connections_opened'))} | {fmt(median(r, 'errors'))} |")
     w("")
+
+    # ---------------------------------------------------------------- crawl
+    r = get("crawl", "mcpgate")
+    if r:
+        w("## crawl: `mcpgate ingest URL` over a generated documentation site on loopback")
+        w("")
+        w("| pages in the site | URLs fetched | seconds | pages/s | crawler peak RSS | errors |")
+        w("|---|---|---|---|---|---|")
+        w(f"| {r[0]['pages']:,} | {fmt(median(r, 'urls'))} | {fmt(median(r, 'seconds'), 1)} | "
+          f"{fmt(median(r, 'pages_per_second'), 1)} | {mb(None if median(r, 'peak_rss_kb') is None else median(r, 'peak_rss_kb') * 1024)} | "
+          f"{fmt(median(r, 'errors'))} |")
+        w("")
     sys.stdout.write("\n".join(out))
 
 

@@ -57,8 +57,10 @@ done
 
 if [[ $mode == full ]]; then
   reps=3 sessions=10000 legacy_sessions=10000 herd_clients=1000 warmup=20 seconds=10 forward_seconds=5
+  crawl_pages=10000
 else
   reps=1 sessions=200 legacy_sessions=1000 herd_clients=100 warmup=1 seconds=2 forward_seconds=1
+  crawl_pages=500
 fi
 herd_delay_ms=2000
 stamp=$(date -u +%Y-%m-%d)
@@ -91,13 +93,14 @@ export PATH
 if [[ ! -f "$build_dir/build.ninja" ]]; then
   meson setup "$build_dir" -Dbuildtype=release >/dev/null || die "meson setup $build_dir failed"
 fi
-ninja -C "$build_dir" mcpgate bench/loadgen bench/stub_backend bench/bare_httplib bench/bare_proxy >/dev/null ||
+ninja -C "$build_dir" mcpgate bench/loadgen bench/stub_backend bench/bare_httplib bench/bare_proxy bench/crawl_bench >/dev/null ||
   die "building the benchmark binaries in $build_dir failed"
 mcpgate="$build_dir/mcpgate"
 loadgen="$build_dir/bench/loadgen"
 stub_backend="$build_dir/bench/stub_backend"
 bare_httplib="$build_dir/bench/bare_httplib"
 bare_proxy="$build_dir/bench/bare_proxy"
+crawl_bench="$build_dir/bench/crawl_bench"
 
 peer_dir="$here/peers/ts-sdk"
 if [[ ! -d "$peer_dir/node_modules/@modelcontextprotocol/sdk" ||
@@ -307,6 +310,18 @@ run_forward() {
   done
 }
 
+# The web crawl (issue 19): `mcpgate ingest URL` over a generated site on loopback; pages/s and
+# the crawler's peak RSS.
+run_crawl() {
+  local rep=$1 line
+  if ! line=$("$crawl_bench" --mcpgate "$mcpgate" --pages "$crawl_pages" 2>>"$work/crawl.log"); then
+    say "FAILED: crawl: $line"
+    failures=$((failures + 1))
+    return 0
+  fi
+  record "$rep" mcpgate "$line"
+}
+
 started=$SECONDS
 say "$mode run: $reps repetition(s); report: $out"
 for ((rep = 1; rep <= reps; rep++)); do
@@ -339,6 +354,8 @@ for ((rep = 1; rep <= reps; rep++)); do
     say "rep $rep: $kind: forward (1 and 8 callers)"
     run_forward "$rep" "$kind"
   done
+  say "rep $rep: mcpgate: crawl of a $crawl_pages-page site"
+  run_crawl "$rep"
 done
 
 # --- report ----------------------------------------------------------------------------------

@@ -15,6 +15,8 @@
 # What `meson setup` and `ninja` need to build the server and its doctest suites.
 # libssl-dev: libcrypto's HMAC-SHA256 and random bytes for the 2026-07-28 requestState (libcurl
 # already links the library itself; this adds its headers).
+# libgumbo-dev, libpoppler-cpp-dev: `mcpgate ingest URL…` parses web pages as a browser would
+# (HTML5) and reads PDFs' text.
 # libicu-dev: Unicode case folding for the tools' case-insensitive filters. It adds 2 packages
 # (47 MiB: libicu-dev, icu-devtools); the library itself, libicu72, cmake already brings
 # (through libarchive13 and libxml2), and the server links only libicuuc and libicudata.
@@ -22,6 +24,7 @@ MCPGATE_BUILD_PACKAGES=(
   g++ meson ninja-build pkg-config cmake zlib1g-dev
   libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev
   doctest-dev libcli11-dev libsqlite3-dev libicu-dev libssl-dev
+  libgumbo-dev libpoppler-cpp-dev
 )
 # What the shell test suites drive the server with.
 MCPGATE_TEST_PACKAGES=(curl sqlite3)

@@ -86,8 +86,9 @@ ParsedConfig parse_config(int argc, char** argv) {
   app.get_formatter()->column_width(34);
   app.footer(
       "Subcommands:\n"
-      "  mcpgate ingest PATH... --source NAME\n"
-      "                                    Index files into the embedded store's knowledge base\n"
+      "  mcpgate ingest PATH|URL... --source NAME\n"
+      "                                    Index files, or crawl documentation sites, into the\n"
+      "                                    embedded store's knowledge base\n"
       "                                    (see mcpgate ingest --help)\n"
       "  mcpgate help [ingest]             This help, or the ingest command's");
 

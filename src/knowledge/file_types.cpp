@@ -27,6 +27,8 @@ constexpr std::array extensions{
     Extension{".mdx", DocumentKind::markdown, "markdown"},
     Extension{".mdown", DocumentKind::markdown, "markdown"},
     Extension{".mkd", DocumentKind::markdown, "markdown"},
+    // Converted by pdf_text.hpp to Markdown with a "## Page N" heading per page.
+    Extension{".pdf", DocumentKind::markdown, "pdf"},
     Extension{".txt", DocumentKind::text, "text"},
     Extension{".text", DocumentKind::text, "text"},
     Extension{".rst", DocumentKind::text, "text"},

@@ -2,6 +2,7 @@
 
 #include "mcpgate/knowledge/content_hash.hpp"
 #include "mcpgate/knowledge/file_types.hpp"
+#include "mcpgate/knowledge/pdf_text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -341,7 +342,7 @@ IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progr
       warn("skipped " + display + ": " + read.refused);
       return std::nullopt;
     }
-    if (looks_binary(*read.bytes)) {
+    if (candidate.type.language != "pdf" && looks_binary(*read.bytes)) {
       warn("skipped " + display + ": binary content");
       return std::nullopt;
     }
@@ -353,7 +354,12 @@ IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progr
     const std::string path = candidate.absolute.generic_string();
     const std::string display = candidate.relative.generic_string();
     const auto content = load(candidate, display);
-    if (!content) {
+    std::optional<PdfText> pdf;
+    if (content && candidate.type.language == "pdf") {
+      pdf = pdf_to_markdown(*content, candidate.absolute.filename().string());
+      if (!pdf->markdown) warn("skipped " + display + ": " + pdf->refused);
+    }
+    if (!content || (pdf && !pdf->markdown)) {
       ++stats.skipped;
       if (progress) progress(stats);
       continue;
@@ -370,15 +376,18 @@ IngestStats Ingester::run(std::span<const fs::path> paths, const Progress& progr
     }
     ++(before == previous.end() ? stats.added : stats.updated);
 
-    const std::string text = sanitize_utf8(*content);
+    const std::string text = pdf ? *pdf->markdown : sanitize_utf8(*content);
     FileDocument file{path,
                       url,
                       hash,
                       static_cast<std::int64_t>(content->size()),
-                      kind_name(candidate.type.kind),
+                      pdf ? "pdf" : kind_name(candidate.type.kind),
                       candidate.type.language,
                       split_document(candidate.type.kind, text, candidate.absolute.filename().string(),
-                                     candidate.type.language, options_.split)};
+                                     candidate.type.language, options_.split),
+                      {},
+                      {},
+                      {}};
     stats.pages += file.document.pages.size();
     for (const Page& page : file.document.pages) stats.chunks += page.chunks.size();
     stats.code_examples += file.document.code_examples.size();

@@ -169,6 +169,13 @@ store::Migration knowledge_migration() {
                           knowledge_schema};
 }
 
+store::Migration knowledge_web_migration() {
+  return store::Migration{4, "knowledge files: web validators and links",
+                          "ALTER TABLE knowledge_files ADD COLUMN etag TEXT NOT NULL DEFAULT '';\n"
+                          "ALTER TABLE knowledge_files ADD COLUMN last_modified TEXT NOT NULL DEFAULT '';\n"
+                          "ALTER TABLE knowledge_files ADD COLUMN links TEXT NOT NULL DEFAULT '';\n"};
+}
+
 std::string heading_anchor(std::string_view section_title) {
   std::string_view title = section_title;
   while (!title.empty() && (title.front() == '#' || title.front() == ' ')) title.remove_prefix(1);
@@ -240,9 +247,20 @@ void KnowledgeStore::ensure_source(const std::string& source_id, const std::stri
 std::map<std::string, FileState> KnowledgeStore::file_states(const std::string& source_id) {
   return db_.read([&](store::Connection& c) {
     std::map<std::string, FileState> states;
-    auto s = c.prepare("SELECT path, url, content_hash FROM knowledge_files WHERE source_id = ?1");
+    auto s = c.prepare(
+        "SELECT path, url, content_hash, etag, last_modified, links FROM knowledge_files "
+        "WHERE source_id = ?1");
     s.bind_all(source_id);
-    while (s.step()) states.emplace(s.text(0), FileState{s.text(1), s.text(2)});
+    while (s.step()) {
+      FileState state{s.text(1), s.text(2), s.text(3), s.text(4), {}};
+      const std::string links = s.text(5);  // one URL a line
+      for (std::size_t at = 0; at < links.size();) {
+        const std::size_t end = std::min(links.find('\n', at), links.size());
+        if (end > at) state.links.push_back(links.substr(at, end - at));
+        at = end + 1;
+      }
+      states.emplace(s.text(0), std::move(state));
+    }
     return states;
   });
 }
@@ -254,10 +272,13 @@ void KnowledgeStore::write_files(const std::string& source_id, std::span<const F
       c.prepare("DELETE FROM knowledge_files WHERE source_id = ?1 AND path = ?2")
           .bind_all(source_id, file.path)
           .run();
+      std::string links;
+      for (const std::string& link : file.links) links += link + "\n";
       c.prepare(
-           "INSERT INTO knowledge_files(source_id, path, url, content_hash, size_bytes, indexed_at) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-          .bind_all(source_id, file.path, file.url, file.content_hash, file.size_bytes, now)
+           "INSERT INTO knowledge_files(source_id, path, url, content_hash, size_bytes, indexed_at, "
+           "etag, last_modified, links) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+          .bind_all(source_id, file.path, file.url, file.content_hash, file.size_bytes, now,
+                    file.etag, file.last_modified, links)
           .run();
       const std::int64_t file_id = c.last_insert_rowid();
 

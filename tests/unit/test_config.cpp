@@ -194,7 +194,7 @@ TEST_CASE("--help names the ingest subcommand, and `mcpgate help` prints the sam
   CHECK_FALSE(help_flag.first.config.has_value());
   CHECK(help_flag.first.exit_code == 0);
   INFO(flag_text);
-  CHECK(flag_text.find("mcpgate ingest PATH... --source NAME") != std::string::npos);
+  CHECK(flag_text.find("mcpgate ingest PATH|URL... --source NAME") != std::string::npos);
   CHECK(flag_text.find("mcpgate ingest --help") != std::string::npos);
   CHECK(flag_text.find("--max-sessions") != std::string::npos);
 

@@ -17,7 +17,8 @@ struct FileType {
   std::string language;  // source files: "cpp", "python", "go"…; "markdown" / "text" otherwise
 };
 
-// Markdown (.md .markdown .mdx …), plain text (.txt .rst .adoc …, README/LICENSE/CHANGELOG
+// Markdown (.md .markdown .mdx …), PDF (.pdf: kind markdown, language "pdf", its text read by
+// pdf_text.hpp), plain text (.txt .rst .adoc …, README/LICENSE/CHANGELOG
 // without extension) or source (.c .cc .cpp .h .hpp .py .js .ts .go .rs .java .sh …); nullopt for
 // anything else (images, archives, JSON data, lock files…).
 [[nodiscard]] std::optional<FileType> classify_path(const std::filesystem::path& path);

@@ -4,7 +4,9 @@
 //
 // Tables (migration 2):
 //   knowledge_sources        one per `mcpgate ingest --source NAME` (source_id = NAME)
-//   knowledge_files          one per ingested file: path, url, content hash (idempotent re-ingest)
+//   knowledge_files          one per ingested file or web page: path, url, content hash
+//                            (idempotent re-ingest); migration 4 adds a web page's etag,
+//                            last_modified and links (web_ingest.hpp)
 //   knowledge_pages          pages of a file; deleting a file row cascades to pages, chunks and
 //   knowledge_chunks         code examples, and triggers keep the external-content FTS tables
 //   knowledge_code_examples  (knowledge_chunks_fts, knowledge_code_examples_fts) in step.
@@ -28,6 +30,10 @@ namespace mcpgate::knowledge {
 
 // Migration 2 of the embedded database (after version 1, the project/task schema).
 [[nodiscard]] store::Migration knowledge_migration();
+// Migration 4: what a web crawl keeps per page for the next run (knowledge_files.etag,
+// last_modified: its validators for conditional requests; links: the page's links, so a page
+// that answers 304 still leads the crawl to the pages it links to).
+[[nodiscard]] store::Migration knowledge_web_migration();
 
 // ---------------------------------------------------------------------------------------------
 // Records
@@ -46,6 +52,8 @@ struct SourceRecord {
 struct FileState {
   std::string url;
   std::string content_hash;
+  std::string etag, last_modified;  // web pages: the validators the server sent
+  std::vector<std::string> links;   // web pages: the links found on the page
 };
 
 // One file to (re)index: its previous pages, chunks and examples are replaced.
@@ -57,6 +65,8 @@ struct FileDocument {
   std::string kind;          // "markdown", "text", "source"
   std::string language;
   SplitDocument document;
+  std::string etag, last_modified;  // web pages (see FileState)
+  std::vector<std::string> links;
 };
 
 struct PageSummary {  // GET /api/pages items

@@ -76,6 +76,7 @@ std::vector<store::Migration> embedded_migrations() {
       store::Migration{1, "projects, tasks, document versions", core_schema},
       knowledge::knowledge_migration(),
       store::sessions_migration(),
+      knowledge::knowledge_web_migration(),
       store::peer_events_migration(),
   };
 }
