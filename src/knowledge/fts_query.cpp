@@ -1,4 +1,5 @@
 #include "mcpgate/knowledge/fts_query.hpp"
+#include "mcpgate/util/text.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -26,13 +27,6 @@ std::string fts_string(std::string_view text) {
   return out + '"';
 }
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 }  // namespace
 
 std::optional<std::string> fts_match_expression(std::string_view query, std::size_t max_words) {
@@ -53,9 +47,9 @@ std::optional<std::string> fts_match_expression(std::string_view query, std::siz
       prefix = true;
     }
     if (word.empty() || !searchable(word)) continue;
-    const std::string key = lower_ascii(word);
+    const std::string key = util::ascii_lower(word);
     const bool seen = std::any_of(words.begin(), words.end(), [&](const Word& w) {
-      return w.prefix == prefix && lower_ascii(w.text) == key;
+      return w.prefix == prefix && util::ascii_lower(w.text) == key;
     });
     if (!seen) words.push_back(Word{std::string(word), prefix});
   }

@@ -1,4 +1,5 @@
 #include "mcpgate/knowledge/web_url.hpp"
+#include "mcpgate/util/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,13 +7,6 @@
 namespace mcpgate::knowledge {
 
 namespace {
-
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 // RFC 3986 section 5.2.4.
 std::string remove_dot_segments(std::string_view path) {
@@ -64,7 +58,7 @@ std::string_view trim(std::string_view text) {
 
 std::optional<std::string> normal_authority(std::string_view scheme, std::string_view authority) {
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials in URLs
-  std::string host = lower_ascii(authority);
+  std::string host = util::ascii_lower(authority);
   if (host.empty()) return std::nullopt;
   if ((scheme == "http" && host.ends_with(":80")) || (scheme == "https" && host.ends_with(":443")))
     host.resize(host.size() - (scheme == "http" ? 3 : 4));
@@ -90,7 +84,7 @@ std::optional<WebUrl> parse_url(std::string_view text) {
   const std::size_t colon = text.find("://");
   if (colon == std::string_view::npos) return std::nullopt;
   WebUrl url;
-  url.scheme = lower_ascii(text.substr(0, colon));
+  url.scheme = util::ascii_lower(text.substr(0, colon));
   if (url.scheme != "http" && url.scheme != "https") return std::nullopt;
   std::string_view rest = text.substr(colon + 3);
   const std::size_t end = std::min(rest.find_first_of("/?#"), rest.size());
@@ -107,7 +101,7 @@ std::optional<WebUrl> resolve_url(const WebUrl& base, std::string_view reference
   reference = trim(reference);
   const std::size_t scheme_end = reference.find_first_of(":/?#");
   if (scheme_end != std::string_view::npos && reference[scheme_end] == ':') {
-    const std::string scheme = lower_ascii(reference.substr(0, scheme_end));
+    const std::string scheme = util::ascii_lower(reference.substr(0, scheme_end));
     if (scheme != "http" && scheme != "https") return std::nullopt;  // mailto:, javascript:…
     if (!reference.substr(scheme_end).starts_with("://")) return std::nullopt;
     return parse_url(reference);
