@@ -205,6 +205,23 @@ bool ConnectionStream::flush() {
   return ok;
 }
 
+bool ConnectionStream::flush_now(std::size_t& left) {
+  std::size_t sent = 0;
+  while (!write_failed_ && sent < out_.size()) {
+    const ssize_t n = ::send(fd_, out_.data() + sent, out_.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;  // flush() waits for room
+    write_failed_ = true;
+  }
+  out_.erase(0, sent);
+  left = out_.size();
+  return !write_failed_;
+}
+
 bool ConnectionStream::send_all(const char* ptr, std::size_t size) {
   while (size > 0) {
     const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);

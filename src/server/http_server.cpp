@@ -100,6 +100,11 @@ class ServedConnection final : public transport::ConnectionHooks {
     return watch_.watch(stream_.socket(), std::move(on_hangup));
   }
   bool flush() override { return stream_.flush(); }
+  SendNow flush_now() override {
+    std::size_t left = 0;
+    if (!stream_.flush_now(left)) return SendNow::gone;
+    return left == 0 ? SendNow::sent : SendNow::partial;
+  }
 
  private:
   HangupWatch& watch_;

@@ -27,8 +27,42 @@ void EventStream::trim_replay() {
   }
 }
 
+bool EventStream::can_borrow(std::uint64_t seq, bool last) const {
+  // Only the writer's next event, alone (nothing ahead of it waits), to a writer still current
+  // and wanted; one borrower at a time; an event that ends the stream wakes its writer anyway.
+  return loan_ != nullptr && !borrowed_ && !reclaiming_ && !flush_owed_ && !last && !closed_ &&
+         !disconnect_ && generation_ == loan_generation_ &&
+         gone_generation_ != loan_generation_ && loan_cursor_ + 1 == seq;
+}
+
+bool EventStream::write_through_loan(ConnectionLoan& loan, std::uint64_t seq, const Frame& frame) {
+  const auto written = loan.write_now(*frame);
+  std::lock_guard lock(mutex_);
+  borrowed_ = false;
+  switch (written) {
+    case ConnectionLoan::Write::sent:
+      loan_cursor_ = seq;
+      deliver_up_to(seq);
+      break;
+    case ConnectionLoan::Write::partial:
+      loan_cursor_ = seq;
+      deliver_up_to(seq);
+      flush_owed_ = true;
+      break;
+    case ConnectionLoan::Write::declined:
+      break;  // still after the writer's cursor: it writes it
+    case ConnectionLoan::Write::gone:
+      gone_generation_ = loan_generation_;
+      break;
+  }
+  return written != ConnectionLoan::Write::sent || reclaiming_;
+}
+
 bool EventStream::push(std::string_view event_name, std::string data, bool last) {
   std::size_t outbox_bytes = 0;
+  ConnectionLoan* loan = nullptr;
+  Frame borrowed;
+  std::uint64_t borrowed_seq = 0;
   {
     std::lock_guard lock(mutex_);
     if (finished_ || closed_) return false;
@@ -55,7 +89,19 @@ bool EventStream::push(std::string_view event_name, std::string data, bool last)
       trim_replay();
       if (last) finished_ = true;
       if (options_.counters) options_.counters->queued.fetch_add(1, std::memory_order_relaxed);
+      if (can_borrow(seq, last)) {
+        borrowed_ = true;
+        loan = loan_;
+        borrowed = buffer_.back().frame;
+        borrowed_seq = seq;
+      }
     }
+  }
+  // The waiting writer's connection takes the event from this thread: the writer sleeps on,
+  // unless the write left it something to do.
+  if (loan != nullptr) {
+    if (write_through_loan(*loan, borrowed_seq, borrowed)) changed_.notify_all();
+    return true;
   }
   changed_.notify_all();
   if (outbox_bytes > 0) {
@@ -194,14 +240,38 @@ std::size_t EventStream::held_bytes() const {
   return held_bytes_;
 }
 
+bool EventStream::lent() const {
+  std::lock_guard lock(mutex_);
+  return loan_ != nullptr;
+}
+
 EventStream::Batch EventStream::wait(std::uint64_t generation, std::uint64_t after_seq,
-                                     Clock::time_point deadline) {
+                                     Clock::time_point deadline, ConnectionLoan* loan) {
   std::unique_lock lock(mutex_);
+  // One loan at a time: a writer that supersedes another lends once the other's loan is over.
+  const bool lending = loan != nullptr && loan_ == nullptr && !borrowed_ &&
+                       generation == generation_ && next_seq_ - 1 == after_seq;
+  if (lending) {
+    loan_ = loan;
+    loan_generation_ = generation;
+    loan_cursor_ = after_seq;
+    flush_owed_ = false;
+  }
   auto ready = [&] {
     return closed_ || generation != generation_ || disconnect_ || gone_generation_ == generation ||
-           next_seq_ - 1 > after_seq || finished_ || overflowed_;
+           next_seq_ - 1 > (lending ? loan_cursor_ : after_seq) || finished_ || overflowed_ ||
+           (lending && flush_owed_);
   };
   changed_.wait_until(lock, deadline, ready);
+  if (lending) {
+    // Take the connection back, once a write through it is over.
+    reclaiming_ = true;
+    changed_.wait(lock, [&] { return !borrowed_; });
+    reclaiming_ = false;
+    loan_ = nullptr;
+    flush_owed_ = false;  // the writer sends what is left before it waits again
+    after_seq = loan_cursor_;
+  }
 
   Batch batch;
   batch.last_seq = after_seq;

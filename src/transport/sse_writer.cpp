@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 namespace mcpgate::transport {
 
 namespace {
@@ -17,6 +19,41 @@ bool write_all(httplib::DataSink& sink, const EventStream::Frame& frame) {
   return write_all(sink, *frame);
 }
 
+// The largest event a pushing thread writes through a waiting writer's connection: half the
+// connection's gather buffer (64 KiB), past which a write is sent at once and could wait for
+// the client. Answers are mostly far smaller; a larger one wakes the writer, as before.
+constexpr std::size_t max_lent_frame_bytes = 32 * 1024;
+
+// The connection of a writer waiting in EventStream::wait(), for the threads that push events.
+class LentConnection final : public ConnectionLoan {
+ public:
+  LentConnection(httplib::DataSink& sink, ConnectionHooks& connection) noexcept
+      : sink_(sink), connection_(connection) {}
+
+  Write write_now(const std::string& frame) noexcept override {
+    if (frame.size() > max_lent_frame_bytes) return Write::declined;
+    try {
+      // Gathered by the connection (no wait, the frame being small), then sent without waiting.
+      if (!write_all(sink_, frame)) return Write::gone;
+      switch (connection_.flush_now()) {
+        case ConnectionHooks::SendNow::sent:
+          return Write::sent;
+        case ConnectionHooks::SendNow::partial:
+          return Write::partial;
+        case ConnectionHooks::SendNow::gone:
+          return Write::gone;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("SSE event written for a waiting writer: {}", e.what());
+    }
+    return Write::gone;
+  }
+
+ private:
+  httplib::DataSink& sink_;
+  ConnectionHooks& connection_;
+};
+
 }  // namespace
 
 WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint64_t generation,
@@ -27,6 +64,8 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
     // closing is found by the heartbeat's write. The watch is set up only once the writer has
     // to wait: a stream whose events are all there ends before it would matter.
     auto* connection = current_connection_hooks();
+    std::optional<LentConnection> loan;
+    if (connection) loan.emplace(sink, *connection);
     std::shared_ptr<void> hangup;
     bool watching = false;
     if (!options.first_frame.empty() && !write_all(sink, options.first_frame))
@@ -38,7 +77,9 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
       if (watching && connection && !connection->flush()) return WriteOutcome::client_gone;
       // An idle stream wakes only for its heartbeat: with 10,000 streams open, a shorter
       // liveness check would be thousands of wake-ups a second for nothing.
-      auto batch = stream.wait(generation, cursor, watching ? next_ping : Clock::time_point::min());
+      // While it sleeps, the connection (all of it sent) is lent to the threads that push.
+      auto batch = stream.wait(generation, cursor, watching ? next_ping : Clock::time_point::min(),
+                               watching && loan ? &*loan : nullptr);
       if (options.on_activity) options.on_activity();
       if (batch.superseded) return WriteOutcome::superseded;
       if (batch.closed) return WriteOutcome::closed;
@@ -47,8 +88,8 @@ WriteOutcome pump_stream(httplib::DataSink& sink, EventStream& stream, std::uint
       if (batch.gap || batch.overflowed) return WriteOutcome::cut_off;
       for (const auto& frame : batch.frames)
         if (!write_all(sink, frame)) return WriteOutcome::client_gone;
+      cursor = batch.last_seq;  // past events written through the loan too
       if (!batch.frames.empty()) {
-        cursor = batch.last_seq;
         stream.mark_delivered(cursor);
         next_ping = Clock::now() + options.heartbeat;
       }

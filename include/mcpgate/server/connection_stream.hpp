@@ -7,6 +7,10 @@
 // timeout for the client to make room, so a client that never reads its stream is cut off too.
 // Neither the deadline nor the timeouts ever take a lock: each stream belongs to one thread.
 //
+// A stream belongs to one thread at a time: its connection's, or one that writes an SSE event for
+// it while that thread sleeps on the event's stream (transport::ConnectionHooks::flush_now, under
+// the EventStream's loan, which keeps the two apart).
+//
 // Syscalls are what a small request costs most, so the stream spends few: reads try the socket
 // before polling it, the peer's and its own address are looked up once, and writes gather in a
 // buffer that flush() sends (the connection loop flushes after each response, an SSE writer
@@ -76,6 +80,9 @@ class ConnectionStream final : public httplib_compat::Stream<> {
   // Sends what write() gathered, waiting at most the write timeout each time the client makes
   // no room. False when the client is gone (and from then on).
   bool flush();
+  // Sends what write() gathered as far as the client makes room now, without waiting: false
+  // once a send failed, and `left` says how many bytes are still gathered (for flush()).
+  bool flush_now(std::size_t& left);
 
  private:
   // How long the next read may wait: the read timeout, cut short by the deadline. Zero once the

@@ -21,6 +21,17 @@ class ConnectionHooks {
   // that headers and a short body leave together); a writer about to wait sends it now. False
   // when the client is gone.
   [[nodiscard]] virtual bool flush() = 0;
+
+  // What flush_now() managed.
+  enum class SendNow {
+    sent,     // everything written so far is on its way
+    partial,  // the client made no room for the rest: it stays gathered for flush()
+    gone,     // the client is gone
+  };
+  // Sends what was written as far as the client makes room for it right now, never waiting:
+  // another thread writing for a writer that sleeps (EventStream's ConnectionLoan) must not be
+  // held by a client that does not read.
+  [[nodiscard]] virtual SendNow flush_now() = 0;
 };
 
 // The hooks of the connection the calling thread serves, or nullptr.

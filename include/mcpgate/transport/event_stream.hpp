@@ -51,6 +51,21 @@ struct EventCounters {
 // no more than this (and one message) per stream.
 inline constexpr std::size_t default_max_stream_bytes = 16 * 1024 * 1024;
 
+// A waiting writer's connection, lent to the threads that push events (EventStream::wait).
+class ConnectionLoan {
+ public:
+  enum class Write {
+    sent,      // the event is on its way
+    partial,   // the event is written but the client made no room for all of it: the writer
+               // must send the rest (flush) when it wakes
+    declined,  // not written (too large to write without waiting): the writer writes it
+    gone,      // the client is gone
+  };
+  virtual ~ConnectionLoan() = default;
+  // Called from a pushing thread, never while the writer writes; must not wait for the client.
+  [[nodiscard]] virtual Write write_now(const std::string& frame) noexcept = 0;
+};
+
 struct EventStreamOptions {
   std::size_t replay_events = 256;                      // delivered events kept for a resume
   std::size_t max_bytes = default_max_stream_bytes;     // undelivered (and all held) bytes
@@ -123,8 +138,12 @@ class EventStream final : public protocol::Outbox {
 
   // Block until there are events after `after_seq`, the stream ends, or `deadline` passes.
   // Returns at most `max_batch_bytes` of frames (at least one frame when there are any).
+  // With `loan` (the writer's connection, nothing of it unsent), events pushed meanwhile may be
+  // written through it by the pushing thread: they count as delivered, and the batch's
+  // last_seq is past them (the writer's cursor) even when it carries no frame. The loan ends
+  // before wait() returns.
   [[nodiscard]] Batch wait(std::uint64_t generation, std::uint64_t after_seq,
-                           Clock::time_point deadline);
+                           Clock::time_point deadline, ConnectionLoan* loan = nullptr);
 
   // Waits until `deadline` for the stream to finish, for a first event after `after_seq`, or
   // for anything that ends writer `generation`. When it finished, every event after
@@ -147,6 +166,8 @@ class EventStream final : public protocol::Outbox {
   [[nodiscard]] bool fully_delivered(std::uint64_t delivered_seq) const;
   // Bytes of events held (outbox and replay buffer), for tests and accounting.
   [[nodiscard]] std::size_t held_bytes() const;
+  // Whether a waiting writer lends its connection now (for tests).
+  [[nodiscard]] bool lent() const;
 
   // The most a batch from wait() carries: a writer comes back between slices to see whether its
   // stream was closed or superseded, and never holds more than this beyond the buffer.
@@ -170,6 +191,12 @@ class EventStream final : public protocol::Outbox {
   void deliver_up_to(std::uint64_t seq);
   // The seq of the first held event, or next_seq_ when none is held. Caller holds mutex_.
   [[nodiscard]] std::uint64_t first_held() const;
+  // Whether the event just stored as `seq` can be written through the loan. Caller holds mutex_.
+  [[nodiscard]] bool can_borrow(std::uint64_t seq, bool last) const;
+  // Writes `frame` (event `seq`) through the loan, outside mutex_; true when the writer must
+  // be woken (the write was not completed, or it waits for the loan to end).
+  [[nodiscard]] bool write_through_loan(ConnectionLoan& loan, std::uint64_t seq,
+                                        const Frame& frame);
 
   const std::string id_;
   const EventStreamOptions options_;
@@ -188,6 +215,14 @@ class EventStream final : public protocol::Outbox {
   std::uint64_t generation_ = 0;
   std::uint64_t delivered_ = 0;
   bool writer_ = false;
+  // The loan of the writer waiting in wait() (null: none), to writer `loan_generation_`, whose
+  // cursor is at `loan_cursor_` (moved on by each event written through it).
+  ConnectionLoan* loan_ = nullptr;
+  std::uint64_t loan_generation_ = 0;
+  std::uint64_t loan_cursor_ = 0;
+  bool borrowed_ = false;        // a producer is writing through the loan now
+  bool reclaiming_ = false;      // the writer waits for that write to end
+  bool flush_owed_ = false;      // a write through the loan left bytes for the writer to send
 };
 
 }  // namespace mcpgate::transport

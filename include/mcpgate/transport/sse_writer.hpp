@@ -2,7 +2,9 @@
 // on that stream (with a deadline), sends a heartbeat comment when idle, notices at once a
 // client that closes its connection (through the thread's ConnectionHooks, when there are any)
 // and within the heartbeat interval one that vanished without closing. It flushes what it wrote
-// (ConnectionHooks::flush) before every wait.
+// (ConnectionHooks::flush) before every wait. While it waits, it lends the connection to the
+// threads that push events (EventStream::wait's ConnectionLoan): a small event is then written
+// by the thread that pushed it, without waking the writer, and never waiting for the client.
 #pragma once
 
 #include "mcpgate/transport/event_stream.hpp"
