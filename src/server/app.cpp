@@ -436,7 +436,7 @@ void App::install_routes() {
         if (const std::string origin = req.get_header_value("Origin"); !origin.empty())
           cors::allow(res, origin);
         res.set_header("Cache-Control", "max-age=300");
-        res.set_content(oauth_->metadata(req.get_header_value("Host")).dump(), "application/json");
+        res.set_content(oauth_->metadata(req.get_header_value("Host"), req.path).dump(), "application/json");
         return true;
       }
     }
@@ -486,7 +486,7 @@ bool App::refuse_unauthorized(httplib::Request& req, httplib::Response& res) {
                                 "Unauthorized: send 'Authorization: Bearer <token>'");
     return true;
   }
-  auto verdict = oauth_->check(authorization, req.get_header_value("Host"));
+  auto verdict = oauth_->check(authorization, req.get_header_value("Host"), req.path);
   if (verdict.status == 200) {
     transport::attach_access(req, verdict.access);
     return false;

@@ -47,36 +47,54 @@ ResourceServer::ResourceServer(ResourceServerOptions options)
     introspection_ = std::make_unique<TokenIntrospection>(*options_.introspection);
 }
 
-std::string ResourceServer::resource_for(std::string_view host) const {
-  if (!options_.resource.empty()) return options_.resource;
-  return "http://" + std::string(host) + "/mcp";
+namespace {
+
+bool is_legacy_path(std::string_view path) {
+  return path == "/sse" || path.substr(0, 9) == "/messages" || path.substr(0, 8) == "/message" ||
+         path == std::string(metadata_prefix) + "/sse";
 }
 
-std::string ResourceServer::metadata_url(std::string_view host) const {
-  const auto [origin, path] = split_origin(resource_for(host));
-  return origin + std::string(metadata_prefix) + path;
+}  // namespace
+
+std::string ResourceServer::resource_for(std::string_view host, std::string_view path) const {
+  std::string resource =
+      options_.resource.empty() ? "http://" + std::string(host) + "/mcp" : options_.resource;
+  // The legacy endpoints: the same URL with /sse for /mcp (a resource that names no /mcp, an
+  // origin, already covers /sse).
+  if (is_legacy_path(path) && resource.size() >= 4 && resource.compare(resource.size() - 4, 4, "/mcp") == 0)
+    resource.replace(resource.size() - 4, 4, "/sse");
+  return resource;
+}
+
+std::string ResourceServer::metadata_url(std::string_view host, std::string_view path) const {
+  const auto [origin, resource_path] = split_origin(resource_for(host, path));
+  return origin + std::string(metadata_prefix) + resource_path;
 }
 
 bool ResourceServer::is_metadata_path(std::string_view path) const {
   if (path == metadata_prefix) return true;
-  const auto [origin, resource_path] = split_origin(resource_for("localhost"));
-  return !resource_path.empty() && path == std::string(metadata_prefix) + resource_path;
+  for (const std::string_view endpoint : {"/mcp", "/sse"}) {
+    const auto [origin, resource_path] = split_origin(resource_for("localhost", endpoint));
+    if (!resource_path.empty() && path == std::string(metadata_prefix) + resource_path) return true;
+  }
+  return false;
 }
 
-json ResourceServer::metadata(std::string_view host) const {
+json ResourceServer::metadata(std::string_view host, std::string_view path) const {
   json scopes = json::array();
   for (const auto* scope : {&options_.scopes.read, &options_.scopes.write})
     if (!scope->empty()) scopes.push_back(*scope);
-  return json{{"resource", resource_for(host)},
+  return json{{"resource", resource_for(host, path)},
               {"authorization_servers", json::array({options_.keys.issuer})},
               {"scopes_supported", std::move(scopes)},
               {"bearer_methods_supported", json::array({"header"})},
               {"resource_name", "mcpgate"}};
 }
 
-std::string ResourceServer::challenge(std::string_view host, std::string_view error,
-                                      std::string_view scope, std::string_view description) const {
-  std::string header = "Bearer resource_metadata=\"" + quotable(metadata_url(host)) + "\"";
+std::string ResourceServer::challenge(std::string_view host, std::string_view path,
+                                      std::string_view error, std::string_view scope,
+                                      std::string_view description) const {
+  std::string header = "Bearer resource_metadata=\"" + quotable(metadata_url(host, path)) + "\"";
   if (!scope.empty()) header += ", scope=\"" + quotable(scope) + "\"";
   if (!error.empty()) header += ", error=\"" + std::string(error) + "\"";
   if (!description.empty()) header += ", error_description=\"" + quotable(description) + "\"";
@@ -101,7 +119,7 @@ TokenClaims ResourceServer::validate(std::string_view token, const TokenPolicy& 
 }
 
 ResourceServer::Verdict ResourceServer::check(std::string_view authorization,
-                                              std::string_view host) {
+                                              std::string_view host, std::string_view path) {
   std::string every_scope;
   for (const auto* scope : {&options_.scopes.read, &options_.scopes.write})
     if (!scope->empty()) every_scope += (every_scope.empty() ? "" : " ") + *scope;
@@ -109,11 +127,11 @@ ResourceServer::Verdict ResourceServer::check(std::string_view authorization,
   if (token.empty())
     return Verdict{.status = 401,
                    .access = {},
-                   .www_authenticate = challenge(host, "", every_scope, ""),
+                   .www_authenticate = challenge(host, path, "", every_scope, ""),
                    .message = "Unauthorized: send 'Authorization: Bearer <access token>' (the "
                               "resource metadata names the authorization server)"};
   const TokenPolicy policy{.issuer = options_.keys.issuer,
-                           .audiences = {resource_for(host)},
+                           .audiences = {resource_for(host, "/mcp"), resource_for(host, "/sse")},
                            .leeway = options_.leeway,
                            .max_token_bytes = options_.max_token_bytes};
   TokenClaims claims;
@@ -122,7 +140,7 @@ ResourceServer::Verdict ResourceServer::check(std::string_view authorization,
   } catch (const TokenError& e) {
     return Verdict{.status = 401,
                    .access = {},
-                   .www_authenticate = challenge(host, "invalid_token", every_scope, e.what()),
+                   .www_authenticate = challenge(host, path, "invalid_token", every_scope, e.what()),
                    .message = std::string("Unauthorized: ") + e.what()};
   }
   protocol::Access access{.subject = claims.subject, .scopes = claims.scopes, .every_scope = false};
@@ -131,7 +149,7 @@ ResourceServer::Verdict ResourceServer::check(std::string_view authorization,
   if (!options_.scopes.holds(access, options_.scopes.read)) {
     return Verdict{.status = 403,
                    .access = {},
-                   .www_authenticate = challenge(host, "insufficient_scope", options_.scopes.read,
+                   .www_authenticate = challenge(host, path, "insufficient_scope", options_.scopes.read,
                                                  "this server needs the scope " + options_.scopes.read),
                    .message = "Forbidden: the access token lacks the scope " + options_.scopes.read};
   }

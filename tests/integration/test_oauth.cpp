@@ -60,8 +60,8 @@ TEST_CASE("oauth: protected resource metadata at both paths, 401 with a challeng
   TestServer server(oauth_config(issuer, dir));
   const int port = server.port();
   const std::string resource = resource_of(server);
-  const std::string metadata_url =
-      "http://127.0.0.1:" + std::to_string(port) + "/.well-known/oauth-protected-resource/mcp";
+  const std::string metadata_base =
+      "http://127.0.0.1:" + std::to_string(port) + "/.well-known/oauth-protected-resource";
 
   for (const char* path : {"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"}) {
     CAPTURE(path);
@@ -73,6 +73,11 @@ TEST_CASE("oauth: protected resource metadata at both paths, 401 with a challeng
     CHECK(doc["scopes_supported"] == json::array({"mcpgate:read", "mcpgate:write"}));
     CHECK(doc["bearer_methods_supported"] == json::array({"header"}));
   }
+  // The legacy endpoints are a resource of their own (SDK clients want the resource's URL to
+  // prefix the endpoint's); a token for either serves both.
+  const auto legacy = exchange(port, "GET", "/.well-known/oauth-protected-resource/sse", {});
+  REQUIRE(legacy.status == 200);
+  CHECK(legacy.json_body()["resource"] == "http://127.0.0.1:" + std::to_string(port) + "/sse");
 
   const json modern_call = modern_request(1, "tools/call", {{"name", "session_info"}});
   struct Probe {
@@ -94,7 +99,9 @@ TEST_CASE("oauth: protected resource metadata at both paths, 401 with a challeng
     const auto got = exchange(port, probe.method, probe.target, probe.headers, probe.body);
     CHECK(got.status == 401);
     const std::string challenge = got.header("WWW-Authenticate");
-    CHECK(challenge.find("Bearer resource_metadata=\"" + metadata_url + "\"") == 0);
+    const bool legacy_endpoint = probe.target.find("/mcp") != 0;
+    CHECK(challenge.find("Bearer resource_metadata=\"" + metadata_base +
+                         (legacy_endpoint ? "/sse" : "/mcp") + "\"") == 0);
     CHECK(challenge.find("scope=\"mcpgate:read mcpgate:write\"") != std::string::npos);
     // A bad token: the same, with error="invalid_token".
     const auto bad = exchange(port, probe.method, probe.target, bearer(probe.headers, "eyJ.eyJ.x"), probe.body);
@@ -114,6 +121,9 @@ TEST_CASE("oauth: a valid token opens a session; session_info shows its subject;
   const json info = json::parse(result_text(*post_as(port, token, session, tool_call(2, "session_info")).response(2)));
   CHECK(info["session_management"]["subject"] == "alice");
 
+  // A token for the legacy endpoints' resource serves this server too.
+  const std::string legacy_resource = "http://127.0.0.1:" + std::to_string(port) + "/sse";
+  CHECK(post_as(port, issuer.token(legacy_resource, "alice"), session, tool_call(3, "session_info")).status == 200);
   // A token for another resource (RFC 8707 audience) or from another issuer.
   CHECK(post_as(port, issuer.token("http://127.0.0.1:1/mcp"), session, tool_call(3, "session_info")).status == 401);
   auto foreign = issuer.claims(resource_of(server));

@@ -47,19 +47,26 @@ class ResourceServer {
     std::string www_authenticate;  // when refused
     std::string message;           // when refused: for the client and the log
   };
-  // The answer for a request with this Authorization header, sent to this Host.
-  [[nodiscard]] Verdict check(std::string_view authorization, std::string_view host);
+  // The answer for a request to `path` with this Authorization header, sent to this Host.
+  [[nodiscard]] Verdict check(std::string_view authorization, std::string_view host,
+                              std::string_view path);
 
-  // The Protected Resource Metadata document, and its URL, as seen through `host`.
-  [[nodiscard]] nlohmann::json metadata(std::string_view host) const;
-  [[nodiscard]] std::string metadata_url(std::string_view host) const;
-  // Its paths: /.well-known/oauth-protected-resource, and with the resource's path appended
-  // (RFC 9728 section 3.1), /.well-known/oauth-protected-resource/mcp.
+  // Two resources, one server: /mcp, and the legacy /sse with its /messages (the SDKs insist
+  // that a resource's URL be a prefix of the endpoint they connect to, so /sse cannot be
+  // described by /mcp's document). A token for either serves both.
+  //
+  // The Protected Resource Metadata document at `path` (the root one describes /mcp), and the
+  // URL of the document describing the endpoint at `path`, as seen through `host`.
+  [[nodiscard]] nlohmann::json metadata(std::string_view host, std::string_view path) const;
+  [[nodiscard]] std::string metadata_url(std::string_view host, std::string_view path) const;
+  // Its paths: /.well-known/oauth-protected-resource, and with a resource's path appended
+  // (RFC 9728 section 3.1): /.well-known/oauth-protected-resource/mcp, …/sse.
   [[nodiscard]] bool is_metadata_path(std::string_view path) const;
 
  private:
-  [[nodiscard]] std::string resource_for(std::string_view host) const;
-  [[nodiscard]] std::string challenge(std::string_view host, std::string_view error,
+  // The resource the endpoint at `path` belongs to.
+  [[nodiscard]] std::string resource_for(std::string_view host, std::string_view path = "/mcp") const;
+  [[nodiscard]] std::string challenge(std::string_view host, std::string_view path, std::string_view error,
                                       std::string_view scope, std::string_view description) const;
   [[nodiscard]] TokenClaims validate(std::string_view token, const TokenPolicy& policy);
 
