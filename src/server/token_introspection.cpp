@@ -80,24 +80,35 @@ TokenClaims TokenIntrospection::check(std::string_view token, const TokenPolicy&
     std::lock_guard lock(mutex_);
     const auto found = cache_.find(digest);
     if (found != cache_.end()) {
-      if (steady_now < found->second.until && now <= found->second.claims.expires + policy.leeway)
-        return found->second.claims;
-      order_.erase(found->second.age);
+      const Entry& entry = found->second;
+      if (steady_now < entry.until && !entry.refusal.empty()) throw TokenError(entry.refusal);
+      if (steady_now < entry.until && now <= entry.claims.expires + policy.leeway) return entry.claims;
+      order_.erase(entry.age);
       cache_.erase(found);
     }
   }
-  TokenClaims claims = ask(token, policy, now);  // no lock across the call
-  std::lock_guard lock(mutex_);
-  if (cache_.count(digest) == 0) {
-    while (cache_.size() >= options_.max_entries && !order_.empty()) {
-      cache_.erase(order_.front());
-      order_.pop_front();
-    }
-    if (options_.max_entries > 0) {
+  TokenClaims claims;
+  std::string refusal;
+  try {
+    claims = ask(token, policy, now);  // no lock across the call
+  } catch (const TokenError& e) {
+    refusal = e.what();
+    if (refusal.rfind("the token could not be introspected", 0) == 0 ||
+        refusal.rfind("the introspection endpoint answered", 0) == 0)
+      throw;  // the endpoint's trouble, not the token's: ask again next time
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (cache_.count(digest) == 0 && options_.max_entries > 0) {
+      while (cache_.size() >= options_.max_entries && !order_.empty()) {
+        cache_.erase(order_.front());
+        order_.pop_front();
+      }
       order_.push_back(digest);
-      cache_.emplace(digest, Entry{claims, steady_now + options_.ttl, std::prev(order_.end())});
+      cache_.emplace(digest, Entry{claims, refusal, steady_now + options_.ttl, std::prev(order_.end())});
     }
   }
+  if (!refusal.empty()) throw TokenError(refusal);
   return claims;
 }
 

@@ -252,6 +252,13 @@ TEST_CASE("introspection: active tokens, cache bounded in entries, inactive and 
   CHECK(calls == 1);  // the second came from the cache
   CHECK_THROWS_AS((void)introspection.check("revoked", oauth_policy(), now), TokenError);
   CHECK_THROWS_AS((void)introspection.check("foreign", oauth_policy(), now), TokenError);
+  CHECK(calls == 3);
+  // Refusals are kept too: a client repeating a bad token does not make us repeat the call.
+  CHECK_THROWS_AS((void)introspection.check("revoked", oauth_policy(), now), TokenError);
+  CHECK(calls == 3);
+  // Two entries at most: the oldest ("good") made room, and is asked about again.
+  CHECK(introspection.check("good", oauth_policy(), now).subject == "bob");
+  CHECK(calls == 4);
 }
 
 TEST_CASE("tool scopes: manage_* writes, the rest reads, write implies read, static token is unscoped") {

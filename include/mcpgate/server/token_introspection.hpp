@@ -1,7 +1,9 @@
 // Opaque access tokens, asked about at the authorization server's introspection endpoint
 // (RFC 7662) with this resource server's client credentials, and the answers kept a short time:
 // a token is asked about once per `ttl` at most (and never kept past its own exp), in a cache
-// bounded in entries that holds SHA-256 digests of tokens, never the tokens.
+// bounded in entries that holds SHA-256 digests of tokens, never the tokens. Refusals (inactive,
+// foreign) are kept too, so that a client repeating a bad token does not make us repeat the
+// call; failures to reach the endpoint are not.
 #pragma once
 
 #include "mcpgate/server/jwt.hpp"
@@ -39,6 +41,7 @@ class TokenIntrospection {
  private:
   struct Entry {
     TokenClaims claims;
+    std::string refusal;  // why the token is refused; "" for an active one
     std::chrono::steady_clock::time_point until;
     std::list<std::string>::iterator age;
   };
