@@ -174,6 +174,12 @@ std::string finish_oauth(Config& config, const OAuthScratch& scratch) {
   if (!oauth.introspection_url.empty() && (!http_url(oauth.introspection_url) || oauth.client_id.empty()))
     return "--oauth-introspection-url must be an http(s) URL and needs --oauth-client-id";
   if (oauth.resource.empty() && !config.public_url.empty()) oauth.resource = config.public_url + "/mcp";
+  // Without a name of its own the resource is read from each request's Host: on loopback that
+  // is one of a few names, but a server others reach would take a token issued for another
+  // resource of the same issuer, sent with that resource's Host.
+  if (oauth.resource.empty() && !server::OriginGuard::is_loopback_address(config.host))
+    return "--oauth-issuer on a non-loopback --host needs --oauth-resource or --public-url (the "
+           "URL clients reach /mcp at, which tokens must name)";
   if (!oauth.resource.empty() && (!http_url(oauth.resource) || oauth.resource.find('#') != std::string::npos))
     return "--oauth-resource must be an http(s) URL without a fragment";
   return {};

@@ -431,7 +431,7 @@ void App::install_routes() {
   http_.set_request_filter([this](httplib::Request& req, httplib::Response& res) {
     if (req.path == "/health") return false;
     // The Protected Resource Metadata is public: clients read it to learn where to sign in.
-    if (oauth_ && oauth_->is_metadata_path(req.path)) {
+    if (oauth_ && (req.method == "GET" || req.method == "HEAD") && oauth_->is_metadata_path(req.path)) {
       if (!origin_guard_.check(req.get_header_value("Host"), {})) {
         if (const std::string origin = req.get_header_value("Origin"); !origin.empty())
           cors::allow(res, origin);

@@ -109,6 +109,8 @@ TEST_CASE("oauth: protected resource metadata at both paths, 401 with a challeng
     CHECK(bad.header("WWW-Authenticate").find("error=\"invalid_token\"") != std::string::npos);
   }
   CHECK(exchange(port, "GET", "/health", {}).status == 200);  // stays open to probes
+  // The metadata is read with GET; anything else there is an ordinary (refused) request.
+  CHECK(exchange(port, "POST", "/.well-known/oauth-protected-resource", {{"Content-Type", "application/json"}}, "{}").status == 401);
 }
 
 TEST_CASE("oauth: a valid token opens a session; session_info shows its subject; tokens of other resources are refused") {

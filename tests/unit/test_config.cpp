@@ -249,6 +249,9 @@ TEST_CASE("--oauth-*: the resource follows --public-url; URLs checked; introspec
   CHECK(on.parsed.config->oauth.issuer == "https://id.example.com/realms/x");
   CHECK(on.parsed.config->oauth.resource == "https://mcp.example.com/team/mcp");
   CHECK(on.parsed.config->oauth.leeway == 60s);
+  const Outcome named = parse_flags({"--host", "0.0.0.0", "--oauth-issuer", "https://id",
+                                     "--oauth-resource", "https://mcp.example.com/mcp"});
+  REQUIRE(named.parsed.config);
 
   for (const auto& bad : std::vector<std::vector<std::string>>{
            {"--oauth-issuer", "id.example.com"},
@@ -256,7 +259,8 @@ TEST_CASE("--oauth-*: the resource follows --public-url; URLs checked; introspec
            {"--oauth-introspection-url", "https://id/introspect"},
            {"--oauth-issuer", "https://id", "--oauth-introspection-url", "https://id/introspect"},
            {"--oauth-issuer", "https://id", "--oauth-client-secret-file", "/nonexistent/secret"},
-           {"--oauth-leeway", "-1"}}) {
+           {"--oauth-leeway", "-1"},
+           {"--oauth-issuer", "https://id", "--host", "0.0.0.0"}}) {
     CAPTURE(bad.front());
     const Outcome o = parse_flags(bad);
     CHECK_FALSE(o.parsed.config);
