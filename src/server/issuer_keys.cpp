@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mcpgate::server {
@@ -115,26 +116,41 @@ bool IssuerKeys::fetch(std::string_view why) {
   }
 }
 
+IssuerKeys::~IssuerKeys() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
 bool IssuerKeys::start() {
   fetching_ = true;
   const bool ok = fetch("start-up");
   fetching_ = false;
+  refresher_ = std::thread([this, ok] { refresh_loop(ok); });
   return ok;
 }
 
-std::shared_ptr<const JwkSet> IssuerKeys::keys() {
-  bool due = false;
-  std::shared_ptr<const JwkSet> current;
-  {
-    std::lock_guard lock(mutex_);
-    current = keys_;
-    const auto now = Clock::now();
-    // After a failure, the next try waits min_refresh rather than the whole schedule.
-    due = now - last_success_ >= options_.refresh && now - last_attempt_ >= options_.min_refresh;
+void IssuerKeys::refresh_loop(bool last_ok) {
+  // After a failure the next try comes sooner, but never in a spin.
+  const auto retry = std::max<std::chrono::seconds>(options_.min_refresh, std::chrono::seconds(1));
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (wake_.wait_for(lock, last_ok ? std::chrono::seconds(options_.refresh) : retry,
+                       [this] { return stopping_; }))
+      return;
+    lock.unlock();
+    if (!fetching_.exchange(true)) {  // an unknown kid's fetch may be under way
+      last_ok = fetch(last_ok ? "scheduled refresh" : "retry");
+      fetching_ = false;
+    }
+    lock.lock();
   }
-  if (!due || fetching_.exchange(true)) return current;
-  fetch("scheduled refresh");
-  fetching_ = false;
+}
+
+std::shared_ptr<const JwkSet> IssuerKeys::keys() const {
   std::lock_guard lock(mutex_);
   return keys_;
 }

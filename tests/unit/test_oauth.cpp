@@ -12,6 +12,9 @@
 
 #include <doctest/doctest.h>
 
+#include <mutex>
+#include <thread>
+
 using namespace mcpgate::server;
 using mcpgate::protocol::Access;
 using mcpgate::protocol::ToolScopes;
@@ -200,16 +203,39 @@ TEST_CASE("issuer keys: an unknown kid refetches at most once per min_refresh") 
 TEST_CASE("issuer keys: a scheduled refresh picks up a rotated key; metadata of another issuer is refused") {
   FakeIssuerWeb web;
   web.keys.push_back(std::make_shared<SigningKey>("ES256", "k1"));
+  std::mutex web_mutex;  // the refresh thread reads `web` while the test changes it
+  const auto test_thread = std::this_thread::get_id();
+  int fetches_on_test_thread = 0;  // guarded by web_mutex
   IssuerKeys keys(IssuerKeysOptions{.issuer = oauth_issuer,
-                                    .refresh = std::chrono::seconds(0),
+                                    .refresh = std::chrono::seconds(1),
                                     .min_refresh = std::chrono::seconds(0),
                                     .max_jwks_bytes = 65536,
                                     .max_keys = 8,
                                     .timeout = std::chrono::milliseconds(1000),
-                                    .fetch = [&](const FetchRequest& r) { return web.answer(r); }});
+                                    .fetch = [&](const FetchRequest& r) {
+                                      std::lock_guard lock(web_mutex);
+                                      if (std::this_thread::get_id() == test_thread)
+                                        ++fetches_on_test_thread;
+                                      return web.answer(r);
+                                    }});
   REQUIRE(keys.start());
-  web.keys = {std::make_shared<SigningKey>("EdDSA", "k2")};
-  CHECK(keys.keys()->keys.at(0).kid == "k2");
+  {
+    std::lock_guard lock(web_mutex);
+    web.keys = {std::make_shared<SigningKey>("EdDSA", "k2")};
+    fetches_on_test_thread = 0;  // start()'s own
+  }
+  // The refresh thread picks it up by itself, without a token asking (bounded wait).
+  bool rotated = false;
+  for (int i = 0; i < 200 && !rotated; ++i) {
+    rotated = keys.keys()->keys.at(0).kid == "k2";
+    if (!rotated) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(rotated);
+  {
+    // No reader of the keys waited on the schedule: the refresh thread fetched.
+    std::lock_guard lock(web_mutex);
+    CHECK(fetches_on_test_thread == 0);
+  }
 
   IssuerKeys wrong(IssuerKeysOptions{.issuer = "https://issuer.test/realms/y",
                                      .refresh = std::chrono::seconds(60),

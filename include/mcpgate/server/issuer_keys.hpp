@@ -3,8 +3,8 @@
 // /.well-known/openid-configuration), fetched from its jwks_uri, and kept:
 //
 //   start() ── discovery + JWK Set ──> keys()      (a set; empty while the issuer was never reached)
-//       ├─ every `refresh` the next keys() call fetches the set again (one caller; the others
-//       │  go on with the cached set)
+//       ├─ a thread of its own fetches the set again every `refresh` (after a failure, every
+//       │  `min_refresh`, at least a second): no request ever waits on the schedule
 //       └─ a token names an unknown kid: refresh_for_unknown_key() fetches again, at most once
 //          per `min_refresh` (a stream of forged kids cannot make us hammer the issuer)
 //
@@ -19,9 +19,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace mcpgate::server {
 
@@ -43,13 +45,16 @@ class IssuerKeys {
   using Clock = std::chrono::steady_clock;
 
   explicit IssuerKeys(IssuerKeysOptions options);
+  ~IssuerKeys();  // stops and joins the refresh thread
+  IssuerKeys(const IssuerKeys&) = delete;
+  IssuerKeys& operator=(const IssuerKeys&) = delete;
 
-  // Discovery and the first fetch, logged either way. False when the issuer could not be
-  // reached or answered nonsense: tokens are refused until a later fetch succeeds.
+  // Discovery and the first fetch, logged either way, then the refresh thread. False when the
+  // issuer could not be reached or answered nonsense: tokens are refused until a later fetch
+  // succeeds.
   bool start();
-  // The keys now (never null; empty before any fetch succeeded), fetched again first when the
-  // schedule says so.
-  [[nodiscard]] std::shared_ptr<const JwkSet> keys();
+  // The keys now (never null; empty before any fetch succeeded).
+  [[nodiscard]] std::shared_ptr<const JwkSet> keys() const;
   // A token named a key the set lacks. The set fetched again, or null when it was fetched
   // within min_refresh (or is being fetched by another caller) or the fetch failed.
   [[nodiscard]] std::shared_ptr<const JwkSet> refresh_for_unknown_key();
@@ -61,6 +66,7 @@ class IssuerKeys {
   bool fetch(std::string_view why);
   [[nodiscard]] nlohmann::json get_json(const std::string& url) const;
   nlohmann::json discover() const;
+  void refresh_loop(bool started_ok);
 
   const IssuerKeysOptions options_;
   std::atomic<bool> fetching_{false};
@@ -70,6 +76,9 @@ class IssuerKeys {
   std::string jwks_uri_;                      // guarded by mutex_
   Clock::time_point last_attempt_{};          // guarded by mutex_
   Clock::time_point last_success_{};          // guarded by mutex_
+  std::condition_variable wake_;              // with mutex_: stopping_ set
+  bool stopping_ = false;                     // guarded by mutex_
+  std::thread refresher_;
 };
 
 }  // namespace mcpgate::server
