@@ -39,7 +39,8 @@ json IssuerKeys::get_json(const std::string& url) const {
                                                   .basic_user = {},
                                                   .basic_password = {},
                                                   .max_bytes = options_.max_jwks_bytes,
-                                                  .timeout = options_.timeout});
+                                                  .timeout = options_.timeout,
+                                                  .cancelled = &cancel_});
   if (answer.status != 200)
     throw std::runtime_error(url + " answered HTTP " + std::to_string(answer.status));
   if (!util::json_nesting_within(answer.body))
@@ -117,6 +118,7 @@ bool IssuerKeys::fetch(std::string_view why) {
 }
 
 IssuerKeys::~IssuerKeys() {
+  cancel_ = true;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;

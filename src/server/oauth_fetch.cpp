@@ -27,6 +27,11 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return n;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancelled = static_cast<const std::atomic<bool>*>(user);
+  return cancelled != nullptr && cancelled->load() ? 1 : 0;  // 1: CURLE_ABORTED_BY_CALLBACK
+}
+
 struct EasyFree {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
 };
@@ -51,6 +56,11 @@ FetchAnswer curl_fetch(const FetchRequest& request) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes));
+  if (request.cancelled != nullptr) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, request.cancelled);
+  }
   if (!request.form_body.empty()) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.form_body.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.form_body.size()));

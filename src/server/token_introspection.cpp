@@ -32,7 +32,8 @@ TokenClaims TokenIntrospection::ask(std::string_view token, const TokenPolicy& p
         .basic_user = form_escape(options_.client_id),  // RFC 6749 2.3.1: form-encoded first
         .basic_password = form_escape(options_.client_secret),
         .max_bytes = 64 * 1024,
-        .timeout = options_.timeout});
+        .timeout = options_.timeout,
+        .cancelled = nullptr});
   } catch (const std::exception& e) {
     throw TokenError(std::string("the token could not be introspected: ") + e.what());
   }

@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -303,4 +304,34 @@ TEST_CASE("tool scopes: manage_* writes, the rest reads, write implies read, sta
   CHECK(scopes.holds(token, "mcpgate:write"));
   const ToolScopes open{.read = "", .write = ""};
   CHECK(open.holds(none, open.needed_for("manage_task")));
+}
+
+TEST_CASE("issuer keys: destruction cancels a fetch under way (shutdown does not wait out a stalled issuer)") {
+  FakeIssuerWeb web;
+  web.keys.push_back(std::make_shared<SigningKey>("ES256", "k1"));
+  std::atomic<int> calls{0};
+  std::atomic<bool> stalled{false};
+  std::atomic<bool> saw_cancel{false};
+  {
+    IssuerKeys keys(IssuerKeysOptions{
+        .issuer = oauth_issuer,
+        .refresh = std::chrono::seconds(1),
+        .min_refresh = std::chrono::seconds(0),
+        .max_jwks_bytes = 65536,
+        .max_keys = 8,
+        .timeout = std::chrono::milliseconds(1000),
+        .fetch = [&](const FetchRequest& r) -> FetchAnswer {
+          if (++calls <= 2) return web.answer(r);  // start(): metadata and keys
+          // The scheduled refresh: a stalled issuer, until the fetch is cancelled (bounded).
+          stalled = true;
+          for (int i = 0; i < 3000 && !(r.cancelled && r.cancelled->load()); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          saw_cancel = r.cancelled && r.cancelled->load();
+          throw std::runtime_error("cancelled");
+        }});
+    REQUIRE(keys.start());
+    for (int i = 0; i < 500 && !stalled; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(stalled);
+  }  // ~IssuerKeys
+  CHECK(saw_cancel);
 }

@@ -78,6 +78,7 @@ class IssuerKeys {
   Clock::time_point last_success_{};          // guarded by mutex_
   std::condition_variable wake_;              // with mutex_: stopping_ set
   bool stopping_ = false;                     // guarded by mutex_
+  std::atomic<bool> cancel_{false};           // ends a fetch under way at destruction
   std::thread refresher_;
 };
 

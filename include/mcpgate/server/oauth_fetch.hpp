@@ -3,6 +3,7 @@
 // publishes its URLs in its metadata), proxies from the environment as libcurl reads them.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -16,6 +17,8 @@ struct FetchRequest {
   std::string basic_user, basic_password;  // HTTP Basic authentication when basic_user is set
   std::size_t max_bytes = 256 * 1024;
   std::chrono::milliseconds timeout{5000};  // the whole call, connecting included
+  // When set and true, the call ends at once (shutdown must not wait out a stalled issuer).
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 struct FetchAnswer {
