@@ -111,7 +111,7 @@ void add_oauth_options(CLI::App& app, Config::OAuth& oauth, OAuthScratch& scratc
                   "(forged key ids cannot make mcpgate hammer the issuer)",
                   "MCPGATE_OAUTH_JWKS_MIN_REFRESH", SecondsRange{0, day});
   app.add_option("--oauth-max-token-bytes", oauth.max_token_bytes,
-                 "Longest access token accepted (8 KiB: Keycloak's with many roles are ~2 KiB)")
+                 "Longest access token accepted (8 KiB: the longest header line a request may carry)")
       ->envname("MCPGATE_OAUTH_MAX_TOKEN_BYTES")
       ->transform(whole_number(256, 64 * 1024, "MCPGATE_OAUTH_MAX_TOKEN_BYTES"))
       ->capture_default_str();
