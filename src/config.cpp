@@ -77,6 +77,114 @@ Duration seconds_to(double seconds) {
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
 }
 
+// Where the OAuth durations are parsed into, before they become Config::OAuth's.
+struct OAuthScratch {
+  double leeway = 0, refresh = 0, min_refresh = 0, introspection_ttl = 0;
+  std::string client_secret_file;
+};
+
+void add_oauth_options(CLI::App& app, Config::OAuth& oauth, OAuthScratch& scratch) {
+  app.add_option("--oauth-issuer", oauth.issuer,
+                 "Act as an OAuth 2.1 resource server for this authorization server (its issuer "
+                 "URL): every MCP endpoint then needs an access token it issued for this server")
+      ->envname("MCPGATE_OAUTH_ISSUER");
+  app.add_option("--oauth-resource", oauth.resource,
+                 "This server's resource URL, the audience its tokens must name (default: "
+                 "<public-url>/mcp, else http://<Host>/mcp of each request)")
+      ->envname("MCPGATE_OAUTH_RESOURCE");
+  app.add_option("--oauth-read-scope", oauth.read_scope,
+                 "Scope every request needs (all tools but manage_*); empty: none")
+      ->envname("MCPGATE_OAUTH_READ_SCOPE")->capture_default_str();
+  app.add_option("--oauth-write-scope", oauth.write_scope,
+                 "Scope the manage_* tools need (it implies the read scope); empty: none")
+      ->envname("MCPGATE_OAUTH_WRITE_SCOPE")->capture_default_str();
+  add_duration_ms(app, "--oauth-leeway", oauth.leeway, scratch.leeway,
+                  "Clock skew allowed on a token's exp and nbf, seconds (a minute covers "
+                  "machines kept by NTP)",
+                  "MCPGATE_OAUTH_LEEWAY", SecondsRange{0, 3600});
+  add_duration_ms(app, "--oauth-jwks-refresh", oauth.jwks_refresh, scratch.refresh,
+                  "Fetch the issuer's keys again this often, seconds (issuers publish a key long "
+                  "before they sign with it)",
+                  "MCPGATE_OAUTH_JWKS_REFRESH", SecondsRange{1, day});
+  add_duration_ms(app, "--oauth-jwks-min-refresh", oauth.jwks_min_refresh, scratch.min_refresh,
+                  "A token naming an unknown key fetches the keys at most this often, seconds "
+                  "(forged key ids cannot make mcpgate hammer the issuer)",
+                  "MCPGATE_OAUTH_JWKS_MIN_REFRESH", SecondsRange{0, day});
+  app.add_option("--oauth-max-token-bytes", oauth.max_token_bytes,
+                 "Longest access token accepted (8 KiB: the longest header line a request may carry)")
+      ->envname("MCPGATE_OAUTH_MAX_TOKEN_BYTES")
+      ->transform(whole_number(256, 64 * 1024, "MCPGATE_OAUTH_MAX_TOKEN_BYTES"))
+      ->capture_default_str();
+  app.add_option("--oauth-max-jwks-bytes", oauth.max_jwks_bytes,
+                 "Largest metadata or JWK Set document read from the issuer")
+      ->envname("MCPGATE_OAUTH_MAX_JWKS_BYTES")
+      ->transform(whole_number(1024, 16 * 1024 * 1024, "MCPGATE_OAUTH_MAX_JWKS_BYTES"))
+      ->capture_default_str();
+  app.add_option("--oauth-max-keys", oauth.max_keys,
+                 "Most keys in the issuer's JWK Set (a larger set is refused, the old one kept)")
+      ->envname("MCPGATE_OAUTH_MAX_KEYS")
+      ->transform(whole_number(1, 1000, "MCPGATE_OAUTH_MAX_KEYS"))
+      ->capture_default_str();
+  app.add_option("--oauth-introspection-url", oauth.introspection_url,
+                 "RFC 7662 introspection endpoint for opaque (non-JWT) tokens")
+      ->envname("MCPGATE_OAUTH_INTROSPECTION_URL");
+  app.add_option("--oauth-client-id", oauth.client_id,
+                 "This server's client id at the introspection endpoint")
+      ->envname("MCPGATE_OAUTH_CLIENT_ID");
+  auto* secret = app.add_option("--oauth-client-secret", oauth.client_secret,
+                                "Its client secret (prefer the file or the variable: flags show in ps)")
+                     ->envname("MCPGATE_OAUTH_CLIENT_SECRET");
+  app.add_option("--oauth-client-secret-file", scratch.client_secret_file,
+                 "Read the client secret from the first line of this file")
+      ->envname("MCPGATE_OAUTH_CLIENT_SECRET_FILE")->excludes(secret);
+  add_duration_ms(app, "--oauth-introspection-ttl", oauth.introspection_ttl,
+                  scratch.introspection_ttl,
+                  "How long an introspection answer is reused, seconds (a revoked token works "
+                  "this long at most)",
+                  "MCPGATE_OAUTH_INTROSPECTION_TTL", SecondsRange{0, 3600});
+  app.add_option("--oauth-introspection-cache", oauth.introspection_cache,
+                 "Introspection answers kept at most (about 200 bytes each)")
+      ->envname("MCPGATE_OAUTH_INTROSPECTION_CACHE")
+      ->transform(whole_number(0, 10000000, "MCPGATE_OAUTH_INTROSPECTION_CACHE"))
+      ->capture_default_str();
+}
+
+// The OAuth settings once parsed: secrets read, URLs checked. An error message, or "".
+std::string finish_oauth(Config& config, const OAuthScratch& scratch) {
+  auto& oauth = config.oauth;
+  oauth.leeway = seconds_to<std::chrono::seconds>(scratch.leeway);
+  oauth.jwks_refresh = seconds_to<std::chrono::seconds>(scratch.refresh);
+  oauth.jwks_min_refresh = seconds_to<std::chrono::seconds>(scratch.min_refresh);
+  oauth.introspection_ttl = seconds_to<std::chrono::seconds>(scratch.introspection_ttl);
+  if (!scratch.client_secret_file.empty()) {
+    try {
+      oauth.client_secret = server::BearerAuth::read_token_file(scratch.client_secret_file);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+  const auto http_url = [](const std::string& url) {
+    return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+  };
+  if (oauth.issuer.empty()) {
+    if (!oauth.introspection_url.empty()) return "--oauth-introspection-url needs --oauth-issuer";
+    return {};
+  }
+  if (!http_url(oauth.issuer)) return "--oauth-issuer must be an http(s) URL";
+  if (!oauth.introspection_url.empty() && (!http_url(oauth.introspection_url) || oauth.client_id.empty()))
+    return "--oauth-introspection-url must be an http(s) URL and needs --oauth-client-id";
+  if (oauth.resource.empty() && !config.public_url.empty()) oauth.resource = config.public_url + "/mcp";
+  // Without a name of its own the resource is read from each request's Host: on loopback that
+  // is one of a few names, but a server others reach would take a token issued for another
+  // resource of the same issuer, sent with that resource's Host.
+  if (oauth.resource.empty() && !server::OriginGuard::is_loopback_address(config.host))
+    return "--oauth-issuer on a non-loopback --host needs --oauth-resource or --public-url (the "
+           "URL clients reach /mcp at, which tokens must name)";
+  if (!oauth.resource.empty() && (!http_url(oauth.resource) || oauth.resource.find('#') != std::string::npos))
+    return "--oauth-resource must be an http(s) URL without a fragment";
+  return {};
+}
+
 }  // namespace
 
 ParsedConfig parse_config(int argc, char** argv) {
@@ -311,6 +419,8 @@ ParsedConfig parse_config(int argc, char** argv) {
   app.add_option("--auth-token-file", auth_token_file,
                  "Read the auth token from the first line of this file")
       ->envname("MCPGATE_AUTH_TOKEN_FILE")->excludes(token_opt);
+  OAuthScratch oauth_scratch;
+  add_oauth_options(app, config.oauth, oauth_scratch);
   app.add_option("--log-format", config.log_format, "text, or json for log shippers")
       ->envname("MCPGATE_LOG_FORMAT")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", config.log_level,
@@ -401,6 +511,10 @@ ParsedConfig parse_config(int argc, char** argv) {
                 << "\n";
       return ParsedConfig{std::nullopt, 2};
     }
+  }
+  if (const std::string problem = finish_oauth(config, oauth_scratch); !problem.empty()) {
+    std::cerr << "mcpgate: " << problem << "\n";
+    return ParsedConfig{std::nullopt, 2};
   }
   try {
     // The guard parses its lists as it parses the headers; an entry it cannot read is an error.

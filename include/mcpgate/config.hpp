@@ -101,6 +101,24 @@ struct Config {
   // first line of --auth-token-file). Empty: no authentication.
   std::string auth_token;
 
+  // OAuth 2.1 resource server (the MCP authorization spec): off while issuer is empty.
+  struct OAuth {
+    std::string issuer;    // the authorization server's issuer URL
+    std::string resource;  // this server's resource URL; empty: <public-url>/mcp, else per Host
+    std::string read_scope = "mcpgate:read";
+    std::string write_scope = "mcpgate:write";
+    std::chrono::seconds leeway{60};             // clock skew allowed on exp and nbf
+    std::chrono::seconds jwks_refresh{600};      // fetch the keys again this often
+    std::chrono::seconds jwks_min_refresh{30};   // an unknown kid fetches at most this often
+    std::size_t max_token_bytes = 8 * 1024;
+    std::size_t max_jwks_bytes = 256 * 1024;
+    std::size_t max_keys = 32;
+    std::string introspection_url;  // RFC 7662, for opaque tokens; empty: JWTs only
+    std::string client_id, client_secret;
+    std::chrono::seconds introspection_ttl{30};
+    std::size_t introspection_cache = 10000;
+  } oauth;
+
   // Logging
   std::string log_level = "info";
   std::string log_format = "text";  // "text" or "json" (one JSON object per line)

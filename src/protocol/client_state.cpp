@@ -97,6 +97,16 @@ std::size_t ClientState::client_data_bytes() const {
   return client_capabilities_.size() + client_info_.size() + subscription_bytes_;
 }
 
+void ClientState::set_access(Access access) {
+  std::lock_guard lock(mutex_);
+  access_ = std::move(access);
+}
+
+Access ClientState::access() const {
+  std::lock_guard lock(mutex_);
+  return access_;
+}
+
 void ClientState::set_log_level(tools::LogLevel level) {
   std::lock_guard lock(mutex_);
   log_level_ = level;

@@ -95,6 +95,7 @@ void RequestScope::drop_connection() {
 
 const std::string& RequestScope::session_id() const { return client_.id(); }
 const std::string& RequestScope::protocol_version() const { return version_; }
+std::string RequestScope::subject() const { return client_.access().subject; }
 
 void RequestScope::send(const json& message) {
   const auto& outbox = out_ ? out_ : client_.outbox();

@@ -35,6 +35,7 @@ class RequestScope final : public tools::ToolContext {
   void drop_connection() override;
   const std::string& session_id() const override;
   const std::string& protocol_version() const override;
+  std::string subject() const override;
 
  private:
   void send(const nlohmann::json& message);

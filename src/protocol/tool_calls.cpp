@@ -36,6 +36,23 @@ json call_tool(MethodCall& call) {
   if (!entry) throw Error(code::invalid_params, "Unknown tool: " + name);
 
   const std::string version = session.protocol_version();
+  // The token may not allow this tool: a tool error, so that an assistant can tell its user
+  // which scope to ask for (the tool stays listed).
+  const std::string_view needed = call.options.tool_scopes.needed_for(name);
+  if (const Access access = session.access(); !call.options.tool_scopes.holds(access, needed)) {
+    spdlog::info("session {}: tool {} refused to {}: the token lacks the scope {}", session.id(),
+                 name, access.subject, needed);
+    if (call.options.observer)
+      call.options.observer->tool_call_finished(name, "forbidden", std::chrono::nanoseconds(0));
+    std::string granted;
+    for (const auto& scope : access.scopes) granted += (granted.empty() ? "" : " ") + scope;
+    return tools::ToolResult::error(
+               "Forbidden: the tool " + name + " needs the OAuth scope '" + std::string(needed) +
+               "', which this access token does not grant (it grants: " +
+               (granted.empty() ? std::string("no scope") : granted) +
+               "). Sign in again asking for that scope, or ask an administrator for it.")
+        .to_json();
+  }
   const auto started = std::chrono::steady_clock::now();
   auto observe = [&](std::string_view outcome) {
     if (call.options.observer)

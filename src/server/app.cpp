@@ -15,6 +15,7 @@
 #include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/conformance_fixtures.hpp"
 #include "mcpgate/tools/local_tools.hpp"
+#include "mcpgate/transport/request_access.hpp"
 #include "mcpgate/transport/stream_set.hpp"
 
 #include <spdlog/spdlog.h>
@@ -124,6 +125,42 @@ transport::TransportOptions transport_options(
                                      .counters = std::move(counters)};
 }
 
+// The OAuth resource server --oauth-issuer asks for, or null.
+std::unique_ptr<ResourceServer> resource_server(const Config& config) {
+  const auto& oauth = config.oauth;
+  if (oauth.issuer.empty()) return nullptr;
+  ResourceServerOptions options{
+      .resource = oauth.resource,
+      .scopes = protocol::ToolScopes{.read = oauth.read_scope, .write = oauth.write_scope},
+      .leeway = oauth.leeway,
+      .max_token_bytes = oauth.max_token_bytes,
+      .keys = IssuerKeysOptions{.issuer = oauth.issuer,
+                                .refresh = oauth.jwks_refresh,
+                                .min_refresh = oauth.jwks_min_refresh,
+                                .max_jwks_bytes = oauth.max_jwks_bytes,
+                                .max_keys = oauth.max_keys,
+                                .timeout = std::chrono::milliseconds(5000),
+                                .fetch = curl_fetch},
+      .introspection = std::nullopt};
+  if (!oauth.introspection_url.empty())
+    options.introspection = IntrospectionOptions{.url = oauth.introspection_url,
+                                                 .client_id = oauth.client_id,
+                                                 .client_secret = oauth.client_secret,
+                                                 .ttl = oauth.introspection_ttl,
+                                                 .max_entries = oauth.introspection_cache,
+                                                 .timeout = std::chrono::milliseconds(5000),
+                                                 .fetch = curl_fetch};
+  spdlog::info("OAuth: resource server for issuer {}; resource {}; scopes '{}' (all tools), '{}' "
+               "(manage_*); opaque tokens {}",
+               oauth.issuer, oauth.resource.empty() ? "http://<Host>/mcp" : oauth.resource,
+               oauth.read_scope, oauth.write_scope,
+               oauth.introspection_url.empty() ? "refused (no --oauth-introspection-url)"
+                                               : "introspected at " + oauth.introspection_url);
+  auto server = std::make_unique<ResourceServer>(std::move(options));
+  server->start();
+  return server;
+}
+
 // The requestState codec, with the key instances share (or one of this process's own).
 std::shared_ptr<const protocol::RequestStateCodec> request_state_codec(const Config& config) {
   StateKey key = config.state_key_file.empty() ? random_state_key()
@@ -179,7 +216,9 @@ App::App(Config config)
           .max_listen_uris = config_.max_listen_uris,
           .tasks = tasks_,
           .task_threads = task_threads_,
-          .request_state = request_state_codec(config_)}),
+          .request_state = request_state_codec(config_),
+          .tool_scopes = protocol::ToolScopes{.read = config_.oauth.read_scope,
+                                              .write = config_.oauth.write_scope}}),
       executor_(WorkerPool::Options{config_.max_connections, 512 * 1024,
                                     config_.thread_idle_timeout, 2, "executor"}),
       runner_(dispatcher_, executor_,
@@ -189,6 +228,7 @@ App::App(Config config)
       origin_guard_(OriginGuard::is_loopback_address(config_.host), config_.allowed_hosts,
                     config_.allowed_origins),
       auth_(config_.auth_token),
+      oauth_(resource_server(config_)),
       http_(http_options(config_)),
       streamable_(transport::TransportDeps{sessions_, gate_, runner_,
                                            transport_options(config_, event_counters_)}),
@@ -413,8 +453,18 @@ void App::install_routes() {
   // Every request except /health passes, in order: the Host/Origin check (403), CORS (an
   // accepted Origin gets its headers on every answer; a preflight is answered here), then the
   // bearer token (401). /health stays open to probes.
-  http_.set_request_filter([this](const httplib::Request& req, httplib::Response& res) {
+  http_.set_request_filter([this](httplib::Request& req, httplib::Response& res) {
     if (req.path == "/health") return false;
+    // The Protected Resource Metadata is public: clients read it to learn where to sign in.
+    if (oauth_ && (req.method == "GET" || req.method == "HEAD") && oauth_->is_metadata_path(req.path)) {
+      if (!origin_guard_.check(req.get_header_value("Host"), {})) {
+        if (const std::string origin = req.get_header_value("Origin"); !origin.empty())
+          cors::allow(res, origin);
+        res.set_header("Cache-Control", "max-age=300");
+        res.set_content(oauth_->metadata(req.get_header_value("Host"), req.path).dump(), "application/json");
+        return true;
+      }
+    }
     const std::string origin = req.get_header_value("Origin");
     if (auto refusal = origin_guard_.check(req.get_header_value("Host"), origin)) {
       spdlog::warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr, *refusal);
@@ -426,15 +476,7 @@ void App::install_routes() {
       return true;
     }
     if (!origin.empty()) cors::allow(res, origin);
-    if (!auth_.allows(req.get_header_value("Authorization"))) {
-      spdlog::warn("refused {} {} from {}: missing or wrong bearer token", req.method, req.path,
-                   req.remote_addr);
-      res.set_header("WWW-Authenticate", R"(Bearer realm="mcpgate")");
-      transport::http::send_error(res, 401, jsonrpc::code::transport_error,
-                                  "Unauthorized: send 'Authorization: Bearer <token>'");
-      return true;
-    }
-    return false;
+    return refuse_unauthorized(req, res);
   });
   streamable_.install(routes, "/mcp");
   legacy_.install(routes, "/sse", "/messages");
@@ -451,6 +493,33 @@ void App::install_routes() {
     res.set_header("Cache-Control", "no-store");
     res.set_content(body.dump(), "application/json");
   });
+}
+
+bool App::refuse_unauthorized(httplib::Request& req, httplib::Response& res) {
+  const std::string authorization = req.get_header_value("Authorization");
+  if (!auth_.enabled() && !oauth_) return false;
+  // The static token, alone or beside OAuth: unscoped, and nobody's (its sessions are its own).
+  if (auth_.enabled() && auth_.allows(authorization)) {
+    transport::attach_access(req, protocol::Access{.subject = {}, .scopes = {}, .every_scope = true});
+    return false;
+  }
+  if (!oauth_) {
+    spdlog::warn("refused {} {} from {}: missing or wrong bearer token", req.method, req.path,
+                 req.remote_addr);
+    res.set_header("WWW-Authenticate", R"(Bearer realm="mcpgate")");
+    transport::http::send_error(res, 401, jsonrpc::code::transport_error,
+                                "Unauthorized: send 'Authorization: Bearer <token>'");
+    return true;
+  }
+  auto verdict = oauth_->check(authorization, req.get_header_value("Host"), req.path);
+  if (verdict.status == 200) {
+    transport::attach_access(req, verdict.access);
+    return false;
+  }
+  spdlog::warn("refused {} {} from {}: {}", req.method, req.path, req.remote_addr, verdict.message);
+  res.set_header("WWW-Authenticate", verdict.www_authenticate);
+  transport::http::send_error(res, verdict.status, jsonrpc::code::transport_error, verdict.message);
+  return true;
 }
 
 int App::bind() { return http_.bind(); }

@@ -47,7 +47,8 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
       "Show how many MCP sessions are open on this server, by transport, and how many of them "
       "were active in the last 5 minutes (recently_active_sessions): clients that leave without "
       "closing their session keep it open (counted in active_sessions) until the idle timeout "
-      "(session_timeout, seconds) closes it. Also the current session and the server's uptime.",
+      "(session_timeout, seconds) closes it. Also the current session (and, with OAuth, the user it "
+      "belongs to: subject) and the server's uptime.",
       empty_object_schema,
       string_result_schema("session_info"),
       json{{"readOnlyHint", true}, {"openWorldHint", false}},
@@ -72,6 +73,9 @@ void register_local_tools(ToolRegistry& registry, ServerStatusSource status) {
               {"current_session", context.session_id()},
               {"protocol_version", context.protocol_version()}}},
             {"timestamp", utc_timestamp()}};
+        // Whom the session belongs to, when the server checks OAuth access tokens.
+        if (auto subject = context.subject(); !subject.empty())
+          payload["session_management"]["subject"] = std::move(subject);
         return json_string_result(payload);
       },
       CallStyle::instant});

@@ -1,6 +1,9 @@
 #include "mcpgate/transport/http_common.hpp"
 
+#include "mcpgate/transport/request_access.hpp"
 #include "mcpgate/util/text.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -53,6 +56,7 @@ nlohmann::json reply_id(const jsonrpc::Parsed& parsed) {
 
 std::shared_ptr<sessions::Session> open_session(const TransportDeps& deps,
                                                 sessions::Transport transport,
+                                                const httplib::Request& req,
                                                 httplib::Response& res, const nlohmann::json& id) {
   std::shared_ptr<const SharedContext> context;
   try {
@@ -66,8 +70,27 @@ std::shared_ptr<sessions::Session> open_session(const TransportDeps& deps,
     res.set_header("Retry-After", "5");
     send_error(res, 503, jsonrpc::code::transport_error,
                "Service unavailable: the server has reached its session limit", id);
+    return session;
+  }
+  if (auto access = access_of(req)) {
+    if (!access->subject.empty())
+      spdlog::info("session {} ({}) belongs to {}", session->id(), sessions::to_string(transport),
+                   util::printable(access->subject));
+    session->set_access(std::move(*access));
   }
   return session;
+}
+
+bool admit_to_session(sessions::Session& session, const httplib::Request& req) {
+  auto access = access_of(req);
+  if (!access) return true;
+  if (access->subject != session.access().subject) {
+    spdlog::warn("session {}: refused a request from {}: the session belongs to {}", session.id(),
+                 util::printable(access->subject), util::printable(session.access().subject));
+    return false;
+  }
+  session.set_access(std::move(*access));
+  return true;
 }
 
 const std::string* header(const httplib::Request& req, const std::string& name) {

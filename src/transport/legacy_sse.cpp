@@ -70,7 +70,7 @@ void LegacySse::open(const httplib::Request& req, httplib::Response& res) const 
                      "Not Acceptable: the SSE endpoint requires Accept: text/event-stream");
     return;
   }
-  auto session = http::open_session(deps_, sessions::Transport::legacy_sse, res);
+  auto session = http::open_session(deps_, sessions::Transport::legacy_sse, req, res);
   if (!session) return;
   auto stream = streams_of(*session).session_stream();
   const auto generation = stream->attach();
@@ -111,7 +111,8 @@ void LegacySse::post(const httplib::Request& req, httplib::Response& res) const 
     return;
   }
   auto session = deps_.sessions.find(id);
-  if (!session || session->transport() != sessions::Transport::legacy_sse) {
+  if (!session || session->transport() != sessions::Transport::legacy_sse ||
+      !http::admit_to_session(*session, req)) {
     http::send_error(res, 404, code::session_not_found,
                      "Session not found: its SSE stream has closed; connect to /sse again",
                      message_id);

@@ -4,6 +4,7 @@
 #include "mcpgate/protocol/request_meta.hpp"
 #include "mcpgate/protocol/versions.hpp"
 #include "mcpgate/transport/connection_hooks.hpp"
+#include "mcpgate/transport/request_access.hpp"
 #include "mcpgate/transport/request_headers.hpp"
 #include "mcpgate/transport/sse.hpp"
 #include "mcpgate/transport/sse_writer.hpp"
@@ -182,6 +183,7 @@ void StatelessHttp::serve(const httplib::Request& req, httplib::Response& res,
     }
   }
   auto client = protocol::make_stateless_client(meta, std::move(context));
+  if (auto access = access_of(req)) client->set_access(std::move(*access));
   if (protocol::Dispatcher::opens_stream(*client, request)) {
     listen(req, res, *client, request);
     return;

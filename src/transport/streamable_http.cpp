@@ -90,7 +90,10 @@ std::shared_ptr<sessions::Session> StreamableHttp::session_for(const httplib::Re
       return nullptr;
     }
   }
-  if (!session || session->transport() != sessions::Transport::streamable_http) {
+  // Another user's token gets what an unknown id gets. A session restored from the store
+  // belongs to nobody (records keep no subject): with OAuth its client initializes anew.
+  if (!session || session->transport() != sessions::Transport::streamable_http ||
+      !http::admit_to_session(*session, req)) {
     http::send_error(res, 404, code::session_not_found,
                      "Session not found: it has ended or expired; initialize a new one", id);
     return nullptr;
@@ -135,7 +138,7 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
                        request->id);
       return;
     }
-    initialize(res, *request, want_sse);
+    initialize(req, res, *request, want_sse);
     return;
   }
 
@@ -175,9 +178,9 @@ void StreamableHttp::post(const httplib::Request& req, httplib::Response& res) c
   stream_response(res, session, stream, generation, 0);
 }
 
-void StreamableHttp::initialize(httplib::Response& res, const jsonrpc::Request& request,
-                                bool want_sse) const {
-  auto session = http::open_session(deps_, sessions::Transport::streamable_http, res, request.id);
+void StreamableHttp::initialize(const httplib::Request& req, httplib::Response& res,
+                                const jsonrpc::Request& request, bool want_sse) const {
+  auto session = http::open_session(deps_, sessions::Transport::streamable_http, req, res, request.id);
   if (!session) return;
   auto response = deps_.runner.dispatcher().handle_request(*session, request, nullptr);
   if (!response || response->contains("error")) {

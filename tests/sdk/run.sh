@@ -17,8 +17,10 @@
 # and store), then nginx_modern_test.mjs (two instances on one SQLite file behind nginx with the
 # shipped config: modern clients round-robin, a 2025 session where the config routes it), then
 # failover_test.mjs (three instances on one store behind nginx with no affinity, one killed under
-# 20 clients; nginx is installed with apt-get when missing, as scripts/smoke-nginx.sh does), and
-# always stops the servers. The last line is
+# 20 clients; nginx is installed with apt-get when missing, as scripts/smoke-nginx.sh does), then
+# oauth_test.mjs (mcpgate as an OAuth resource server for a local authorization server signing
+# with `jose`: the SDKs' client-credentials providers discover it from mcpgate's 401 and call
+# tools on both transports and both eras), and always stops the servers. The last line is
 #
 #   sdk: N passed, M failed
 #
@@ -34,7 +36,7 @@ while [[ $# -gt 0 ]]; do
     --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
               binary="$2"; shift 2 ;;
     --binary=*) binary="${1#--binary=}"; shift ;;
-    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
   esac
 done
@@ -125,7 +127,8 @@ stamp_file="$here/node_modules/.mcpgate-sdk-stamp"
 want_stamp="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1) node-$(node --version)"
 if [[ ! -f "$stamp_file" || "$(cat "$stamp_file")" != "$want_stamp" \
       || ! -f "$here/node_modules/@modelcontextprotocol/sdk/package.json" \
-      || ! -f "$here/node_modules/@modelcontextprotocol/client/package.json" ]]; then
+      || ! -f "$here/node_modules/@modelcontextprotocol/client/package.json" \
+      || ! -f "$here/node_modules/jose/package.json" ]]; then
   echo "run.sh: installing npm dependencies (npm ci) into $here/node_modules"
   MCPGATE_NPM_TIMEOUT=$NPM_TIMEOUT_S npm_install "tests/sdk's dependencies" "$here" ci || fail_setup
   printf '%s\n' "$want_stamp" > "$stamp_file"
@@ -218,6 +221,9 @@ run_node_test nginx-modern nginx_modern_test.mjs --binary "$binary" --nginx "$ng
 # Three instances on one store behind nginx with no affinity (scripts/nginx/mcpgate-hosts.conf):
 # 20 clients keep calling while one instance is SIGKILLed; no session lost, no write lost.
 run_node_test failover failover_test.mjs --binary "$binary" --nginx "$nginx_bin"
+# OAuth: a local authorization server on loopback, the SDKs' OAuth clients end to end; it starts
+# its own mcpgate with --oauth-issuer and a scratch --data file.
+run_node_test oauth oauth_test.mjs --binary "$binary"
 
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "run.sh: mcpgate is no longer running (it exited during the test)" >&2

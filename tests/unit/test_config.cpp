@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <unistd.h>
 #include <initializer_list>
 #include <iostream>
 #include <sstream>
@@ -39,6 +40,7 @@ const std::vector<DurationFlag> duration_flags = {
     {"--client-timeout", "MCPGATE_CLIENT_TIMEOUT"},
     {"--header-timeout", "MCPGATE_HEADER_TIMEOUT"},
     {"--state-ttl", "MCPGATE_STATE_TTL"},
+    {"--oauth-jwks-refresh", "MCPGATE_OAUTH_JWKS_REFRESH"},
 };
 
 struct SizeFlag {
@@ -55,6 +57,9 @@ const std::vector<SizeFlag> size_flags = {
     {"--sse-retry-ms", "MCPGATE_SSE_RETRY_MS", "1000"},
     {"--port", "MCPGATE_PORT", "8000"},
     {"--max-request-state", "MCPGATE_MAX_REQUEST_STATE", "65536"},
+    {"--oauth-max-token-bytes", "MCPGATE_OAUTH_MAX_TOKEN_BYTES", "4096"},
+    {"--oauth-max-jwks-bytes", "MCPGATE_OAUTH_MAX_JWKS_BYTES", "65536"},
+    {"--oauth-max-keys", "MCPGATE_OAUTH_MAX_KEYS", "8"},
 };
 
 struct Outcome {
@@ -227,4 +232,50 @@ TEST_CASE("--session-store: the embedded store's file by default, none with --ba
   const auto none = parse({"--data", "/tmp/mcpgate-x/store.db", "--session-store", "none"});
   REQUIRE(none.config);
   CHECK(none.config->session_store.empty());
+}
+
+TEST_CASE("--oauth-*: the resource follows --public-url; URLs checked; introspection needs an issuer and a client; the secret from a file") {
+  for (const char* name : {"MCPGATE_OAUTH_ISSUER", "MCPGATE_OAUTH_RESOURCE", "MCPGATE_PUBLIC_URL",
+                           "MCPGATE_OAUTH_INTROSPECTION_URL", "MCPGATE_OAUTH_CLIENT_ID",
+                           "MCPGATE_OAUTH_CLIENT_SECRET", "MCPGATE_OAUTH_CLIENT_SECRET_FILE"})
+    ::unsetenv(name);
+  const Outcome off = parse_flags({});
+  REQUIRE(off.parsed.config);
+  CHECK(off.parsed.config->oauth.issuer.empty());
+
+  const Outcome on = parse_flags({"--public-url", "https://mcp.example.com/team"},
+                                 {{"MCPGATE_OAUTH_ISSUER", "https://id.example.com/realms/x"}});
+  REQUIRE(on.parsed.config);
+  CHECK(on.parsed.config->oauth.issuer == "https://id.example.com/realms/x");
+  CHECK(on.parsed.config->oauth.resource == "https://mcp.example.com/team/mcp");
+  CHECK(on.parsed.config->oauth.leeway == 60s);
+  const Outcome named = parse_flags({"--host", "0.0.0.0", "--oauth-issuer", "https://id",
+                                     "--oauth-resource", "https://mcp.example.com/mcp"});
+  REQUIRE(named.parsed.config);
+
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--oauth-issuer", "id.example.com"},
+           {"--oauth-issuer", "https://id", "--oauth-resource", "https://mcp/mcp#x"},
+           {"--oauth-introspection-url", "https://id/introspect"},
+           {"--oauth-issuer", "https://id", "--oauth-introspection-url", "https://id/introspect"},
+           {"--oauth-issuer", "https://id", "--oauth-client-secret-file", "/nonexistent/secret"},
+           {"--oauth-leeway", "-1"},
+           {"--oauth-issuer", "https://id", "--host", "0.0.0.0"}}) {
+    CAPTURE(bad.front());
+    const Outcome o = parse_flags(bad);
+    CHECK_FALSE(o.parsed.config);
+    CHECK(o.parsed.exit_code == 2);
+  }
+
+  char path[] = "/tmp/mcpgate-oauth-secret-XXXXXX";
+  const int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, "s3cret\n", 7) == 7);
+  ::close(fd);
+  const Outcome file = parse_flags({"--oauth-issuer", "https://id", "--oauth-introspection-url",
+                                    "https://id/introspect", "--oauth-client-id", "mcpgate",
+                                    "--oauth-client-secret-file", path});
+  ::unlink(path);
+  REQUIRE(file.parsed.config);
+  CHECK(file.parsed.config->oauth.client_secret == "s3cret");
 }

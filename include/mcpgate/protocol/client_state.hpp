@@ -7,6 +7,7 @@
 // thread, and no lock here is held across I/O.
 #pragma once
 
+#include "mcpgate/protocol/access.hpp"
 #include "mcpgate/protocol/inflight.hpp"
 #include "mcpgate/protocol/outbox.hpp"
 #include "mcpgate/protocol/reply_router.hpp"
@@ -76,6 +77,12 @@ class ClientState {
   // Bytes kept of what the client sent: the compact text of both, and the URIs subscribed to.
   [[nodiscard]] std::size_t client_data_bytes() const;
 
+  // What the credentials of the client's latest request grant (see access.hpp). A session takes
+  // the access of each request it serves: the same subject (the transport checks that), whose
+  // token may have gained scopes since (step-up authorization).
+  void set_access(Access access);
+  [[nodiscard]] Access access() const;
+
   void set_log_level(tools::LogLevel level);
   [[nodiscard]] tools::LogLevel log_level() const;
 
@@ -115,6 +122,7 @@ class ClientState {
   std::string client_info_ = "{}";          // compact JSON text
   std::vector<std::string> declared_;       // capabilities declared (present, not null or false)
   tools::LogLevel log_level_ = tools::LogLevel::debug;
+  Access access_;
   std::set<std::string> subscriptions_;
   std::size_t subscription_bytes_ = 0;  // the URIs' lengths together
 

@@ -18,7 +18,8 @@ class DispatchObserver {
   virtual void request_refused(std::string_view reason) = 0;
   // Every tools/call of a registered tool. outcome: "ok", "error" (an isError result),
   // "invalid_arguments", "exception" (the handler threw), and on the modern era
-  // "input_required" (it asked the client for input) or "missing_capability" (-32021).
+  // "input_required" (it asked the client for input) or "missing_capability" (-32021);
+  // "forbidden": the access token lacks the scope the tool needs.
   virtual void tool_call_finished(std::string_view tool, std::string_view outcome,
                                   std::chrono::nanoseconds took) = 0;
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "mcpgate/jsonrpc.hpp"
+#include "mcpgate/protocol/access.hpp"
 #include "mcpgate/protocol/inflight.hpp"
 #include "mcpgate/protocol/outbox.hpp"
 
@@ -58,6 +59,9 @@ struct DispatchOptions {
   // Seals and opens the modern era's requestState (multi round-trip requests). Null: the
   // Dispatcher makes one with a random key, good for this process alone.
   std::shared_ptr<const RequestStateCodec> request_state;
+  // The scope each tool needs when a request's access is scoped (OAuth): a call its token does
+  // not allow is refused with a tool error, the tool still listed (see access.hpp).
+  ToolScopes tool_scopes;
 };
 
 // The longest progress token a request may carry, as JSON text: it is kept while the request

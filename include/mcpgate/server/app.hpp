@@ -13,6 +13,7 @@
 #include "mcpgate/server/metrics.hpp"
 #include "mcpgate/server/origin_guard.hpp"
 #include "mcpgate/server/peer_relay.hpp"
+#include "mcpgate/server/resource_server.hpp"
 #include "mcpgate/util/worker_pool.hpp"
 #include "mcpgate/sessions/registry.hpp"
 #include "mcpgate/shared_context.hpp"
@@ -70,6 +71,9 @@ class App {
   // One reading of every gauge, for /health and /metrics alike.
   [[nodiscard]] MetricsGauges gauges() const;
   void install_routes();
+  // The credentials check of every MCP request (the static token, OAuth access tokens): true
+  // when it answered the request (401, 403); else the request carries its Access on.
+  bool refuse_unauthorized(httplib::Request& req, httplib::Response& res);
 
   const Config config_;
   const backend::CurlGlobal curl_;  // curl_global_init/cleanup, once, before any backend
@@ -103,6 +107,8 @@ class App {
   transport::RequestRunner runner_;
   OriginGuard origin_guard_;
   BearerAuth auth_;
+  // With --oauth-issuer: mcpgate as an OAuth resource server (null without).
+  std::unique_ptr<ResourceServer> oauth_;
   HttpServer http_;
   transport::StreamableHttp streamable_;
   transport::LegacySse legacy_;

@@ -47,8 +47,9 @@ class HttpServer {
   // Register routes here before bind().
   [[nodiscard]] httplib::Server& routes() noexcept;
 
-  // Runs before routing; returns true when it has answered the request itself (a refusal).
-  using RequestFilter = std::function<bool(const httplib::Request&, httplib::Response&)>;
+  // Runs before routing; returns true when it has answered the request itself (a refusal). It
+  // may annotate the request for its handler (transport/request_access.hpp).
+  using RequestFilter = std::function<bool(httplib::Request&, httplib::Response&)>;
   void set_request_filter(RequestFilter filter) { filter_ = std::move(filter); }
 
   // Bind and listen. Returns the bound port; throws std::runtime_error with a clear message

@@ -124,6 +124,8 @@ class ToolContext {
   virtual void drop_connection() = 0;
   [[nodiscard]] virtual const std::string& session_id() const = 0;
   [[nodiscard]] virtual const std::string& protocol_version() const = 0;
+  // The subject (`sub`) of the access token the request came with; "" without OAuth.
+  [[nodiscard]] virtual std::string subject() const { return {}; }
 };
 
 using ToolHandler = std::function<ToolResult(const json& arguments, ToolContext& context)>;

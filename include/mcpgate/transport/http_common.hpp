@@ -59,12 +59,20 @@ void send_error(httplib::Response& res, int status, int code, std::string_view m
 // 503 with Retry-After when the shared context cannot be had.
 void send_init_error(httplib::Response& res, const InitError& error);
 
-// A new session with the shared context; on failure (initialisation failed or timed out, the
-// session cap reached) the 503 is already in `res` and the result is null.
+// A new session with the shared context, bound to the subject of `req`'s access token (see
+// request_access.hpp); on failure (initialisation failed or timed out, the session cap reached)
+// the 503 is already in `res` and the result is null.
 [[nodiscard]] std::shared_ptr<sessions::Session> open_session(const TransportDeps& deps,
                                                               sessions::Transport transport,
+                                                              const httplib::Request& req,
                                                               httplib::Response& res,
                                                               const nlohmann::json& id = nullptr);
+
+// Whether `req` may use `session`: true when its credentials belong to the session's subject (or
+// the server checks none), and the session then takes the request's access (its token's scopes
+// may have grown since). False for another subject's token: the caller answers 404, as for an
+// unknown id, so that a session id reveals nothing to another user.
+[[nodiscard]] bool admit_to_session(sessions::Session& session, const httplib::Request& req);
 
 // The value of a header, or null when the request has none (one lookup, no copy). Of a field
 // sent on several lines, one of them: the first on httplib 0.11 (its Headers keep equal names in

@@ -30,7 +30,8 @@ class StreamableHttp {
                                                  const nlohmann::json& id = nullptr) const;
   bool check_version_header(const httplib::Request& req, httplib::Response& res,
                             const nlohmann::json& id = nullptr) const;
-  void initialize(httplib::Response& res, const jsonrpc::Request& request, bool want_sse) const;
+  void initialize(const httplib::Request& req, httplib::Response& res,
+                  const jsonrpc::Request& request, bool want_sse) const;
   // Answers 410 when a writer starting after `after_seq` could not be given every event that
   // follows (evicted, or dropped over the byte budget); true when it did.
   static bool refuse_incomplete(httplib::Response& res, const EventStream& stream,
