@@ -198,7 +198,8 @@ void SessionRegistry::save_record(Session& session) {
       .client_capabilities = session.client_capabilities().dump(),
       .client_info = session.client_info().dump(),
       .log_level = session.log_level(),
-      .last_used = SessionRecord::WallClock::now()};
+      .last_used = SessionRecord::WallClock::now(),
+      .subject = session.access().subject};
   if (with_store("save a session's record", [&] { options_.store->save(record); }))
     session.record_written(now);
 }
@@ -230,6 +231,10 @@ std::shared_ptr<Session> SessionRegistry::restore(const std::string& id,
                        .client_info = parse(record->client_info)});
   session->mark_client_ready();
   session->set_log_level(record->log_level);
+  // Bound to its subject as it was; each request's own access (its scopes) replaces this once
+  // the transport has checked that the request comes from that subject.
+  session->set_access(protocol::Access{
+      .subject = record->subject, .scopes = {}, .every_scope = record->subject.empty()});
   const auto now = Session::Clock::now();
   session->record_written(now - use_interval());  // this request is a use, to be written
   const Session* made = session.get();

@@ -32,7 +32,8 @@ class SqliteSessionStore final : public SessionStore {
                                  .client_capabilities = record.client_capabilities,
                                  .client_info = record.client_info,
                                  .log_level = level_name(record.log_level),
-                                 .last_used_ms = unix_ms(record.last_used)});
+                                 .last_used_ms = unix_ms(record.last_used),
+                                 .subject = record.subject});
   }
 
   std::optional<SessionRecord> load(const std::string& id) override {
@@ -44,7 +45,8 @@ class SqliteSessionStore final : public SessionStore {
         .client_capabilities = std::move(row->client_capabilities),
         .client_info = std::move(row->client_info),
         .log_level = parse_level(row->log_level),
-        .last_used = WallClock::time_point(std::chrono::milliseconds(row->last_used_ms))};
+        .last_used = WallClock::time_point(std::chrono::milliseconds(row->last_used_ms)),
+        .subject = std::move(row->subject)};
   }
 
   std::vector<std::string> record_use(const std::vector<Use>& uses,

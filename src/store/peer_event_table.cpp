@@ -21,7 +21,7 @@ CREATE INDEX mcp_peer_events_created ON mcp_peer_events(created_ms);
 }  // namespace
 
 Migration peer_events_migration() {
-  return Migration{5, "events between processes sharing the store", peer_events_schema};
+  return Migration{6, "events between processes sharing the store", peer_events_schema};
 }
 
 PeerEventTable::PeerEventTable(std::shared_ptr<Database> database)

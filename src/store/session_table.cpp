@@ -23,15 +23,21 @@ Migration sessions_migration() {
   return Migration{3, "MCP sessions that outlive the process", sessions_schema};
 }
 
+Migration session_subject_migration() {
+  return Migration{5, "the subject an MCP session belongs to",
+                   "ALTER TABLE mcp_sessions ADD COLUMN subject TEXT NOT NULL DEFAULT '';"};
+}
+
 SessionTable::SessionTable(std::shared_ptr<Database> database) : database_(std::move(database)) {}
 
 void SessionTable::put(const SessionRow& row) {
   database_->write([&](Connection& c) {
     c.prepare(
          "INSERT OR REPLACE INTO mcp_sessions(id, transport, protocol_version, "
-         "client_capabilities, client_info, log_level, last_used_ms) VALUES(?, ?, ?, ?, ?, ?, ?)")
+         "client_capabilities, client_info, log_level, last_used_ms, subject) "
+         "VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
         .bind_all(row.id, row.transport, row.protocol_version, row.client_capabilities,
-                  row.client_info, row.log_level, row.last_used_ms)
+                  row.client_info, row.log_level, row.last_used_ms, row.subject)
         .run();
   });
 }
@@ -40,7 +46,7 @@ std::optional<SessionRow> SessionTable::get(const std::string& id) {
   return database_->read([&](Connection& c) -> std::optional<SessionRow> {
     auto s = c.prepare(
         "SELECT transport, protocol_version, client_capabilities, client_info, log_level, "
-        "last_used_ms FROM mcp_sessions WHERE id = ?");
+        "last_used_ms, subject FROM mcp_sessions WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return SessionRow{.id = id,
@@ -49,7 +55,8 @@ std::optional<SessionRow> SessionTable::get(const std::string& id) {
                       .client_capabilities = s.text(2),
                       .client_info = s.text(3),
                       .log_level = s.text(4),
-                      .last_used_ms = s.int64(5)};
+                      .last_used_ms = s.int64(5),
+                      .subject = s.text(6)};
   });
 }
 

@@ -90,8 +90,8 @@ std::shared_ptr<sessions::Session> StreamableHttp::session_for(const httplib::Re
       return nullptr;
     }
   }
-  // Another user's token gets what an unknown id gets. A session restored from the store
-  // belongs to nobody (records keep no subject): with OAuth its client initializes anew.
+  // Another user's token gets what an unknown id gets; a session restored from the store is
+  // bound to the subject its record names.
   if (!session || session->transport() != sessions::Transport::streamable_http ||
       !http::admit_to_session(*session, req)) {
     http::send_error(res, 404, code::session_not_found,

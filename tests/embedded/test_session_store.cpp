@@ -24,8 +24,9 @@ TEST_CASE("session records: saved by one store, loaded by another on the same fi
                 .client_capabilities = R"({"sampling":{}})",
                 .client_info = R"({"name":"c","version":"1"})",
                 .log_level = LogLevel::off,
-                .last_used = now - 10min});
-  writer->save({.id = "two", .protocol_version = "2025-11-25", .last_used = now - 2h});
+                .last_used = now - 10min,
+                .subject = "alice"});
+  writer->save({.id = "two", .protocol_version = "2025-11-25", .last_used = now - 2h, .subject = {}});
 
   auto one = reader->load("a.one");
   REQUIRE(one.has_value());
@@ -33,6 +34,7 @@ TEST_CASE("session records: saved by one store, loaded by another on the same fi
   CHECK(one->client_capabilities == R"({"sampling":{}})");
   CHECK(one->client_info == R"({"name":"c","version":"1"})");
   CHECK(one->log_level == LogLevel::off);
+  CHECK(one->subject == "alice");
   CHECK(std::chrono::abs(one->last_used - (now - 10min)) < 1ms);
   CHECK_FALSE(reader->load("three").has_value());
 

@@ -253,3 +253,25 @@ TEST_CASE("oauth: the static --auth-token keeps working beside OAuth; opaque tok
   CHECK(issuer.introspections() == 1);  // cached for the later requests
   CHECK(post_as(port, "opaque-unknown", "", initialize_request(1, latest)).status == 401);
 }
+
+TEST_CASE("oauth: a session carried on by another process on the same store stays bound to its subject") {
+  TestIssuer issuer;
+  embedded_test::TempDir dir;
+  auto config = oauth_config(issuer, dir);
+  // Both processes are one resource, as behind a balancer.
+  config.oauth.resource = "http://127.0.0.1/mcp";
+  config.session_store = dir.file("sessions.db");
+  TestServer a(config);
+  TestServer b(config);
+  const std::string alice = issuer.token(config.oauth.resource, "alice");
+  const std::string bob = issuer.token(config.oauth.resource, "bob");
+  const std::string session = open_session_as(a.port(), alice);
+
+  CHECK(post_as(b.port(), bob, session, tool_call(2, "session_info")).status == 404);
+  const auto call = post_as(b.port(), alice, session, tool_call(3, "session_info"));
+  REQUIRE(call.status == 200);
+  const json info = json::parse(result_text(*call.response(3)), nullptr, false);
+  CHECK(info["session_management"]["current_session"] == session);
+  CHECK(info["session_management"]["subject"] == "alice");
+  CHECK(post_as(b.port(), bob, session, tool_call(4, "session_info")).status == 404);
+}

@@ -90,7 +90,8 @@ TEST_CASE("session records: DELETE, a forged id, an expired record and eviction 
              .client_capabilities = "{}",
              .client_info = "{}",
              .log_level = "info",
-             .last_used_ms = now_ms - 2 * 3600 * 1000});
+             .last_used_ms = now_ms - 2 * 3600 * 1000,
+             .subject = {}});
 
   TestServer second(store_config(dir));
   int status = 0;

@@ -63,7 +63,7 @@ struct PeerBusOptions {
   double max_events_per_second = 200;
 };
 
-// Events in the store's SQLite file (store::PeerEventTable, migration 5), read by each process
+// Events in the store's SQLite file (store::PeerEventTable, migration 6), read by each process
 // every poll_interval after the last one it saw.
 [[nodiscard]] std::unique_ptr<PeerBus> make_sqlite_peer_bus(std::shared_ptr<store::Database> database,
                                                             PeerBusOptions options = {});

@@ -32,6 +32,9 @@ struct SessionRecord {
   std::string client_info = "{}";          // compact JSON
   tools::LogLevel log_level = tools::LogLevel::debug;
   WallClock::time_point last_used;
+  // Whose session it is (the OAuth subject that opened it; "" without OAuth): a process that
+  // restores it binds it to the same subject, so another user's token still gets 404.
+  std::string subject;
 };
 
 class SessionStore {

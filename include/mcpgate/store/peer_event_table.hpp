@@ -25,7 +25,7 @@ struct PeerEventRow {
   std::int64_t created_ms = 0;  // Unix time, milliseconds
 };
 
-// Migration 5 of the store.
+// Migration 6 of the store.
 [[nodiscard]] Migration peer_events_migration();
 
 class PeerEventTable {

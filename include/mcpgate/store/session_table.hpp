@@ -26,10 +26,13 @@ struct SessionRow {
   std::string client_info;          // compact JSON
   std::string log_level;            // an MCP log level's name
   std::int64_t last_used_ms = 0;    // Unix time, milliseconds
+  std::string subject;              // "" when the session belongs to no one (migration 5)
 };
 
 // Migration 3 of the store (after the project/task schema and the knowledge base).
 [[nodiscard]] Migration sessions_migration();
+// Migration 5: the subject a session belongs to.
+[[nodiscard]] Migration session_subject_migration();
 
 class SessionTable {
  public:

@@ -77,6 +77,7 @@ std::vector<store::Migration> embedded_migrations() {
       knowledge::knowledge_migration(),
       store::sessions_migration(),
       knowledge::knowledge_web_migration(),
+      store::session_subject_migration(),
       store::peer_events_migration(),
   };
 }
