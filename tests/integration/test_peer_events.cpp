@@ -33,6 +33,21 @@ bool saw_method(RawHttp& stream, std::string_view method) {
   return false;
 }
 
+// Calls test_elicitation (request `call_id`) at `port`; returns the POST's stream once the
+// tool's elicitation/create request has arrived on it, and that request.
+std::pair<std::unique_ptr<RawHttp>, json> call_asking_tool(int port, const std::string& id,
+                                                           int call_id) {
+  auto post = std::make_unique<RawHttp>(port);
+  REQUIRE(post->send_request("POST", "/mcp", mcp_headers(id, latest),
+                             tool_call(call_id, "test_elicitation", {{"message", "Who are you?"}}).dump()));
+  REQUIRE(post->read_head());
+  REQUIRE(post->status() == 200);
+  auto request = post->next_message();
+  REQUIRE(request.has_value());
+  REQUIRE((*request)["method"] == "elicitation/create");
+  return {std::move(post), std::move(*request)};
+}
+
 }  // namespace
 
 TEST_CASE("peer events: a DELETE on one process ends the session's GET stream on another at once") {
@@ -75,19 +90,14 @@ TEST_CASE("peer events: an elicitation answer sent to another process completes 
   const std::string id = open_session(a.port(), latest, {{"elicitation", json::object()}});
 
   // The call runs on b and asks the client; the client's answer goes to a.
-  RawHttp post(b.port());
-  REQUIRE(post.send_request("POST", "/mcp", mcp_headers(id, latest),
-                            tool_call(20, "test_elicitation", {{"message", "Who are you?"}}).dump()));
-  REQUIRE(post.read_head());
-  CHECK(post.status() == 200);
-  auto request = post.next_message();
-  REQUIRE(request.has_value());
-  REQUIRE((*request)["method"] == "elicitation/create");
+  auto asked = call_asking_tool(b.port(), id, 20);
+  RawHttp& post = *asked.first;
+  const json& request = asked.second;
 
   const auto answer = mcp_post(
       a.port(), id,
       json{{"jsonrpc", "2.0"},
-           {"id", (*request)["id"]},
+           {"id", request["id"]},
            {"result", {{"action", "accept"}, {"content", {{"username", "ada"}, {"email", "ada@example.com"}}}}}});
   CHECK(answer.status == 202);
 
@@ -103,12 +113,8 @@ TEST_CASE("peer events: a cancellation sent to another process cancels the call"
   TestServer b(peer_config(dir));
   const std::string id = open_session(a.port(), latest, {{"elicitation", json::object()}});
 
-  RawHttp post(b.port());
-  REQUIRE(post.send_request("POST", "/mcp", mcp_headers(id, latest),
-                            tool_call(21, "test_elicitation", {{"message", "Cancel me"}}).dump()));
-  REQUIRE(post.read_head());
-  auto request = post.next_message();
-  REQUIRE(request.has_value());
+  auto asked = call_asking_tool(b.port(), id, 21);
+  RawHttp& post = *asked.first;
 
   const auto cancel = mcp_post(a.port(), id,
                                rpc_notification("notifications/cancelled", {{"requestId", 21}}));
