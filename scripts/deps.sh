@@ -20,14 +20,18 @@
 # libicu-dev: Unicode case folding for the tools' case-insensitive filters. It adds 2 packages
 # (47 MiB: libicu-dev, icu-devtools); the library itself, libicu72, cmake already brings
 # (through libarchive13 and libxml2), and the server links only libicuuc and libicudata.
+# libpq-dev: the PostgreSQL store (--data postgresql://...), PostgreSQL's own client library.
 MCPGATE_BUILD_PACKAGES=(
   g++ meson ninja-build pkg-config cmake zlib1g-dev
   libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev libcurl4-openssl-dev
-  doctest-dev libcli11-dev libsqlite3-dev libicu-dev libssl-dev
+  doctest-dev libcli11-dev libsqlite3-dev libicu-dev libssl-dev libpq-dev
   libgumbo-dev libpoppler-cpp-dev
 )
-# What the shell test suites drive the server with.
-MCPGATE_TEST_PACKAGES=(curl sqlite3)
+# What the shell test suites drive the server with. postgresql: the store suites run a
+# throwaway PostgreSQL 15 of their own (initdb in a temp folder; tests/support/pg_cluster.hpp,
+# scripts/pg-throwaway.sh); Debian's package also creates the postgres user they run it as
+# when the tests run as root. Its own cluster service is not started (see policy-rc.d below).
+MCPGATE_TEST_PACKAGES=(curl sqlite3 postgresql)
 # Only needed for fuzzing (libFuzzer comes with clang), so opt-in.
 # libclang-rt-14-dev holds the sanitizer runtimes; Debian only recommends it with clang.
 MCPGATE_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
@@ -61,7 +65,7 @@ missing_packages() {
 }
 
 # ensure_packages [--test] [--fuzz] [--nginx] [--units] [--browser]
-#   Always the build packages; --test adds curl and sqlite3, --fuzz adds clang, --nginx adds
+#   Always the build packages; --test adds curl, sqlite3 and postgresql, --fuzz adds clang, --nginx adds
 #   nginx, --units adds systemd (for systemd-analyze) and curl, --browser adds chromium and
 #   python3.
 #   Returns 0 when everything is present (after installing it if needed). Exits 1 when

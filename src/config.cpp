@@ -234,13 +234,15 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_BACKEND_URL");
   std::string data_path;
   app.add_option("--data", data_path,
-                 "SQLite file of the embedded store, used when no --backend is given (default: "
+                 "The embedded store, used when no --backend is given: an SQLite file, or a "
+                 "PostgreSQL database as a libpq URI (postgresql://user@host:5432/db, also "
+                 "postgres://) for several instances on several hosts (default: "
                  "$XDG_DATA_HOME/mcpgate/mcpgate.db, else ~/.local/share/mcpgate/mcpgate.db)")
       ->envname("MCPGATE_DATA");
   std::string session_store;
   app.add_option("--session-store", session_store,
-                 "SQLite file where Streamable HTTP sessions are recorded, so that a restarted "
-                 "server, or another instance on the same file, carries them on with no new "
+                 "SQLite file or PostgreSQL URI where Streamable HTTP sessions are recorded, so "
+                 "that a restarted server, or another instance on the same store, carries them on with no new "
                  "initialize; 'none' keeps them in memory only (default: the --data file when "
                  "the embedded store is used, none with --backend)")
       ->envname("MCPGATE_SESSION_STORE");
@@ -347,6 +349,12 @@ ParsedConfig parse_config(int argc, char** argv) {
                  "first), and gets 503 only when every session is busy")
       ->envname("MCPGATE_MAX_SESSIONS")
       ->transform(whole_number(1, 1000000, "MCPGATE_MAX_SESSIONS"))
+      ->capture_default_str();
+  app.add_option("--store-connections", config.store_connections,
+                 "PostgreSQL store: connections each pool (routes, session records) opens at "
+                 "most; more requests wait for one (SQLite ignores it)")
+      ->envname("MCPGATE_STORE_CONNECTIONS")
+      ->transform(whole_number(1, 1000, "MCPGATE_STORE_CONNECTIONS"))
       ->capture_default_str();
   app.add_option("--max-inflight", config.max_inflight,
                  "Requests one session may have running at once; more are answered with a "

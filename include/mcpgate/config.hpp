@@ -80,16 +80,23 @@ struct Config {
   std::vector<std::string> allowed_hosts;
   std::vector<std::string> allowed_origins;
 
-  // Backend (Archon's REST API). Empty: the embedded SQLite store at data_path answers the
-  // same routes in-process. parse_config always sets data_path when there is no backend URL;
+  // Backend (Archon's REST API). Empty: the embedded store at data_path answers the same
+  // routes in-process. parse_config always sets data_path when there is no backend URL;
   // with both empty (a Config built in code) only the local tools are offered.
   std::string backend_url;
-  std::filesystem::path data_path;  // --data / MCPGATE_DATA, default store::default_data_path()
+  // --data / MCPGATE_DATA, default store::default_data_path(): an SQLite file, or a
+  // postgresql:// (postgres://) URI kept as given (store::is_postgresql_uri tells them apart).
+  std::filesystem::path data_path;
   // Where Streamable HTTP sessions' records are kept so that they outlive the process (and are
-  // shared by instances on the same file): a SQLite file of the store's schema. parse_config
-  // sets the data path when the embedded store is used (no backend URL); empty: sessions die
-  // with the process.
+  // shared by instances on the same store): an SQLite file or a PostgreSQL URI of the store's
+  // schema. parse_config sets the data path when the embedded store is used (no backend URL);
+  // empty: sessions die with the process.
   std::filesystem::path session_store;
+  // PostgreSQL connections each of the store's pools (the routes', the session records') opens
+  // at most; a request past it waits for one. 10: PostgreSQL's default max_connections (100)
+  // then serves five instances with room for psql and backups, and a route holds a connection
+  // for one short transaction, so ten serve far more than ten clients. SQLite ignores it.
+  std::size_t store_connections = 10;
   std::chrono::milliseconds backend_connect_timeout{5000};
   std::chrono::milliseconds backend_read_timeout{20000};
   std::chrono::milliseconds backend_request_timeout{30000};

@@ -29,12 +29,16 @@ std::string fts_string(std::string_view text) {
 
 }  // namespace
 
-std::optional<std::string> fts_match_expression(std::string_view query, std::size_t max_words) {
-  struct Word {
-    std::string text;
-    bool prefix = false;
-  };
-  std::vector<Word> words;
+namespace {
+
+struct QueryWord {
+  std::string text;
+  bool prefix = false;
+};
+
+// The query's distinct searchable words (a trailing '*' marks a prefix), at most max_words.
+std::vector<QueryWord> query_words(std::string_view query, std::size_t max_words) {
+  std::vector<QueryWord> words;
   std::size_t i = 0;
   while (i < query.size() && words.size() < max_words) {
     while (i < query.size() && is_query_space(query[i])) ++i;
@@ -48,27 +52,79 @@ std::optional<std::string> fts_match_expression(std::string_view query, std::siz
     }
     if (word.empty() || !searchable(word)) continue;
     const std::string key = util::ascii_lower(word);
-    const bool seen = std::any_of(words.begin(), words.end(), [&](const Word& w) {
+    const bool seen = std::any_of(words.begin(), words.end(), [&](const QueryWord& w) {
       return w.prefix == prefix && util::ascii_lower(w.text) == key;
     });
-    if (!seen) words.push_back(Word{std::string(word), prefix});
+    if (!seen) words.push_back(QueryWord{std::string(word), prefix});
   }
+  return words;
+}
+
+// A word as tsquery operands: its runs of letters and digits (any non-ASCII byte counts as a
+// letter), joined as a phrase ("foo-bar" -> "foo <-> bar"). Nothing else survives, so no
+// user text can be tsquery syntax.
+std::string ts_operand(std::string_view word, bool prefix) {
+  std::string out;
+  std::string run;
+  const auto flush = [&] {
+    if (run.empty()) return;
+    if (!out.empty()) out += " <-> ";
+    out += run;
+    run.clear();
+  };
+  for (char c : word) {
+    if (searchable(std::string_view(&c, 1))) run += c;
+    else flush();
+  }
+  flush();
+  if (prefix && !out.empty()) out += ":*";
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> fts_match_expression(std::string_view query, std::size_t max_words) {
+  const std::vector<QueryWord> words = query_words(query, max_words);
   if (words.empty()) return std::nullopt;
 
   std::string expression;
   std::string phrase;
   std::size_t phrase_words = 0;
-  for (const Word& w : words) {
+  for (const QueryWord& w : words) {
     if (w.prefix) continue;
     if (!phrase.empty()) phrase += ' ';
     phrase += w.text;
     ++phrase_words;
   }
   if (phrase_words >= 2) expression = fts_string(phrase);
-  for (const Word& w : words) {
+  for (const QueryWord& w : words) {
     if (!expression.empty()) expression += " OR ";
     expression += fts_string(w.text);
     if (w.prefix) expression += " *";
+  }
+  return expression;
+}
+
+std::optional<std::string> tsquery_expression(std::string_view query, std::size_t max_words) {
+  const std::vector<QueryWord> words = query_words(query, max_words);
+  std::vector<std::string> operands;
+  std::string phrase;
+  std::size_t phrase_words = 0;
+  for (const QueryWord& w : words) {
+    std::string operand = ts_operand(w.text, w.prefix);
+    if (operand.empty()) continue;
+    if (!w.prefix) {
+      if (!phrase.empty()) phrase += " <-> ";
+      phrase += operand;
+      ++phrase_words;
+    }
+    operands.push_back("(" + operand + ")");
+  }
+  if (operands.empty()) return std::nullopt;
+  std::string expression = phrase_words >= 2 ? "(" + phrase + ")" : "";
+  for (const auto& operand : operands) {
+    if (!expression.empty()) expression += " | ";
+    expression += operand;
   }
   return expression;
 }

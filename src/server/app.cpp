@@ -10,7 +10,7 @@
 #include "mcpgate/sessions/peer_bus.hpp"
 #include "mcpgate/sessions/session_store.hpp"
 #include "mcpgate/store/data_path.hpp"
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 #include "mcpgate/tools/archon/archon_tools.hpp"
 #include "mcpgate/tools/archon/instructions.hpp"
 #include "mcpgate/tools/conformance_fixtures.hpp"
@@ -53,26 +53,28 @@ BackendProbe probe(backend::Backend& backend) {
   return result;
 }
 
-// The session store: the store's SQLite file (--session-store, by default the embedded store's),
-// which also carries the events between the processes sharing it (PeerRelay). A file that
-// cannot be opened is logged, and sessions then end with the process, as the embedded store's
-// own failure is reported to clients and retried rather than stopping the server.
+// The session store: the store's SQLite file or PostgreSQL database (--session-store, by default
+// the embedded store's), which also carries the events between the processes sharing it
+// (PeerRelay). A store that cannot be opened is logged, and sessions then end with the process,
+// as the embedded store's own failure is reported to clients and retried rather than stopping
+// the server.
 std::shared_ptr<store::Database> open_session_database(const Config& config) {
   if (config.session_store.empty()) return nullptr;
+  const std::string location = config.session_store.string();
   try {
-    store::ensure_parent_directories(config.session_store);
+    if (!store::is_postgresql_uri(location)) store::ensure_parent_directories(location);
     // A record lost with the machine costs its client one 404; an fsync per initialize would
-    // cost every client (2 ms each, measured).
+    // cost every client (2 ms each, measured). (PostgreSQL commits as its server is set to.)
     auto database = backend::open_store(
-        config.session_store,
-        store::OpenOptions{.durability = store::OpenOptions::Durability::process_death});
+        location, store::OpenOptions{.max_connections = config.store_connections,
+                                     .durability = store::OpenOptions::Durability::process_death});
     spdlog::info("session store at {}: Streamable HTTP sessions outlive this process, and "
                  "every process on it serves them",
-                 config.session_store.string());
+                 store::shown_location(location));
     return database;
   } catch (const std::exception& e) {
     spdlog::error("cannot open the session store {}: {}; sessions end with this process",
-                  config.session_store.string(), e.what());
+                  store::shown_location(location), e.what());
     return nullptr;
   }
 }
@@ -82,7 +84,7 @@ sessions::RegistryOptions registry_options(const Config& config,
                                            const std::shared_ptr<store::Database>& database,
                                            std::function<void(const std::string&)> record_deleted) {
   sessions::RegistryOptions options;
-  if (database) options.store = sessions::make_sqlite_session_store(database);
+  if (database) options.store = sessions::make_database_session_store(database);
   options.record_deleted = std::move(record_deleted);
   options.max_sessions = config.max_sessions;
   options.max_inflight = config.max_inflight;
@@ -308,16 +310,18 @@ std::shared_ptr<const SharedContext> App::build_context() {
     // No REST server: the same routes from the embedded store. A failure to open it (folder
     // not creatable, file unwritable, schema from a newer mcpgate) fails initialisation with
     // that message; the gate reports it and retries after its backoff.
+    const std::string location = config_.data_path.string();
     try {
-      store::ensure_parent_directories(config_.data_path);
-      context->backend = std::make_shared<backend::EmbeddedBackend>(config_.data_path);
+      if (!store::is_postgresql_uri(location)) store::ensure_parent_directories(location);
+      context->backend = std::make_shared<backend::EmbeddedBackend>(
+          location, store::OpenOptions{.max_connections = config_.store_connections});
     } catch (const std::exception& e) {
       // The reason names the data file: the log gets it, clients (this error ends up in their
       // 503) do not.
       spdlog::error("cannot open the embedded store: {}", e.what());
       throw std::runtime_error("cannot open the embedded store (the server log says why)");
     }
-    spdlog::info("embedded store at {}", config_.data_path.string());
+    spdlog::info("embedded store at {}", store::shown_location(location));
   }
   if (context->backend) {
     context->backend = std::make_shared<backend::MeteredBackend>(

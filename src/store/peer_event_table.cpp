@@ -18,10 +18,24 @@ CREATE TABLE mcp_peer_events (
 CREATE INDEX mcp_peer_events_created ON mcp_peer_events(created_ms);
 )sql";
 
+// An identity column is PostgreSQL's AUTOINCREMENT (never reused); milliseconds need BIGINT.
+constexpr std::string_view peer_events_schema_postgresql = R"sql(
+CREATE TABLE mcp_peer_events (
+  seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  origin      TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  session_id  TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  created_ms  BIGINT NOT NULL
+);
+CREATE INDEX mcp_peer_events_created ON mcp_peer_events(created_ms);
+)sql";
+
 }  // namespace
 
 Migration peer_events_migration() {
-  return Migration{6, "events between processes sharing the store", peer_events_schema};
+  return Migration{6, "events between processes sharing the store", peer_events_schema,
+                   peer_events_schema_postgresql};
 }
 
 PeerEventTable::PeerEventTable(std::shared_ptr<Database> database)
@@ -29,12 +43,14 @@ PeerEventTable::PeerEventTable(std::shared_ptr<Database> database)
 
 std::int64_t PeerEventTable::append(const PeerEventRow& row) {
   return database_->write([&](Connection& c) {
-    c.prepare(
-         "INSERT INTO mcp_peer_events(origin, kind, session_id, body, created_ms) "
-         "VALUES(?, ?, ?, ?, ?)")
-        .bind_all(row.origin, row.kind, row.session_id, row.body, row.created_ms)
-        .run();
-    return c.last_insert_rowid();
+    auto inserted = c.prepare(
+        "INSERT INTO mcp_peer_events(origin, kind, session_id, body, created_ms) "
+        "VALUES(?, ?, ?, ?, ?) RETURNING seq");
+    inserted.bind_all(row.origin, row.kind, row.session_id, row.body, row.created_ms);
+    inserted.step();
+    const std::int64_t seq = inserted.int64(0);
+    inserted.run();  // to the end, so that the insert is complete
+    return seq;
   });
 }
 

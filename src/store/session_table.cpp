@@ -17,10 +17,25 @@ CREATE TABLE mcp_sessions (
 CREATE INDEX mcp_sessions_last_used ON mcp_sessions(last_used_ms);
 )sql";
 
+// PostgreSQL's INTEGER is 32 bits: milliseconds since 1970 need BIGINT.
+constexpr std::string_view sessions_schema_postgresql = R"sql(
+CREATE TABLE mcp_sessions (
+  id                  TEXT PRIMARY KEY,
+  transport           TEXT NOT NULL,
+  protocol_version    TEXT NOT NULL,
+  client_capabilities TEXT NOT NULL,
+  client_info         TEXT NOT NULL,
+  log_level           TEXT NOT NULL,
+  last_used_ms        BIGINT NOT NULL
+);
+CREATE INDEX mcp_sessions_last_used ON mcp_sessions(last_used_ms);
+)sql";
+
 }  // namespace
 
 Migration sessions_migration() {
-  return Migration{3, "MCP sessions that outlive the process", sessions_schema};
+  return Migration{3, "MCP sessions that outlive the process", sessions_schema,
+                   sessions_schema_postgresql};
 }
 
 Migration session_subject_migration() {
@@ -33,9 +48,13 @@ SessionTable::SessionTable(std::shared_ptr<Database> database) : database_(std::
 void SessionTable::put(const SessionRow& row) {
   database_->write([&](Connection& c) {
     c.prepare(
-         "INSERT OR REPLACE INTO mcp_sessions(id, transport, protocol_version, "
-         "client_capabilities, client_info, log_level, last_used_ms, subject) "
-         "VALUES(?, ?, ?, ?, ?, ?, ?, ?)")
+         "INSERT INTO mcp_sessions(id, transport, protocol_version, client_capabilities, "
+         "client_info, log_level, last_used_ms, subject) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
+         "ON CONFLICT(id) DO UPDATE SET transport = excluded.transport, "
+         "protocol_version = excluded.protocol_version, "
+         "client_capabilities = excluded.client_capabilities, client_info = excluded.client_info, "
+         "log_level = excluded.log_level, last_used_ms = excluded.last_used_ms, "
+         "subject = excluded.subject")
         .bind_all(row.id, row.transport, row.protocol_version, row.client_capabilities,
                   row.client_info, row.log_level, row.last_used_ms, row.subject)
         .run();
@@ -66,8 +85,9 @@ std::vector<std::string> SessionTable::touch(const std::vector<Use>& uses,
   return database_->write([&](Connection& c) {
     std::vector<std::string> missing;
     for (const auto& use : uses) {
-      c.prepare("UPDATE mcp_sessions SET last_used_ms = max(last_used_ms, ?), log_level = ? "
-                "WHERE id = ?")
+      // CASE rather than max(a, b) (SQLite) or GREATEST (PostgreSQL): the same on both.
+      c.prepare("UPDATE mcp_sessions SET log_level = ?2, last_used_ms = CASE "
+                "WHEN last_used_ms > ?1 THEN last_used_ms ELSE ?1 END WHERE id = ?3")
           .bind_all(last_used_ms, use.log_level, use.id)
           .run();
       if (c.changes() == 0) missing.push_back(use.id);

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 namespace mcpgate::store {
 
@@ -59,141 +61,106 @@ void casefold_sql(sqlite3_context* context, int, sqlite3_value** args) {
 
 }  // namespace
 
+
 // ---- SqliteError ---------------------------------------------------------------------------
 
 SqliteError::SqliteError(int extended_code, const std::string& message)
-    : std::runtime_error(message), extended_code_(extended_code) {}
+    : StoreError(message, Traits{.retryable = (extended_code & 0xFF) == SQLITE_BUSY ||
+                                              (extended_code & 0xFF) == SQLITE_LOCKED,
+                                 .constraint = (extended_code & 0xFF) == SQLITE_CONSTRAINT}),
+      extended_code_(extended_code) {}
 
 bool SqliteError::busy() const noexcept { return code() == SQLITE_BUSY || code() == SQLITE_LOCKED; }
 
-bool SqliteError::constraint() const noexcept { return code() == SQLITE_CONSTRAINT; }
+// ---- statements ----------------------------------------------------------------------------
 
-// ---- Statement -----------------------------------------------------------------------------
+class SqliteStatement;  // below; not in an anonymous namespace, as Cache (a member type) holds it
 
-struct Statement::Cache {
-  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+struct SqliteConnection::Cache {
+  std::unordered_map<std::string, std::vector<std::unique_ptr<SqliteStatement>>> idle;
   bool open = true;  // false once the connection closed: returning statements are finalized
 };
 
-Statement::Statement(sqlite3_stmt* stmt, std::string sql, std::shared_ptr<Cache> cache)
-    : stmt_(stmt), sql_(std::move(sql)), cache_(std::move(cache)) {}
-
-Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)),
-      sql_(std::move(other.sql_)),
-      cache_(std::move(other.cache_)) {}
-
-Statement& Statement::operator=(Statement&& other) noexcept {
-  if (this != &other) {
-    release();
-    stmt_ = std::exchange(other.stmt_, nullptr);
-    sql_ = std::move(other.sql_);
-    cache_ = std::move(other.cache_);
-  }
-  return *this;
-}
-
-Statement::~Statement() { release(); }
-
-void Statement::release() noexcept {
-  if (!stmt_) return;
-  if (cache_ && cache_->open) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-    try {
-      cache_->idle[sql_].push_back(stmt_);
-      stmt_ = nullptr;
-      return;
-    } catch (...) {  // out of memory: finalize instead
-    }
-  }
-  sqlite3_finalize(stmt_);
-  stmt_ = nullptr;
-}
-
 namespace {
+
 void check_bind(sqlite3_stmt* stmt, int rc) {
   if (rc != SQLITE_OK) fail(sqlite3_db_handle(stmt), rc, sqlite3_sql(stmt) ? sqlite3_sql(stmt) : "");
 }
+
 }  // namespace
 
-Statement& Statement::bind(int index, std::nullptr_t) {
-  check_bind(stmt_, sqlite3_bind_null(stmt_, index));
-  return *this;
-}
+class SqliteStatement final : public StatementImpl {
+ public:
+  SqliteStatement(sqlite3_stmt* stmt, std::string sql, std::shared_ptr<SqliteConnection::Cache> cache)
+      : stmt_(stmt), sql_(std::move(sql)), cache_(std::move(cache)) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
 
-Statement& Statement::bind(int index, std::int64_t value) {
-  check_bind(stmt_, sqlite3_bind_int64(stmt_, index, value));
-  return *this;
-}
-
-Statement& Statement::bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
-
-Statement& Statement::bind(int index, bool value) { return bind(index, static_cast<std::int64_t>(value ? 1 : 0)); }
-
-Statement& Statement::bind(int index, double value) {
-  check_bind(stmt_, sqlite3_bind_double(stmt_, index, value));
-  return *this;
-}
-
-Statement& Statement::bind(int index, std::string_view value) {
-  check_bind(stmt_, sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
-                                        SQLITE_UTF8));
-  return *this;
-}
-
-Statement& Statement::bind(int index, const char* value) {
-  if (!value) return bind(index, nullptr);
-  return bind(index, std::string_view(value));
-}
-
-bool Statement::step() {
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  // Leave the statement reusable: reset clears the error state (it returns the same code).
-  sqlite3* db = sqlite3_db_handle(stmt_);
-  const int extended = sqlite3_extended_errcode(db);
-  std::string message = sqlite3_errmsg(db);
-  sqlite3_reset(stmt_);
-  throw SqliteError((extended & 0xFF) == (rc & 0xFF) ? extended : rc,
-                    message + " (in: " + sql_head(sql_) + ")");
-}
-
-void Statement::run() {
-  while (step()) {
+  void bind_null(int index) override { check_bind(stmt_, sqlite3_bind_null(stmt_, index)); }
+  void bind_int64(int index, std::int64_t value) override {
+    check_bind(stmt_, sqlite3_bind_int64(stmt_, index, value));
   }
-}
+  void bind_real(int index, double value) override {
+    check_bind(stmt_, sqlite3_bind_double(stmt_, index, value));
+  }
+  void bind_text(int index, std::string_view value) override {
+    check_bind(stmt_, sqlite3_bind_text64(stmt_, index, value.data(), value.size(),
+                                          SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
 
-void Statement::reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
+  bool step() override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    // Leave the statement reusable: reset clears the error state (it returns the same code).
+    sqlite3* db = sqlite3_db_handle(stmt_);
+    const int extended = sqlite3_extended_errcode(db);
+    std::string message = sqlite3_errmsg(db);
+    sqlite3_reset(stmt_);
+    throw SqliteError((extended & 0xFF) == (rc & 0xFF) ? extended : rc,
+                      message + " (in: " + sql_head(sql_) + ")");
+  }
 
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  void reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
 
-std::int64_t Statement::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::int64_t int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  double real(int col) const override { return sqlite3_column_double(stmt_, col); }
+  std::string text(int col) const override {
+    const auto* data = sqlite3_column_text(stmt_, col);
+    if (!data) return {};
+    const int size = sqlite3_column_bytes(stmt_, col);
+    return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+  }
+  int column_count() const override { return sqlite3_column_count(stmt_); }
 
-double Statement::real(int col) const { return sqlite3_column_double(stmt_, col); }
+  void recycle() noexcept override {
+    if (cache_ && cache_->open) {
+      reset();
+      try {
+        auto& idle = cache_->idle[sql_];
+        idle.push_back(std::unique_ptr<SqliteStatement>(this));
+        return;
+      } catch (...) {  // out of memory: finalize instead
+      }
+    }
+    delete this;
+  }
 
-std::string Statement::text(int col) const {
-  const auto* data = sqlite3_column_text(stmt_, col);
-  if (!data) return {};
-  const int size = sqlite3_column_bytes(stmt_, col);
-  return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
-}
+ private:
+  sqlite3_stmt* stmt_;
+  std::string sql_;
+  std::shared_ptr<SqliteConnection::Cache> cache_;  // where the statement goes back to
+};
 
-std::optional<std::string> Statement::opt_text(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return text(col);
-}
+// ---- SqliteConnection ----------------------------------------------------------------------
 
-int Statement::column_count() const { return sqlite3_column_count(stmt_); }
-
-// ---- Connection ----------------------------------------------------------------------------
-
-Connection::Connection(const std::filesystem::path& path, const OpenOptions& options)
-    : cache_(std::make_shared<Statement::Cache>()) {
+SqliteConnection::SqliteConnection(const std::filesystem::path& path, const OpenOptions& options)
+    : cache_(std::make_shared<Cache>()) {
   int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   flags |= options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -239,50 +206,31 @@ Connection::Connection(const std::filesystem::path& path, const OpenOptions& opt
   }
 }
 
-Connection::Connection(Connection&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), cache_(std::move(other.cache_)) {}
-
-Connection& Connection::operator=(Connection&& other) noexcept {
-  if (this != &other) {
-    close();
-    db_ = std::exchange(other.db_, nullptr);
-    cache_ = std::move(other.cache_);
-  }
-  return *this;
-}
-
-Connection::~Connection() { close(); }
-
-void Connection::close() noexcept {
-  if (cache_) {
-    cache_->open = false;
-    for (auto& [sql, statements] : cache_->idle)
-      for (auto* stmt : statements) sqlite3_finalize(stmt);
-    cache_->idle.clear();
-  }
+SqliteConnection::~SqliteConnection() {
+  // Statements still leased finalize themselves when they come back (the cache is closed).
+  cache_->open = false;
+  cache_->idle.clear();
   // close_v2: if a Statement still lives, the handle closes when it is finalized.
   if (db_) sqlite3_close_v2(db_);
-  db_ = nullptr;
-  cache_.reset();
 }
 
-Statement Connection::prepare(std::string_view sql) {
+Statement SqliteConnection::prepare(std::string_view sql) {
   std::string key(sql);
   auto found = cache_->idle.find(key);
   if (found != cache_->idle.end() && !found->second.empty()) {
-    sqlite3_stmt* stmt = found->second.back();
+    SqliteStatement* statement = found->second.back().release();
     found->second.pop_back();
-    return Statement(stmt, std::move(key), cache_);
+    return Statement(statement);
   }
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) fail(db_, rc, sql);
   if (!stmt) throw SqliteError(SQLITE_MISUSE, "empty SQL statement");
-  return Statement(stmt, std::move(key), cache_);
+  return Statement(new SqliteStatement(stmt, std::move(key), cache_));
 }
 
-void Connection::exec(std::string_view sql) {
+void SqliteConnection::exec(std::string_view sql) {
   const std::string text(sql);
   char* error = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
@@ -295,34 +243,25 @@ void Connection::exec(std::string_view sql) {
   }
 }
 
-std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t SqliteConnection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
-int Connection::changes() const { return sqlite3_changes(db_); }
+int SqliteConnection::changes() const { return sqlite3_changes(db_); }
 
-bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+bool SqliteConnection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-sqlite3* Connection::handle() { return db_; }
+sqlite3* SqliteConnection::handle() { return db_; }
 
-// ---- Transaction ---------------------------------------------------------------------------
-
-Transaction::Transaction(Connection& connection, Mode mode) : connection_(connection) {
-  connection_.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+void SqliteConnection::begin(TransactionMode mode) {
+  exec(mode == TransactionMode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
 }
 
-Transaction::~Transaction() {
-  if (done_) return;
-  // SQLite may already have rolled back on its own (e.g. SQLITE_FULL); ROLLBACK would then fail.
-  if (connection_.in_transaction()) {
-    try {
-      connection_.exec("ROLLBACK");
-    } catch (...) {  // nothing more to do: the connection stays usable in autocommit mode
-    }
+void SqliteConnection::commit() { exec("COMMIT"); }
+
+void SqliteConnection::rollback() noexcept {
+  try {
+    exec("ROLLBACK");
+  } catch (...) {  // nothing more to do: the connection stays usable in autocommit mode
   }
-}
-
-void Transaction::commit() {
-  connection_.exec("COMMIT");
-  done_ = true;
 }
 
 // ---- migrate -------------------------------------------------------------------------------
@@ -335,7 +274,7 @@ int user_version(Connection& connection) {
 }
 }  // namespace
 
-void migrate(Connection& connection, std::span<const Migration> migrations) {
+void migrate(SqliteConnection& connection, std::span<const Migration> migrations) {
   std::vector<Migration> ordered(migrations.begin(), migrations.end());
   std::sort(ordered.begin(), ordered.end(),
             [](const Migration& a, const Migration& b) { return a.version < b.version; });
@@ -362,78 +301,40 @@ void migrate(Connection& connection, std::span<const Migration> migrations) {
   }
 }
 
-// ---- Database ------------------------------------------------------------------------------
+// ---- the driver ----------------------------------------------------------------------------
 
-Database::Database(std::filesystem::path path, std::vector<Migration> migrations,
-                   OpenOptions options)
-    : path_(std::move(path)), options_(options) {
-  auto first = std::make_unique<Connection>(path_, options_);
-  try {
-    migrate(*first, migrations);
-  } catch (const SqliteError& e) {
-    throw SqliteError(e.extended_code(), path_.string() + ": " + e.what());
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path_.string() + ": " + e.what());
+namespace {
+
+class SqliteDriver final : public Driver {
+ public:
+  SqliteDriver(std::filesystem::path path, OpenOptions options)
+      : path_(std::move(path)), options_(options) {}
+
+  std::unique_ptr<Connection> connect() override {
+    return std::make_unique<SqliteConnection>(path_, options_);
   }
-  idle_.push_back(std::move(first));
-}
-
-Database::~Database() = default;
-
-Database::Lease::Lease(Database* owner, std::unique_ptr<Connection> connection)
-    : owner_(owner), connection_(std::move(connection)) {}
-
-Database::Lease::Lease(Lease&& other) noexcept
-    : owner_(other.owner_), connection_(std::move(other.connection_)) {}
-
-Database::Lease::~Lease() {
-  if (connection_) owner_->give_back(std::move(connection_));
-}
-
-Database::Lease Database::lease() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      auto connection = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(this, std::move(connection));
-    }
-  }
-  // Opening runs outside the mutex: it touches the file.
-  return Lease(this, std::make_unique<Connection>(path_, options_));
-}
-
-void Database::give_back(std::unique_ptr<Connection> connection) noexcept {
-  // A connection left inside a transaction (a bug elsewhere) must not carry it to the next user.
-  if (connection->in_transaction()) {
+  void migrate(Connection& connection, std::span<const Migration> migrations) override {
     try {
-      connection->exec("ROLLBACK");
-    } catch (...) {
-      return;  // drop it
+      store::migrate(dynamic_cast<SqliteConnection&>(connection), migrations);
+    } catch (const SqliteError& e) {
+      throw SqliteError(e.extended_code(), path_.string() + ": " + e.what());
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path_.string() + ": " + e.what());
     }
   }
-  std::unique_ptr<Connection> surplus;
-  {
-    std::lock_guard lock(mutex_);
-    if (idle_.size() < options_.max_idle_connections) {
-      idle_.push_back(std::move(connection));
-      return;
-    }
-  }
-  surplus = std::move(connection);  // closed here, outside the mutex
-}
+  int schema_version(Connection& connection) override { return user_version(connection); }
+  std::string_view kind() const override { return "sqlite"; }
+  std::string location() const override { return path_.string(); }
 
-std::size_t Database::idle_connections() const {
-  std::lock_guard lock(mutex_);
-  return idle_.size();
-}
+ private:
+  std::filesystem::path path_;
+  OpenOptions options_;
+};
 
-std::chrono::milliseconds Database::retry_pause(int attempt) {
-  // 1, 2, 4, ... ms up to 50 ms, spread by the thread id so that retrying writers do not
-  // collide in lockstep.
-  const auto base = std::min(50, 1 << std::min(attempt, 6));
-  const auto spread = static_cast<int>(std::hash<std::thread::id>{}(std::this_thread::get_id()) % 5);
-  return std::chrono::milliseconds(base + spread);
+}  // namespace
+
+std::unique_ptr<Driver> sqlite_driver(std::filesystem::path path, OpenOptions options) {
+  return std::make_unique<SqliteDriver>(std::move(path), options);
 }
 
 }  // namespace mcpgate::store

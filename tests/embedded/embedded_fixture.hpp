@@ -1,8 +1,10 @@
-// A real EmbeddedBackend on a fresh temporary file, with shorthands for calling its routes.
+// A real EmbeddedBackend on a fresh store (a temporary SQLite file, or a new PostgreSQL database
+// when the suite runs as its _pg twin: test_store.hpp), with shorthands for calling its routes.
 #pragma once
 
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "temp_dir.hpp"
+#include "test_store.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,7 +20,7 @@ using mcpgate::backend::Response;
 struct Store {
   TempDir dir;
   std::shared_ptr<mcpgate::backend::EmbeddedBackend> backend =
-      std::make_shared<mcpgate::backend::EmbeddedBackend>(dir.file("store.db"));
+      std::make_shared<mcpgate::backend::EmbeddedBackend>(test_support::fresh_store(dir.file("store.db")));
 
   Response call(const std::string& method, const std::string& path, const json& body = nullptr,
                 const Query& query = {}) {

@@ -96,7 +96,7 @@ TEST_CASE("EmbeddedBackend answers /api/health the way the server's probe expect
 TEST_CASE("EmbeddedBackend refuses a file written by a newer mcpgate") {
   TempDir dir;
   {
-    mcpgate::store::Connection c(dir.file("new.db"), {});
+    mcpgate::store::SqliteConnection c(dir.file("new.db"), {});
     c.exec("PRAGMA user_version = 999");
   }
   try {

@@ -1,10 +1,12 @@
-// The SQLite session store (sessions/session_store.hpp over store/session_table.hpp) on a real
-// store file: what one process saves, another opening the same file loads; use, expiry, removal.
+// The session store (sessions/session_store.hpp over store/session_table.hpp) on a real store,
+// an SQLite file (or a PostgreSQL database in the _pg twin): what one process saves, another
+// opening the same store loads; use, expiry, removal.
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/sessions/session_store.hpp"
 #include "mcpgate/store/sqlite.hpp"
 
 #include "temp_dir.hpp"
+#include "test_store.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,9 +17,9 @@ using mcpgate::tools::LogLevel;
 
 TEST_CASE("session records: saved by one store, loaded by another on the same file") {
   embedded_test::TempDir dir;
-  const auto path = dir.file("mcpgate.db");
-  auto writer = mcpgate::sessions::make_sqlite_session_store(mcpgate::backend::open_store(path, {}));
-  auto reader = mcpgate::sessions::make_sqlite_session_store(mcpgate::backend::open_store(path, {}));
+  const auto path = test_support::fresh_store(dir.file("mcpgate.db"));
+  auto writer = mcpgate::sessions::make_database_session_store(mcpgate::backend::open_store(path, {}));
+  auto reader = mcpgate::sessions::make_database_session_store(mcpgate::backend::open_store(path, {}));
   const auto now = SessionRecord::WallClock::now();
   writer->save({.id = "a.one",
                 .protocol_version = "2025-06-18",

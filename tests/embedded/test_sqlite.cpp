@@ -54,7 +54,7 @@ class ScopedEnv {
 
 TEST_CASE("statements bind, step and read every column type") {
   TempDir dir;
-  Connection c(dir.file("t.db"), {});
+  SqliteConnection c(dir.file("t.db"), {});
   c.exec("CREATE TABLE t(i INTEGER, r REAL, s TEXT, n TEXT)");
   std::optional<std::string> none;
   c.prepare("INSERT INTO t VALUES(?, ?, ?, ?)")
@@ -76,7 +76,7 @@ TEST_CASE("statements bind, step and read every column type") {
 
 TEST_CASE("prepared statements are cached and come back reset") {
   TempDir dir;
-  Connection c(dir.file("t.db"), {});
+  SqliteConnection c(dir.file("t.db"), {});
   c.exec("CREATE TABLE t(v INTEGER); INSERT INTO t VALUES(1); INSERT INTO t VALUES(2)");
   sqlite3_stmt* first_handle = nullptr;
   {
@@ -92,7 +92,7 @@ TEST_CASE("prepared statements are cached and come back reset") {
 
 TEST_CASE("errors carry the SQLite code, the message and the statement") {
   TempDir dir;
-  Connection c(dir.file("t.db"), {});
+  SqliteConnection c(dir.file("t.db"), {});
   c.exec("CREATE TABLE t(id INTEGER PRIMARY KEY)");
   c.prepare("INSERT INTO t VALUES(1)").run();
   try {
@@ -111,7 +111,7 @@ TEST_CASE("errors carry the SQLite code, the message and the statement") {
 
 TEST_CASE("connections use WAL, full sync and foreign keys") {
   TempDir dir;
-  Connection c(dir.file("t.db"), {});
+  SqliteConnection c(dir.file("t.db"), {});
   auto mode = c.prepare("PRAGMA journal_mode");
   REQUIRE(mode.step());
   CHECK(mode.text(0) == "wal");
@@ -125,7 +125,7 @@ TEST_CASE("connections use WAL, full sync and foreign keys") {
 
 TEST_CASE("every connection has casefold(): Unicode case folding where lower() knows ASCII only") {
   TempDir dir;
-  Connection c(dir.file("t.db"), {});
+  SqliteConnection c(dir.file("t.db"), {});
   auto fold = [&](std::optional<std::string> text) {
     auto s = c.prepare("SELECT casefold(?)");
     s.bind(1, text);
@@ -142,7 +142,7 @@ TEST_CASE("every connection has casefold(): Unicode case folding where lower() k
   CHECK(number.text(0) == "42");
 
   // A second connection (the pool opens more under load) has it too, in a filter.
-  Connection other(dir.file("t.db"), {});
+  SqliteConnection other(dir.file("t.db"), {});
   other.exec("CREATE TABLE t(name TEXT); INSERT INTO t VALUES('Über-långa'), ('other')");
   auto match = other.prepare("SELECT count(*) FROM t WHERE casefold(name) = casefold(?)");
   match.bind(1, "ÜBER-LÅNGA");
@@ -154,7 +154,7 @@ TEST_CASE("opening an impossible path fails with the path in the message") {
   TempDir dir;
   std::ofstream(dir.file("plain")) << "x";
   try {
-    Connection c(dir.file("plain") / "sub" / "x.db", {});
+    SqliteConnection c(dir.file("plain") / "sub" / "x.db", {});
     FAIL("expected an error");
   } catch (const SqliteError& e) {
     CHECK(std::string(e.what()).find("plain") != std::string::npos);
@@ -163,7 +163,7 @@ TEST_CASE("opening an impossible path fails with the path in the message") {
 
 TEST_CASE("a transaction rolls back unless committed") {
   TempDir dir;
-  Connection c(dir.file("t.db"), {});
+  SqliteConnection c(dir.file("t.db"), {});
   migrate(c, notes_schema);
   {
     Transaction t(c, Transaction::Mode::immediate);
@@ -182,7 +182,7 @@ TEST_CASE("migrate applies what is missing, once, and refuses a newer file") {
   TempDir dir;
   const auto file = dir.file("m.db");
   {
-    Connection c(file, {});
+    SqliteConnection c(file, {});
     migrate(c, std::span(notes_schema.data(), 1));
     CHECK(user_version(c) == 1);
     migrate(c, notes_schema);  // only version 2 runs (1 again would fail: table exists)
@@ -191,7 +191,7 @@ TEST_CASE("migrate applies what is missing, once, and refuses a newer file") {
     c.prepare("INSERT INTO notes(body, tag) VALUES('a', 't')").run();
   }
   {
-    Connection c(file, {});
+    SqliteConnection c(file, {});
     try {
       migrate(c, std::span(notes_schema.data(), 1));
       FAIL("expected the newer schema to be refused");
@@ -203,7 +203,7 @@ TEST_CASE("migrate applies what is missing, once, and refuses a newer file") {
 
 TEST_CASE("a failing migration leaves the file at the previous version") {
   TempDir dir;
-  Connection c(dir.file("m.db"), {});
+  SqliteConnection c(dir.file("m.db"), {});
   const std::vector<Migration> broken = {
       notes_schema[0],
       {2, "broken", "ALTER TABLE notes ADD COLUMN x TEXT; CREATE TABLE oops(;"},
@@ -220,7 +220,7 @@ TEST_CASE("Database::write commits, rolls back on exceptions and returns f's val
   Database db(dir.file("d.db"), notes_schema);
   const auto id = db.write([](Connection& c) {
     c.prepare("INSERT INTO notes(body) VALUES('x')").run();
-    return c.last_insert_rowid();
+    return dynamic_cast<SqliteConnection&>(c).last_insert_rowid();
   });
   CHECK(id == 1);
   CHECK_THROWS_AS(db.write([](Connection& c) {
@@ -237,7 +237,7 @@ TEST_CASE("Database::write retries past SQLITE_BUSY until the other writer is do
   options.busy_timeout = 10ms;  // each attempt gives up fast: only the retry loop can succeed
   Database db(dir.file("d.db"), notes_schema, options);
 
-  Connection other(dir.file("d.db"), options);
+  SqliteConnection other(dir.file("d.db"), options);
   other.exec("BEGIN IMMEDIATE");
   other.prepare("INSERT INTO notes(body) VALUES('other')").run();
   std::thread releaser([&] {
@@ -260,7 +260,7 @@ TEST_CASE("Database::write gives up with a busy error after the retry deadline")
   options.busy_timeout = 5ms;
   options.retry_deadline = 50ms;
   Database db(dir.file("d.db"), notes_schema, options);
-  Connection other(dir.file("d.db"), options);
+  SqliteConnection other(dir.file("d.db"), options);
   other.exec("BEGIN IMMEDIATE");
   try {
     db.write([](Connection& c) { c.prepare("INSERT INTO notes(body) VALUES('x')").run(); });

@@ -1,10 +1,11 @@
-// A temporary embedded store plus helpers to write files, ingest them and call the REST routes.
+// A temporary embedded store (SQLite, or PostgreSQL in the _pg twins: test_store.hpp) plus helpers to write files, ingest them and call the REST routes.
 #pragma once
 
 #include "../embedded/temp_dir.hpp"
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/knowledge/ingest.hpp"
 #include "mcpgate/knowledge/store.hpp"
+#include "test_store.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -19,7 +20,7 @@ using mcpgate::backend::Response;
 
 class Fixture {
  public:
-  Fixture() : backend_(dir_.file("store.db")), store_(backend_.database()) {}
+  Fixture() : backend_(test_support::fresh_store(dir_.file("store.db"))), store_(backend_.database()) {}
 
   // Writes `content` to <tmp>/files/<relative>, creating folders.
   std::filesystem::path write(const std::string& relative, const std::string& content) {

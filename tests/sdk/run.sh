@@ -17,7 +17,7 @@
 # and store), then nginx_modern_test.mjs (two instances on one SQLite file behind nginx with the
 # shipped config: modern clients round-robin, a 2025 session where the config routes it), then
 # failover_test.mjs (three instances on one store behind nginx with no affinity, one killed under
-# 20 clients; nginx is installed with apt-get when missing, as scripts/smoke-nginx.sh does), then
+# 20 clients, on one SQLite file and again on a throwaway PostgreSQL; nginx is installed with apt-get when missing, as scripts/smoke-nginx.sh does), then
 # oauth_test.mjs (mcpgate as an OAuth resource server for a local authorization server signing
 # with `jose`: the SDKs' client-credentials providers discover it from mcpgate's 401 and call
 # tools on both transports and both eras), and always stops the servers. The last line is
@@ -88,8 +88,10 @@ stop_server() {
   fi
 }
 
+pg_dir=""
 cleanup() {
   stop_server
+  [[ -n "$pg_dir" ]] && "$repo/scripts/pg-throwaway.sh" stop "$pg_dir" >/dev/null 2>&1
   [[ -n "$work" ]] && rm -rf "$work"
   return 0
 }
@@ -221,6 +223,17 @@ run_node_test nginx-modern nginx_modern_test.mjs --binary "$binary" --nginx "$ng
 # Three instances on one store behind nginx with no affinity (scripts/nginx/mcpgate-hosts.conf):
 # 20 clients keep calling while one instance is SIGKILLed; no session lost, no write lost.
 run_node_test failover failover_test.mjs --binary "$binary" --nginx "$nginx_bin"
+# The same on a throwaway PostgreSQL (scripts/pg-throwaway.sh: a unix socket in its own folder,
+# which the postgres user must reach, hence not inside $work).
+pg_dir=$(mktemp -u "${TMPDIR:-/tmp}/mcpgate-sdk-pg.XXXXXX")
+if pg_uri=$("$repo/scripts/pg-throwaway.sh" start "$pg_dir"); then
+  run_node_test failover-postgresql failover_test.mjs --binary "$binary" --nginx "$nginx_bin" --data "$pg_uri"
+  "$repo/scripts/pg-throwaway.sh" stop "$pg_dir" || true
+else
+  echo "run.sh: could not start a throwaway PostgreSQL for the failover test" >&2
+  failed=$((failed + 1))
+fi
+pg_dir=""
 # OAuth: a local authorization server on loopback, the SDKs' OAuth clients end to end; it starts
 # its own mcpgate with --oauth-issuer and a scratch --data file.
 run_node_test oauth oauth_test.mjs --binary "$binary"

@@ -17,4 +17,11 @@ namespace mcpgate::knowledge {
 [[nodiscard]] std::optional<std::string> fts_match_expression(std::string_view query,
                                                               std::size_t max_words = 32);
 
+// The same search for PostgreSQL: a to_tsquery() text with the same words OR-ed (|), the whole
+// query as a phrase (<->) for two or more words, and prefix words as word:*. Each word keeps
+// only its letters and digits (several runs become a phrase), so no user text is tsquery
+// syntax. nullopt as above.
+[[nodiscard]] std::optional<std::string> tsquery_expression(std::string_view query,
+                                                            std::size_t max_words = 32);
+
 }  // namespace mcpgate::knowledge

@@ -17,7 +17,7 @@
 #pragma once
 
 #include "mcpgate/knowledge/splitter.hpp"
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 
 #include <cstdint>
 #include <map>

@@ -59,9 +59,9 @@ class SessionStore {
   virtual std::size_t remove_unused_since(SessionRecord::WallClock::time_point before) = 0;
 };
 
-// Records in the store's SQLite file (store::SessionTable, the table migration 3 adds): any
-// process with the same file sees them.
-[[nodiscard]] std::shared_ptr<SessionStore> make_sqlite_session_store(
+// Records in the store (store::SessionTable, the table migration 3 adds), an SQLite file or a
+// PostgreSQL database: any process on the same store sees them.
+[[nodiscard]] std::shared_ptr<SessionStore> make_database_session_store(
     std::shared_ptr<store::Database> database);
 
 }  // namespace mcpgate::sessions

@@ -7,7 +7,7 @@
 // is one short transaction.
 #pragma once
 
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 
 #include <cstdint>
 #include <memory>

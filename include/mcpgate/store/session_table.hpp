@@ -1,14 +1,15 @@
 // The sessions table: one row for each open session of the session revisions that another
-// process on the same file (a restarted server, another instance) may carry on. Plain SQL over
-// store::Database; sessions::SessionStore (sessions/session_store.hpp) is the contract the
-// session registry sees, and this is what its SQLite implementation runs.
+// process on the same store (a restarted server, another instance) may carry on. Plain SQL over
+// store::Database, the same on SQLite and PostgreSQL; sessions::SessionStore
+// (sessions/session_store.hpp) is the contract the session registry sees, and this is what its
+// implementation runs.
 //
 // Rows hold what the client declared as compact JSON text, bounded by the protocol layer
 // (--max-session-data) before they get here. Every method is safe from any thread (each takes
 // a connection from the Database's pool); each is one short transaction.
 #pragma once
 
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -1,7 +1,7 @@
 // Registers the core groups' routes: health here, the rest in one file per group.
 #include "core_routes.hpp"
 
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 #include "values.hpp"
 
 namespace mcpgate::backend::embedded {
@@ -13,16 +13,12 @@ namespace {
 void add_health_route(Router& router, store::Database& database) {
   router.add("GET", "/api/health", [&database](const RouteRequest&) {
     try {
-      const auto version = database.read([](store::Connection& c) {
-        auto statement = c.prepare("PRAGMA user_version");
-        statement.step();
-        return statement.int64(0);
-      });
+      const auto version = database.schema_version();
       return reply(200, json{{"status", "healthy"},
                              {"service", "mcpgate-embedded"},
                              {"timestamp", now_timestamp()},
                              {"ready", true},
-                             {"storage", "sqlite"},
+                             {"storage", std::string(database.kind())},
                              {"schema_version", version}});
     } catch (const std::exception& e) {
       return reply(503, json{{"status", "unhealthy"},

@@ -1,6 +1,6 @@
 #include "mcpgate/backend/embedded_backend.hpp"
 
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 #include "mcpgate/util/compact_json.hpp"
 #include "router.hpp"
 #include "schema.hpp"
@@ -32,10 +32,10 @@ std::size_t longest_string(const json& value) {
   }
 }
 
-// An error's text for a client: the data file's path (in SQLite's "cannot open database
-// <path>: ...", say) is the server's business, so it becomes "the data file".
-std::string for_client(std::string message, const std::filesystem::path& data_path) {
-  const std::string path = data_path.string();
+// An error's text for a client: where the data lives (the file's path in SQLite's "cannot open
+// database <path>: ...", PostgreSQL's URI) is the server's business, so it becomes "the data
+// file".
+std::string for_client(std::string message, const std::string& path) {
   if (path.empty()) return message;
   for (auto at = message.find(path); at != std::string::npos; at = message.find(path, at))
     message.replace(at, path.size(), "the data file");
@@ -45,8 +45,8 @@ std::string for_client(std::string message, const std::filesystem::path& data_pa
 }  // namespace
 
 struct EmbeddedBackend::Impl {
-  explicit Impl(std::filesystem::path path)
-      : database(std::move(path), embedded::embedded_migrations()) {
+  explicit Impl(const std::string& location, const store::OpenOptions& options)
+      : database(location, embedded::embedded_migrations(), options) {
     embedded::add_core_routes(router, database);
     embedded::add_knowledge_routes(router, database);
   }
@@ -54,13 +54,13 @@ struct EmbeddedBackend::Impl {
   embedded::Router router;
 };
 
-std::shared_ptr<store::Database> open_store(const std::filesystem::path& data_path,
+std::shared_ptr<store::Database> open_store(const std::string& location,
                                             const store::OpenOptions& options) {
-  return std::make_shared<store::Database>(data_path, embedded::embedded_migrations(), options);
+  return std::make_shared<store::Database>(location, embedded::embedded_migrations(), options);
 }
 
-EmbeddedBackend::EmbeddedBackend(std::filesystem::path data_path)
-    : impl_(std::make_unique<Impl>(std::move(data_path))) {}
+EmbeddedBackend::EmbeddedBackend(const std::string& location, const store::OpenOptions& options)
+    : impl_(std::make_unique<Impl>(location, options)) {}
 
 EmbeddedBackend::~EmbeddedBackend() = default;
 
@@ -79,18 +79,20 @@ Response EmbeddedBackend::request(std::string_view method, std::string_view path
         return embedded::detail_error(413, "A field value is too large (limit 1 MiB per string)");
     }
     return impl_->router.dispatch(method, path, query, body);
-  } catch (const store::SqliteError& e) {
+  } catch (const store::StoreError& e) {
     spdlog::error("embedded store: {} {}: {}", method, path, e.what());
     return embedded::detail_object_error(
-        500, "Database error: " + for_client(e.what(), impl_->database.path()));
+        500, "Database error: " + for_client(e.what(), impl_->database.location()));
   } catch (const std::exception& e) {
     spdlog::error("embedded store: {} {}: {}", method, path, e.what());
-    return embedded::detail_object_error(500, for_client(e.what(), impl_->database.path()));
+    return embedded::detail_object_error(500, for_client(e.what(), impl_->database.location()));
   }
 }
 
 std::string EmbeddedBackend::describe() const {
-  return "embedded SQLite store at " + impl_->database.path().string();
+  return (impl_->database.kind() == "postgresql" ? "embedded PostgreSQL store at "
+                                                 : "embedded SQLite store at ") +
+         impl_->database.location();
 }
 
 store::Database& EmbeddedBackend::database() { return impl_->database; }

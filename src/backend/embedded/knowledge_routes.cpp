@@ -9,7 +9,7 @@
 // Validation errors follow FastAPI: a missing field is 422 with a list detail; an empty query
 // is 422 {"detail": "Query is required" | "Query cannot be empty"}; an unknown page 404.
 #include "mcpgate/knowledge/store.hpp"
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 #include "router.hpp"
 
 #include <algorithm>

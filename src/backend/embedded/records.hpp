@@ -3,7 +3,7 @@
 // status and a message that says what to fix).
 #pragma once
 
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 #include "router.hpp"
 
 #include <optional>

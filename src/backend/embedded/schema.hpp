@@ -1,7 +1,7 @@
 // The embedded store's schema, as the ordered list of migrations store::migrate() applies.
 #pragma once
 
-#include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/database.hpp"
 
 #include <vector>
 

@@ -24,15 +24,16 @@ Response list_tasks(store::Database& db, const RouteRequest& request) {
   const auto page = query_integer(request, "page", 1, 1, 1'000'000);
   const auto per_page = query_integer(request, "per_page", 10, 1, 1000);
 
-  // One WHERE for the count and the page; empty filters are ignored (NULL parameters).
+  // One WHERE for the count and the page; empty filters are ignored (NULL parameters). The
+  // CASTs give PostgreSQL a parameter's type where it first sees it in IS NULL.
   const std::string where =
       " WHERE archived = 0"
-      " AND (?1 IS NULL OR status = ?1)"
-      " AND (?2 IS NULL OR project_id = ?2)"
+      " AND (CAST(?1 AS TEXT) IS NULL OR status = ?1)"
+      " AND (CAST(?2 AS TEXT) IS NULL OR project_id = ?2)"
       " AND (?3 OR status <> 'done')"
-      " AND (?4 IS NULL OR instr(casefold(title), ?4) > 0 OR instr(casefold(description), ?4) > 0"
+      " AND (CAST(?4 AS TEXT) IS NULL OR instr(casefold(title), ?4) > 0 OR instr(casefold(description), ?4) > 0"
       "      OR instr(casefold(feature), ?4) > 0)"
-      " AND (?5 IS NULL OR casefold(assignee) = ?5)";
+      " AND (CAST(?5 AS TEXT) IS NULL OR casefold(assignee) = ?5)";
   auto non_empty = [](const std::optional<std::string>& v) {
     return v && !v->empty() ? v : std::nullopt;
   };

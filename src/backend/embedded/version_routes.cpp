@@ -82,7 +82,7 @@ Response list_versions(store::Database& db, const RouteRequest& request) {
     if (!project_exists(c, project_id)) project_missing(project_id);
     auto rows = c.prepare("SELECT " + std::string(version_columns) +
                           " FROM document_versions WHERE project_id = ? "
-                          "AND (? IS NULL OR field_name = ?) "
+                          "AND (CAST(? AS TEXT) IS NULL OR field_name = ?) "
                           "ORDER BY version_number DESC, field_name, created_at DESC");
     rows.bind_all(project_id, field, field);
     json out = json::array();

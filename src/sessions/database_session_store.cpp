@@ -20,9 +20,9 @@ tools::LogLevel parse_level(std::string_view name) {
   return tools::parse_log_level(name).value_or(tools::LogLevel::debug);
 }
 
-class SqliteSessionStore final : public SessionStore {
+class DatabaseSessionStore final : public SessionStore {
  public:
-  explicit SqliteSessionStore(std::shared_ptr<store::Database> database)
+  explicit DatabaseSessionStore(std::shared_ptr<store::Database> database)
       : table_(std::move(database)) {}
 
   void save(const SessionRecord& record) override {
@@ -69,8 +69,8 @@ class SqliteSessionStore final : public SessionStore {
 
 }  // namespace
 
-std::shared_ptr<SessionStore> make_sqlite_session_store(std::shared_ptr<store::Database> database) {
-  return std::make_shared<SqliteSessionStore>(std::move(database));
+std::shared_ptr<SessionStore> make_database_session_store(std::shared_ptr<store::Database> database) {
+  return std::make_shared<DatabaseSessionStore>(std::move(database));
 }
 
 }  // namespace mcpgate::sessions
