@@ -144,7 +144,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A scratch store: never the user's own default data file.
 setsid "$binary" --host 127.0.0.1 --port 0 --port-file "$port_file" --conformance-fixtures \
+  --data "$work/data.db" \
   >"$server_log" 2>&1 &
 server_pid=$!
 
