@@ -481,4 +481,18 @@ SplitDocument split_document(DocumentKind kind, std::string_view text, std::stri
   return {};
 }
 
+std::string heading_anchor(std::string_view section_title) {
+  std::string_view title = section_title;
+  while (!title.empty() && (title.front() == '#' || title.front() == ' ')) title.remove_prefix(1);
+  std::string anchor;
+  for (char c : title) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 'A' && b <= 'Z') anchor += static_cast<char>(b - 'A' + 'a');
+    else if ((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || c == '-' || c == '_' || b >= 0x80)
+      anchor += c;
+    else if (c == ' ') anchor += '-';
+  }
+  return anchor;
+}
+
 }  // namespace mcpgate::knowledge

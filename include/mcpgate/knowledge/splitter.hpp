@@ -78,4 +78,7 @@ struct SplitDocument {
 // Unicode code points of UTF-8 text (bytes that start a sequence).
 [[nodiscard]] std::size_t count_chars(std::string_view text);
 
+// "Install the CLI!" -> "install-the-cli" (GitHub-style heading anchors).
+[[nodiscard]] std::string heading_anchor(std::string_view section_title);
+
 }  // namespace mcpgate::knowledge

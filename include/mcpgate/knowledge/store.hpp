@@ -155,7 +155,4 @@ class KnowledgeStore {
   store::Database& db_;
 };
 
-// "Install the CLI!" -> "install-the-cli" (GitHub-style heading anchors).
-[[nodiscard]] std::string heading_anchor(std::string_view section_title);
-
 }  // namespace mcpgate::knowledge
