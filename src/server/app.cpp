@@ -91,10 +91,12 @@ std::shared_ptr<protocol::TaskShare> shared_tasks(
 sessions::RegistryOptions registry_options(const Config& config,
                                            std::shared_ptr<transport::EventCounters> counters,
                                            const std::shared_ptr<store::Database>& database,
-                                           std::function<void(const std::string&)> record_deleted) {
+                                           std::function<void(const std::string&)> record_deleted,
+                                           std::function<void(const std::string&)> record_changed) {
   sessions::RegistryOptions options;
   if (database) options.store = sessions::make_database_session_store(database);
   options.record_deleted = std::move(record_deleted);
+  options.record_changed = std::move(record_changed);
   options.max_sessions = config.max_sessions;
   options.max_inflight = config.max_inflight;
   options.idle_ttl = config.session_ttl;
@@ -205,6 +207,9 @@ App::App(Config config)
       sessions_(registry_options(config_, event_counters_, session_db_,
                                  [this](const std::string& id) {
                                    if (peers_) peers_->session_deleted(id);
+                                 },
+                                 [this](const std::string& id) {
+                                   if (peers_) peers_->session_changed(id);
                                  })),
       gate_([this] { return build_context(); },
             InitGate<SharedContext>::Options{config_.init_timeout, config_.init_retry,

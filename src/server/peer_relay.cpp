@@ -44,6 +44,10 @@ void PeerRelay::session_deleted(const std::string& id) {
   bus_->publish({.kind = PeerEvent::Kind::session_ended, .session_id = id, .body = {}});
 }
 
+void PeerRelay::session_changed(const std::string& id) {
+  bus_->publish({.kind = PeerEvent::Kind::session_changed, .session_id = id, .body = {}});
+}
+
 void PeerRelay::changed(const tools::Change& change) {
   if (change.what == tools::Change::What::resource)
     bus_->publish({.kind = PeerEvent::Kind::resource_updated, .session_id = {}, .body = change.uri});
@@ -66,6 +70,9 @@ void PeerRelay::apply(const PeerEvent& event) {
     case PeerEvent::Kind::session_ended:
       if (deps_.sessions.end_here(event.session_id))
         spdlog::info("session {} ended by another process on the store", event.session_id);
+      return;
+    case PeerEvent::Kind::session_changed:
+      (void)deps_.sessions.reload_here(event.session_id);
       return;
     case PeerEvent::Kind::list_changed:
       if (const auto kind = list_named(event.body))

@@ -18,8 +18,9 @@ namespace mcpgate::sessions {
 namespace {
 
 using Kind = PeerEvent::Kind;
-constexpr std::array<std::pair<Kind, std::string_view>, 6> kind_names{{
+constexpr std::array<std::pair<Kind, std::string_view>, 7> kind_names{{
     {Kind::session_ended, "session_ended"},
+    {Kind::session_changed, "session_changed"},
     {Kind::list_changed, "list_changed"},
     {Kind::resource_updated, "resource_updated"},
     {Kind::client_message, "client_message"},

@@ -123,3 +123,27 @@ TEST_CASE("peer events: a cancellation sent to another process cancels the call"
   CHECK(!post.next_message(io_timeout * time_scale).has_value());
   CHECK(post.body_ended());
 }
+
+TEST_CASE("peer events: a log level set on one process holds for the session's requests on another") {
+  embedded_test::TempDir dir;
+  TestServer a(peer_config(dir));
+  TestServer b(peer_config(dir));
+  const std::string id = open_session(a.port());
+  use_session(b.port(), id);  // b holds the session now, at the level it had
+  auto held_on_b = b.app().sessions().held(id);
+  REQUIRE(held_on_b);
+  REQUIRE(held_on_b->log_level() != mcpgate::tools::LogLevel::error);
+
+  const auto set = mcp_post(a.port(), id,
+                            rpc_request(30, "logging/setLevel", {{"level", "error"}}));
+  REQUIRE(set.status == 200);
+  // The record is written at once: a process that restores the session now has the level...
+  TestServer c(peer_config(dir));
+  use_session(c.port(), id);
+  auto held_on_c = c.app().sessions().held(id);
+  REQUIRE(held_on_c);
+  CHECK(held_on_c->log_level() == mcpgate::tools::LogLevel::error);
+  // ...and one that held it already takes it from the peer event.
+  CHECK(eventually([&] { return held_on_b->log_level() == mcpgate::tools::LogLevel::error; },
+                   io_timeout * time_scale));
+}

@@ -4,6 +4,8 @@
 //   published here                          applied from the others
 //   a DELETE or an eviction deleted a       the session, if held here, ends here too: its
 //     session's record (session_deleted)      streams close, its requests are cancelled
+//   a logging/setLevel changed a session's  the session, if held here, takes the new level
+//     record (session_changed)
 //   a list or a resource changed (changed)  delivered to this process's listen streams and
 //                                             sessions, as a change of its own would be
 //   a client's answer or cancellation that  handed to the session here, if held here, where
@@ -44,6 +46,7 @@ class PeerRelay {
   PeerRelay& operator=(const PeerRelay&) = delete;
 
   void session_deleted(const std::string& id);
+  void session_changed(const std::string& id);
   void changed(const tools::Change& change);
   void unclaimed(const sessions::Session& session, const nlohmann::json& message);
   // An event for the others as it is (server/shared_tasks.hpp hands tasks' requests over).

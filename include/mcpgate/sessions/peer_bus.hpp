@@ -3,6 +3,8 @@
 //
 //   session_ended     a DELETE or an eviction here deleted the session's record: the others end
 //                     their copy of it now (its open GET stream closes), not at their next write
+//   session_changed   a logging/setLevel here changed a session's record: the others that hold
+//                     the session take its new level
 //   list_changed      the tools, resources or prompts offered changed here: the others tell
 //   resource_updated  their clients and listen streams too
 //   client_message    a client's answer to a server→client request, or its cancellation of a
@@ -31,6 +33,7 @@ namespace mcpgate::sessions {
 struct PeerEvent {
   enum class Kind {
     session_ended,
+    session_changed,
     list_changed,
     resource_updated,
     client_message,
@@ -38,7 +41,7 @@ struct PeerEvent {
     task_cancel
   };
   Kind kind = Kind::session_ended;
-  std::string session_id;  // session_ended, client_message; task_*: the task's id
+  std::string session_id;  // session_*, client_message; task_*: the task's id
   std::string body;        // list_changed: the list ("tools", "resources", "prompts");
                            // resource_updated: the URI; client_message: the JSON-RPC message;
                            // task_update: the inputResponses object
