@@ -21,6 +21,8 @@ json loop_figures(ClosedLoopResult& r) {
     figures["server_cpu_percent"] = r.seconds > 0 ? 100.0 * r.server_cpu_seconds / r.seconds : 0.0;
     figures["server_cpu_us_per_call"] = 1e6 * r.server_cpu_seconds / static_cast<double>(r.ok);
   }
+  if (r.database_cpu_seconds >= 0 && r.ok > 0)
+    figures["database_cpu_us_per_call"] = 1e6 * r.database_cpu_seconds / static_cast<double>(r.ok);
   return figures;
 }
 
@@ -29,9 +31,10 @@ json loop_figures(ClosedLoopResult& r) {
 ClosedLoopResult call_loop(const Url& url, const std::string& session, int connections,
                            std::chrono::milliseconds warmup, std::chrono::milliseconds duration,
                            const std::string& tool, const json& arguments, int server_pid,
-                           bool modern = false) {
+                           bool modern = false, int database_pid = 0) {
   ClosedLoopOptions loop;
   loop.server_pid = server_pid;
+  loop.database_pid = database_pid;
   loop.connections = connections;
   loop.warmup = warmup;
   loop.duration = duration;
@@ -62,7 +65,7 @@ json run_calls(const CallsOptions& options) {
                                   : start_session(options.url);
   auto result = call_loop(options.url, session, options.connections, options.warmup,
                           options.duration, options.tool, options.arguments, options.server_pid,
-                          options.modern);
+                          options.modern, options.database_pid);
   json out = loop_figures(result);
   out["workload"] = options.modern ? "modern_calls" : "calls";
   out["tool"] = options.tool;

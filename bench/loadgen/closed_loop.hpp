@@ -17,6 +17,7 @@ struct ClosedLoopResult {
   double seconds = 0;    // the measured window
   double cpu_seconds = 0;  // the load generator's own CPU time in the window
   double server_cpu_seconds = -1;  // the server's (ClosedLoopOptions::server_pid), -1: not measured
+  double database_cpu_seconds = -1;  // the database's (ClosedLoopOptions::database_pid), -1: not measured
   std::string first_error;
 };
 
@@ -31,6 +32,9 @@ struct ClosedLoopOptions {
   std::function<bool(const Response&, bool result_event)> accept;
   // The process answering (on this machine), whose CPU time in the window is reported; 0: none.
   int server_pid = 0;
+  // A database server's main process, whose CPU time in the window together with that of its
+  // children (one per client connection, for PostgreSQL) is reported; 0: none.
+  int database_pid = 0;
 };
 
 ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options);
@@ -39,6 +43,9 @@ ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options);
 double process_cpu_seconds();
 // The same for another process, from /proc (clock-tick resolution); -1 when it cannot be read.
 double process_cpu_seconds(int pid);
+// The same for a process and its children (those alive at the reading); -1 when the process's
+// own time cannot be read.
+double process_tree_cpu_seconds(int pid);
 
 // The usual `accept`: HTTP 200 and a JSON-RPC result that is not a tool error, in the body or
 // in an event.
