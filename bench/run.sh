@@ -31,7 +31,7 @@
 # started server; the report gives the median of the repetitions.
 #
 #   quick  1 repetition, small sizes (200 sessions, 1,000 legacy, 100 herd clients, 2 s loops;
-#          store: 200 tasks, 200 knowledge-base pages, 0.5 s loops): checks that the harness
+#          store: 200 tasks, 200 knowledge-base pages, 0.4 s loops): checks that the harness
 #          works, in well under 2 minutes. scripts/test.sh runs it. It fails only when a workload
 #          could not run or a client was not served; it never judges speed.
 #   full   3 repetitions, 10,000 sessions and legacy sessions, 1,000 herd clients, 20 s of warm-up before each
@@ -90,7 +90,7 @@ if [[ $mode == full ]]; then
 else
   reps=1 sessions=200 legacy_sessions=1000 herd_clients=100 warmup=1 seconds=2 forward_seconds=1
   crawl_pages=500
-  store_projects=5 store_tasks=200 store_kb_pages=200 store_warmup=0.2 store_seconds=0.5
+  store_projects=5 store_tasks=200 store_kb_pages=200 store_warmup=0.1 store_seconds=0.4
 fi
 # The workloads that talk to the TypeScript peers (and so need node).
 needs_node=""
@@ -422,18 +422,18 @@ run_store() {
     local connections
     for connections in 1 16; do
       measure "$rep" "$store" calls --url "$url" --connections "$connections" --warmup "$store_warmup" \
-        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --label "find_tasks filter" \
+        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "find_tasks filter" \
         --tool find_tasks --arguments "{\"filter_by\":\"status\",\"filter_value\":\"todo\",\"project_id\":\"$project\",\"per_page\":50}"
       measure "$rep" "$store" calls --url "$url" --connections "$connections" --warmup "$store_warmup" \
-        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --label "find_tasks query" \
+        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "find_tasks query" \
         --tool find_tasks --arguments '{"query":"webhook","per_page":50}'
       measure "$rep" "$store" calls --url "$url" --connections "$connections" --warmup "$store_warmup" \
-        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --label "rag_search" \
+        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "rag_search" \
         --tool rag_search_knowledge_base --arguments "{\"query\":\"$kb_query\",\"match_count\":5}"
     done
     # Last: it grows the task table the reads above measured.
     measure "$rep" "$store" calls --url "$url" --connections 16 --warmup "$store_warmup" \
-      --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --label "manage_task create" \
+      --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "manage_task create" \
       --tool manage_task --arguments "{\"action\":\"create\",\"project_id\":\"$project\",\"title\":\"Created by the store benchmark\",\"description\":\"One of many.\",\"feature\":\"bench\"}"
   fi
   stop "$pid"

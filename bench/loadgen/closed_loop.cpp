@@ -64,9 +64,20 @@ bool is_good_result(std::string_view text) {
          text.find("\"isError\":true") == std::string_view::npos;
 }
 
+bool is_successful_tool_result(std::string_view text) {
+  // The tool's answer is a JSON text inside the result: its quotes arrive escaped.
+  return is_good_result(text) && text.find(R"(\"success\":false)") == std::string_view::npos &&
+         text.find(R"("success":false)") == std::string_view::npos;
+}
+
 bool accept_rpc_result(const Response& response, bool result_event) {
   if (response.status != 200) return false;
   return result_event || is_good_result(response.body);
+}
+
+bool accept_successful_tool_result(const Response& response, bool result_event) {
+  if (response.status != 200) return false;
+  return result_event || is_successful_tool_result(response.body);
 }
 
 ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options) {
@@ -98,8 +109,8 @@ ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options) {
         loop, url.address,
         Connection::Handlers{
             nullptr,
-            [self](const SseEvent& event) {
-              if (is_good_result(event.data)) self->result_event = true;
+            [&options, self](const SseEvent& event) {
+              if (options.good_event(event.data)) self->result_event = true;
             },
             [&, self](Response& response) {
               const auto now = Clock::now();

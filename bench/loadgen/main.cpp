@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
                 "call of it and its children");
   c->add_flag("--without-session", calls.without_session,
               "send the calls without initialising (for a bare HTTP server answering fixed bytes)");
+  c->add_flag("--require-success", calls.require_success,
+              "count a tool answer saying \"success\": false (an Archon tool's failure) as an error");
   c->add_flag("--modern", calls.modern,
               "stateless MCP 2026-07-28 calls: per-request _meta and headers, no session");
 

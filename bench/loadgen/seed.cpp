@@ -53,7 +53,7 @@ json task_arguments(const std::string& project_id, long long n) {
 
 // Sends every request of `requests` once, over `connections` keep-alive connections, each
 // sending its next request when its previous answer is complete. The number of answers that
-// were not a good tools/call result, and the first of them.
+// were not a successful tools/call result, and the first of them.
 struct BatchResult {
   long long errors = 0;
   std::string first_error;
@@ -84,11 +84,11 @@ BatchResult send_all(const Url& url, const std::vector<std::string>& requests, i
         Connection::Handlers{
             nullptr,
             [self](const SseEvent& event) {
-              if (is_good_result(event.data)) self->result_event = true;
+              if (is_successful_tool_result(event.data)) self->result_event = true;
             },
             [&, self](Response& response) {
               ++done;
-              if (!accept_rpc_result(response, self->result_event))
+              if (!accept_successful_tool_result(response, self->result_event))
                 failed("HTTP " + std::to_string(response.status) + ": " + response.body.substr(0, 200));
               send_next(*self);
             },

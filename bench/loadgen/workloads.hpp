@@ -52,6 +52,9 @@ struct CallsOptions {
   // A database server the server uses (PostgreSQL's postmaster): the CPU time of it and its
   // children (the backends serving the server's pool) per call; 0: not measured.
   int database_pid = 0;
+  // Count an answer whose tool answer says "success": false (how the Archon tools report a
+  // failure) as an error too.
+  bool require_success = false;
 };
 json run_calls(const CallsOptions& options);
 
