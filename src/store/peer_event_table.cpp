@@ -6,6 +6,9 @@ namespace {
 
 // AUTOINCREMENT: a seq is never reused, even after the newest rows are pruned, so a reader's
 // "after" position stays meaningful.
+// The channel appends notify (PostgreSQL identifiers: lower case, under 64 bytes).
+constexpr const char* peer_events_channel = "mcpgate_peer_events";
+
 constexpr std::string_view peer_events_schema = R"sql(
 CREATE TABLE mcp_peer_events (
   seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,9 +53,12 @@ std::int64_t PeerEventTable::append(const PeerEventRow& row) {
     inserted.step();
     const std::int64_t seq = inserted.int64(0);
     inserted.run();  // to the end, so that the insert is complete
+    c.notify(peer_events_channel, std::to_string(seq));
     return seq;
   });
 }
+
+std::unique_ptr<ChangeListener> PeerEventTable::listen() { return database_->listen(peer_events_channel); }
 
 std::vector<PeerEventRow> PeerEventTable::after(std::int64_t after, std::size_t limit) {
   return database_->read([&](Connection& c) {

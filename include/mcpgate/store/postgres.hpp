@@ -54,6 +54,15 @@ class PgError : public StoreError {
 // receives the largest index.
 [[nodiscard]] std::string postgres_placeholders(std::string_view sql, int& count);
 
+// LISTEN `channel` on a connection of its own to `uri` (store/database.hpp's ChangeListener),
+// opened without blocking in the first wait() and re-opened with backoff after a loss: 250 ms
+// doubling to 10 s, so that a restarting server is not hammered and a blip costs little.
+// TCP keepalives (unless the URI sets them) notice a vanished server within about a minute;
+// the application name (unless the URI sets one) is "mcpgate listener". `shown` is the URI
+// for messages, without its password.
+[[nodiscard]] std::unique_ptr<ChangeListener> postgres_listener(std::string uri, std::string shown,
+                                                                std::string channel);
+
 // Connections to the database the libpq URI names. Pools of it are bounded (10 connections
 // unless OpenOptions::max_connections says otherwise).
 [[nodiscard]] std::unique_ptr<Driver> postgres_driver(std::string uri);

@@ -1,0 +1,95 @@
+// Peer-event delay: the time from publish() on one bus to delivery on another bus over the same
+// store (sessions/peer_bus.hpp), as two mcpgate processes would see it. On SQLite the reader
+// polls (every 100 ms by default); on PostgreSQL NOTIFY wakes it. Events are spaced by a random
+// pause so that they do not fall in step with the poll. Prints one Markdown table row. Not a
+// test: nothing here asserts a speed.
+//
+//   peer_latency --store /tmp/x/mcpgate.db [--events 200] [--gap-ms 20]
+//   peer_latency --store "$(scripts/pg-throwaway.sh start /tmp/pg.x)"
+#include "mcpgate/backend/embedded_backend.hpp"
+#include "mcpgate/sessions/peer_bus.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(p / 100.0 * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string store;
+  int events = 200;
+  int gap_ms = 20;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--store") store = argv[i + 1];
+    else if (flag == "--events") events = std::atoi(argv[i + 1]);
+    else if (flag == "--gap-ms") gap_ms = std::atoi(argv[i + 1]);
+  }
+  if (store.empty() || events <= 0 || gap_ms < 0) {
+    std::fprintf(stderr, "usage: peer_latency --store PATH|postgresql://... [--events N] [--gap-ms MS]\n");
+    return 2;
+  }
+
+  auto sender_db = mcpgate::backend::open_store(store, {});
+  auto receiver_db = mcpgate::backend::open_store(store, {});
+  const std::string kind(sender_db->kind());
+  auto sender = mcpgate::sessions::make_store_peer_bus(sender_db);
+  auto receiver = mcpgate::sessions::make_store_peer_bus(receiver_db);
+
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<double> delays_ms;
+  receiver->start([&](const mcpgate::sessions::PeerEvent& event) {
+    const auto sent = Clock::time_point(Clock::duration(std::stoll(event.body)));
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
+    {
+      std::lock_guard lock(mutex);
+      delays_ms.push_back(ms);
+    }
+    arrived.notify_all();
+  });
+  sender->start([](const mcpgate::sessions::PeerEvent&) {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the LISTEN connection is up
+
+  std::mt19937 random(42);
+  std::uniform_int_distribution<int> pause(gap_ms / 2, gap_ms + gap_ms / 2);
+  int sent = 0;
+  for (int i = 0; i < events; ++i) {
+    const auto now = std::to_string(Clock::now().time_since_epoch().count());
+    if (sender->publish({.kind = mcpgate::sessions::PeerEvent::Kind::list_changed, .session_id = {}, .body = now}))
+      ++sent;
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause(random)));
+  }
+  {
+    std::unique_lock lock(mutex);
+    arrived.wait_for(lock, std::chrono::seconds(10),
+                     [&] { return delays_ms.size() >= static_cast<std::size_t>(sent); });
+  }
+  receiver->stop();
+  sender->stop();
+
+  std::printf("| store | wake-up | events sent | delivered | p50 ms | p99 ms | max ms |\n");
+  std::printf("|---|---|---:|---:|---:|---:|---:|\n");
+  std::printf("| %s | %s | %d | %zu | %.2f | %.2f | %.2f |\n", kind.c_str(),
+              kind == "postgresql" ? "LISTEN/NOTIFY" : "poll every 100 ms", sent, delays_ms.size(),
+              percentile(delays_ms, 50), percentile(delays_ms, 99), percentile(delays_ms, 100));
+  return delays_ms.size() == static_cast<std::size_t>(sent) ? 0 : 1;
+}
