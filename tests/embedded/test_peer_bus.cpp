@@ -111,7 +111,7 @@ TEST_CASE("peer bus: stop() returns while the bus waits for the next event") {
                                                     PeerBusOptions{.poll_interval = bus_slow_poll});
   BusInbox inbox;
   bus->start(inbox.handler());
-  if (test_support::testing_postgresql()) REQUIRE(bus_listening(location, 1));
+  if (test_support::testing_postgresql()) CHECK(bus_listening(location, 1));
   std::this_thread::sleep_for(200ms);  // into its wait
   auto stopped = std::async(std::launch::async, [&] { bus->stop(); });
   // Bounded far below the poll interval: a stop that waited for the next read would miss it.
@@ -128,7 +128,7 @@ TEST_CASE("peer bus on PostgreSQL: NOTIFY wakes the other bus, long before its n
   BusInbox own;
   receiver->start(inbox.handler());
   sender->start(own.handler());
-  REQUIRE(bus_listening(location, 2));
+  CHECK(bus_listening(location, 2));
 
   for (const std::string body : {"tools", "resources", "prompts"}) {
     REQUIRE(sender->publish(bus_list_changed(body)));
@@ -145,14 +145,47 @@ TEST_CASE("peer bus on PostgreSQL: a killed LISTEN connection is re-opened and e
   BusInbox inbox;
   receiver->start(inbox.handler());
   sender->start([](const PeerEvent&) {});
-  REQUIRE(bus_listening(location, 2));
+  CHECK(bus_listening(location, 2));
 
   CHECK(bus_sql_count(location, bus_kill_listeners_sql) == 2);
   REQUIRE(sender->publish(bus_list_changed("after the kill")));
   CHECK(inbox.received("after the kill"));
 
   // Listening again: the next event comes by notification on the new connection.
-  REQUIRE(bus_listening(location, 2));
+  CHECK(bus_listening(location, 2));
   REQUIRE(sender->publish(bus_list_changed("on the new connection")));
   CHECK(inbox.received("on the new connection"));
+}
+
+TEST_CASE("peer bus: events published at once from several threads and opens all arrive") {
+  embedded_test::TempDir dir;
+  const auto location = test_support::fresh_store(dir.file("mcpgate.db"));
+  const PeerBusOptions unlimited{.max_events_per_second = 1e9};
+  auto receiver = mcpgate::sessions::make_store_peer_bus(mcpgate::backend::open_store(location, {}));
+  BusInbox inbox;
+  receiver->start(inbox.handler());
+  std::vector<std::unique_ptr<PeerBus>> senders;
+  for (int i = 0; i < 2; ++i) {
+    senders.push_back(mcpgate::sessions::make_store_peer_bus(mcpgate::backend::open_store(location, {}), unlimited));
+    senders.back()->start([](const PeerEvent&) {});
+  }
+  if (test_support::testing_postgresql()) CHECK(bus_listening(location, 3));
+
+  // Each publisher's sequence number is taken before its commit: a reader that saw a later
+  // number first must still get the earlier one.
+  constexpr int threads_per_sender = 4;
+  constexpr int events_per_thread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2 * threads_per_sender; ++t)
+    threads.emplace_back([&, t] {
+      for (int e = 0; e < events_per_thread; ++e)
+        senders[static_cast<std::size_t>(t % 2)]->publish(
+            bus_list_changed(std::to_string(t) + "." + std::to_string(e)));
+    });
+  for (auto& thread : threads) thread.join();
+  int missing = 0;
+  for (int t = 0; t < 2 * threads_per_sender; ++t)
+    for (int e = 0; e < events_per_thread; ++e)
+      if (!inbox.received(std::to_string(t) + "." + std::to_string(e), 2000ms)) ++missing;
+  CHECK(missing == 0);
 }
