@@ -163,8 +163,9 @@ class StorePeerBus final : public PeerBus {
     auto trouble = listener_->trouble();
     if (trouble != trouble_) {
       if (!trouble.empty() && trouble_.empty())
-        spdlog::warn("peer events: {}; reading the store every {} ms until it is back", trouble,
-                     safety_interval().count());
+        spdlog::warn("peer events: {}; retrying, and reading the store at least every {} ms "
+                     "meanwhile",
+                     trouble, safety_interval().count());
       else if (trouble.empty())
         spdlog::info("peer events: listening on PostgreSQL again");
       trouble_ = std::move(trouble);

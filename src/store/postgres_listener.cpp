@@ -32,8 +32,10 @@ constexpr std::chrono::milliseconds listen_max_retry{10000};
 // connect_timeout to the caller of PQconnectPoll).
 constexpr std::chrono::milliseconds listen_connect_bound{10000};
 
+// libpq's message, first line only (the rest guesses at causes over several lines).
 std::string listen_trimmed(const char* text) {
   std::string out = text ? text : "";
+  out = out.substr(0, out.find('\n'));
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
 }

@@ -5,6 +5,7 @@
 // time; they kill the LISTEN connection and check that it comes back.
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/sessions/peer_bus.hpp"
+#include "mcpgate/store/postgres.hpp"
 
 #include "temp_dir.hpp"
 #include "test_store.hpp"
@@ -188,4 +189,14 @@ TEST_CASE("peer bus: events published at once from several threads and opens all
     for (int e = 0; e < events_per_thread; ++e)
       if (!inbox.received(std::to_string(t) + "." + std::to_string(e), 2000ms)) ++missing;
   CHECK(missing == 0);
+}
+
+TEST_CASE("peer bus: a LISTEN connection that cannot be opened says why, without the password") {
+  const std::string uri = "postgresql://mcpgate:s3cret-pw@/db?host=/nonexistent-mcpgate-dir&port=5432";
+  auto listener = mcpgate::store::postgres_listener(uri, mcpgate::store::redact_uri(uri), "mcpgate_test");
+  CHECK(!listener->wait(100ms));
+  const auto trouble = listener->trouble();
+  CHECK(trouble.find("cannot LISTEN on PostgreSQL at postgresql://mcpgate:***@") != std::string::npos);
+  CHECK(trouble.find("nonexistent-mcpgate-dir") != std::string::npos);
+  CHECK(trouble.find("s3cret-pw") == std::string::npos);
 }
