@@ -43,7 +43,7 @@ std::int64_t unix_ms_now() {
       .count();
 }
 
-// Rows read per poll: a burst larger than this is read over the next polls, in order.
+// Rows read at once: a larger burst is read on in batches of this many, in order.
 constexpr std::size_t rows_per_poll = 256;
 
 class StorePeerBus final : public PeerBus {
