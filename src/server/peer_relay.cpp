@@ -59,6 +59,8 @@ void PeerRelay::unclaimed(const sessions::Session& session, const nlohmann::json
                  .body = message.dump()});
 }
 
+void PeerRelay::forward(const PeerEvent& event) { bus_->publish(event); }
+
 void PeerRelay::apply(const PeerEvent& event) {
   switch (event.kind) {
     case PeerEvent::Kind::session_ended:
@@ -72,6 +74,16 @@ void PeerRelay::apply(const PeerEvent& event) {
     case PeerEvent::Kind::resource_updated:
       deps_.deliver_change(
           {.what = tools::Change::What::resource, .list = ListKind::resources, .uri = event.body});
+      return;
+    case PeerEvent::Kind::task_update:
+      if (deps_.tasks) {
+        const auto responses = nlohmann::json::parse(event.body, nullptr, false);
+        if (responses.is_object()) (void)deps_.tasks->update_here(event.session_id, responses);
+      }
+      return;
+    case PeerEvent::Kind::task_cancel:
+      if (deps_.tasks && deps_.tasks->cancel_here(event.session_id))
+        spdlog::info("task {} cancelled through another process on the store", event.session_id);
       return;
     case PeerEvent::Kind::client_message:
       break;

@@ -18,11 +18,13 @@ namespace mcpgate::sessions {
 namespace {
 
 using Kind = PeerEvent::Kind;
-constexpr std::array<std::pair<Kind, std::string_view>, 4> kind_names{{
+constexpr std::array<std::pair<Kind, std::string_view>, 6> kind_names{{
     {Kind::session_ended, "session_ended"},
     {Kind::list_changed, "list_changed"},
     {Kind::resource_updated, "resource_updated"},
     {Kind::client_message, "client_message"},
+    {Kind::task_update, "task_update"},
+    {Kind::task_cancel, "task_cancel"},
 }};
 
 std::string_view name_of(Kind kind) {

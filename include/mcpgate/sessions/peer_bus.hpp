@@ -8,6 +8,8 @@
 //   client_message    a client's answer to a server→client request, or its cancellation of a
 //                     request, that reached a process where nothing waits for it: the process
 //                     running that request takes it
+//   task_update       a tasks/update or tasks/cancel for a task another process runs (2026-07-28
+//   task_cancel       tasks extension): the process running it applies it
 //
 // Events are at-most-once and unordered across publishers; each process skips its own. The
 // bus never blocks its callers on another process and never throws: a store that fails is
@@ -27,11 +29,19 @@ class Database;
 namespace mcpgate::sessions {
 
 struct PeerEvent {
-  enum class Kind { session_ended, list_changed, resource_updated, client_message };
+  enum class Kind {
+    session_ended,
+    list_changed,
+    resource_updated,
+    client_message,
+    task_update,
+    task_cancel
+  };
   Kind kind = Kind::session_ended;
-  std::string session_id;  // session_ended, client_message
+  std::string session_id;  // session_ended, client_message; task_*: the task's id
   std::string body;        // list_changed: the list ("tools", "resources", "prompts");
-                           // resource_updated: the URI; client_message: the JSON-RPC message
+                           // resource_updated: the URI; client_message: the JSON-RPC message;
+                           // task_update: the inputResponses object
 };
 
 class PeerBus {
