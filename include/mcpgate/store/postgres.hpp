@@ -12,6 +12,9 @@
 // - A connection the server dropped (a restart, a failover, an idle timeout) is broken(): the
 //   pool discards it and the transaction is retried on a fresh one, unless the loss happened
 //   during COMMIT, whose outcome is then unknown: that error is not retried and says so.
+// - Connection::notify is pg_notify(channel, payload), sent at COMMIT; Database::listen opens a
+//   LISTEN connection of its own, outside the pool (postgres_listener below), so each process
+//   that listens holds one more server connection than its pools.
 // - Migrations are versioned in the table mcpgate_schema_migrations, applied under an advisory
 //   lock so that instances starting together migrate once.
 // - casefold(text): PostgreSQL 15 has no case folding (PostgreSQL 18's casefold() takes over
