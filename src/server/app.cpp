@@ -257,7 +257,7 @@ App::App(Config config)
   install_routes();
   if (session_db_)
     peers_ = std::make_unique<PeerRelay>(
-        sessions::make_sqlite_peer_bus(session_db_),
+        sessions::make_store_peer_bus(session_db_),
         PeerRelay::Deps{.sessions = sessions_,
                         .dispatcher = dispatcher_,
                         .deliver_change = [this](const tools::Change& c) { deliver_change(c); },

@@ -63,10 +63,15 @@ class PeerBus {
 };
 
 struct PeerBusOptions {
-  // How often the store is read for others' events: the delay before another process hears
-  // of a change. 100 ms is far below a human's notice and a client's retry, and one indexed
-  // read of an empty range costs a few microseconds.
+  // SQLite: how often the store is read for others' events: the delay before another process
+  // hears of a change. 100 ms is far below a human's notice and a client's retry, and one
+  // indexed read of an empty range costs a few microseconds.
   std::chrono::milliseconds poll_interval{100};
+  // PostgreSQL, where a notification wakes the reader as soon as an event commits: how often
+  // the store is read anyway (the larger of this and poll_interval), which bounds the delay of
+  // an event whose notification was lost with the LISTEN connection. Every instance reads
+  // over the network, so not every 100 ms; a connection drop is rare and is logged.
+  std::chrono::milliseconds notified_poll_interval{2000};
   // Events older than this are deleted: long past any reader's next poll.
   std::chrono::milliseconds keep_for{std::chrono::seconds(60)};
   // A client message larger than this is not forwarded (answers to elicitation and sampling
@@ -76,9 +81,12 @@ struct PeerBusOptions {
   double max_events_per_second = 200;
 };
 
-// Events in the store's SQLite file (store::PeerEventTable, migration 6), read by each process
-// every poll_interval after the last one it saw.
-[[nodiscard]] std::unique_ptr<PeerBus> make_sqlite_peer_bus(std::shared_ptr<store::Database> database,
-                                                            PeerBusOptions options = {});
+// Events in the store (store::PeerEventTable, migration 6), read by each process after the
+// last one it saw: on SQLite every poll_interval; on PostgreSQL as soon as the event's NOTIFY
+// arrives on the bus's own LISTEN connection (not one of the pool's), and every
+// notified_poll_interval in case one was lost. The LISTEN connection is re-opened with backoff
+// when it drops, logged once per outage; stop() interrupts the wait at once.
+[[nodiscard]] std::unique_ptr<PeerBus> make_store_peer_bus(std::shared_ptr<store::Database> database,
+                                                           PeerBusOptions options = {});
 
 }  // namespace mcpgate::sessions
