@@ -137,8 +137,9 @@ TEST_CASE("peer events: a cancellation sent to another process cancels the call"
 
 TEST_CASE("peer events: a log level set on one process holds for the session's requests on another") {
   embedded_test::TempDir dir;
-  TestServer a(peer_config(dir));
-  TestServer b(peer_config(dir));
+  const auto store = peer_store(dir);
+  TestServer a(peer_config(store));
+  TestServer b(peer_config(store));
   const std::string id = open_session(a.port());
   use_session(b.port(), id);  // b holds the session now, at the level it had
   auto held_on_b = b.app().sessions().held(id);
@@ -149,7 +150,7 @@ TEST_CASE("peer events: a log level set on one process holds for the session's r
                             rpc_request(30, "logging/setLevel", {{"level", "error"}}));
   REQUIRE(set.status == 200);
   // The record is written at once: a process that restores the session now has the level...
-  TestServer c(peer_config(dir));
+  TestServer c(peer_config(store));
   use_session(c.port(), id);
   auto held_on_c = c.app().sessions().held(id);
   REQUIRE(held_on_c);

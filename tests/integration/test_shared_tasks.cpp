@@ -3,6 +3,7 @@
 // tasks/cancel land on any instance, not only on the one running the task.
 #include "../embedded/temp_dir.hpp"
 #include "test_server.hpp"
+#include "test_store.hpp"
 
 #include "../eventually.hpp"
 
@@ -14,9 +15,10 @@ using test_support::eventually;
 
 constexpr const char* modern = "2026-07-28";
 
-mcpgate::Config one_store_config(const embedded_test::TempDir& dir) {
+// A file in `dir`, or in the _pg twin a new PostgreSQL database.
+mcpgate::Config one_store_config(const std::string& store) {
   auto config = test_config();
-  config.session_store = dir.file("store.db");
+  config.session_store = store;
   return config;
 }
 
@@ -72,8 +74,9 @@ using namespace shared_tasks_test;
 
 TEST_CASE("shared tasks: a task started on one process is polled to its result on another") {
   embedded_test::TempDir dir;
-  TestServer a(one_store_config(dir));
-  TestServer b(one_store_config(dir));
+  const auto store = test_support::fresh_store(dir.file("store.db"));
+  TestServer a(one_store_config(store));
+  TestServer b(one_store_config(store));
   const auto id = start(a.port(), "slow_compute", {{"seconds", 1}, {"label", "it"}});
   CHECK(status_at(b.port(), id) == "working");  // found at once, not only after a change
   REQUIRE(reaches(b.port(), id, "completed"));
@@ -89,8 +92,9 @@ TEST_CASE("shared tasks: a task started on one process is polled to its result o
 
 TEST_CASE("shared tasks: a task's input request is answered through another process") {
   embedded_test::TempDir dir;
-  TestServer a(one_store_config(dir));
-  TestServer b(one_store_config(dir));
+  const auto store = test_support::fresh_store(dir.file("store.db"));
+  TestServer a(one_store_config(store));
+  TestServer b(one_store_config(store));
   const auto id = start(a.port(), "confirm_delete", {{"filename", "notes.txt"}});
   REQUIRE(reaches(b.port(), id, "input_required"));
   const auto waiting = task_call(b.port(), "tasks/get", id);
@@ -110,8 +114,9 @@ TEST_CASE("shared tasks: a task's input request is answered through another proc
 
 TEST_CASE("shared tasks: tasks/cancel on another process stops the task where it runs") {
   embedded_test::TempDir dir;
-  TestServer a(one_store_config(dir));
-  TestServer b(one_store_config(dir));
+  const auto store = test_support::fresh_store(dir.file("store.db"));
+  TestServer a(one_store_config(store));
+  TestServer b(one_store_config(store));
   const auto id = start(a.port(), "slow_compute", {{"seconds", 60}, {"label", "long"}});
   REQUIRE(reaches(b.port(), id, "working"));
   const auto ack = task_call(b.port(), "tasks/cancel", id);
