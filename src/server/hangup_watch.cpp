@@ -114,8 +114,14 @@ void HangupWatch::run() {
       std::lock_guard lock(mutex_);
       const auto it = entries_.find(key);
       if (it == entries_.end()) continue;  // removed after the event was queued
+      // One report per registration, so it ends here, while its descriptor is surely open: its
+      // owner may close the descriptor (or hand its connection to another thread) once told, and
+      // a later release must not touch a descriptor number that another connection got since.
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+      const auto on_hangup = std::move(it->second.on_hangup);
+      entries_.erase(it);
       try {
-        it->second.on_hangup();
+        on_hangup();
       } catch (const std::exception& e) {
         spdlog::error("hang-up callback failed: {}", e.what());
       }

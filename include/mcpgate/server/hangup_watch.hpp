@@ -22,7 +22,9 @@ class HangupWatch {
 
   // Calls `on_hangup` once, on the watch's thread, when the client of `fd` closes; until the
   // returned handle is released (after which no call is running or will start). `fd` must stay
-  // open while the handle lives. nullptr when epoll refuses the descriptor.
+  // open while the handle lives and `on_hangup` has not been called; once it has, the
+  // registration is gone and the descriptor may close or be watched again before the handle
+  // is released. nullptr when epoll refuses the descriptor.
   [[nodiscard]] std::shared_ptr<void> watch(int fd, std::function<void()> on_hangup);
 
   [[nodiscard]] std::size_t watched() const;
