@@ -12,6 +12,8 @@
 // - A connection the server dropped (a restart, a failover, an idle timeout) is broken(): the
 //   pool discards it and the transaction is retried on a fresh one, unless the loss happened
 //   during COMMIT, whose outcome is then unknown: that error is not retried and says so.
+// - A transaction left open by a frozen or unreachable instance is ended by the server after
+//   OpenOptions::idle_transaction_timeout, so that its locks do not stall the other instances.
 // - Migrations are versioned in the table mcpgate_schema_migrations, applied under an advisory
 //   lock so that instances starting together migrate once.
 // - casefold(text): PostgreSQL 15 has no case folding (PostgreSQL 18's casefold() takes over
@@ -55,7 +57,8 @@ class PgError : public StoreError {
 [[nodiscard]] std::string postgres_placeholders(std::string_view sql, int& count);
 
 // Connections to the database the libpq URI names. Pools of it are bounded (10 connections
-// unless OpenOptions::max_connections says otherwise).
-[[nodiscard]] std::unique_ptr<Driver> postgres_driver(std::string uri);
+// unless OpenOptions::max_connections says otherwise). Each connection gets the options'
+// idle_transaction_timeout as its session's idle_in_transaction_session_timeout.
+[[nodiscard]] std::unique_ptr<Driver> postgres_driver(std::string uri, const OpenOptions& options = {});
 
 }  // namespace mcpgate::store
