@@ -3,6 +3,10 @@
 // on one store; clients write as fast as they can through both; A is killed with SIGKILL in the
 // middle of the writes, while its pooled connections are inside transactions.
 //
+//   - First A is frozen (SIGSTOP: a paused VM, a host or network gone without closing its
+//     connections) until it is caught holding a row lock that a write through B waits for:
+//     that write completes once the store ends A's idle transaction
+//     (--store-idle-transaction-timeout), and A carries on when it is continued.
 //   - B keeps serving writes right after the kill, on the very rows A's transactions were
 //     writing (every document lands in one project's docs, a read-modify-write of one row): a
 //     dead instance leaves no lock behind.
@@ -33,7 +37,10 @@ const opts = { timeout: REQUEST_TIMEOUT_MS };
 const WRITERS_ON_A = 6;
 const KILL_AFTER_WRITES = 200;     // acknowledged writes before A is killed
 const WRITES_WAIT_MS = 60000;      // for those writes to land
-const WRITES_AFTER_KILL = 20;      // document creates B must serve after the kill
+const WRITES_AFTER_KILL = 20;      // steps B must complete after the kill
+const IDLE_TRANSACTION_TIMEOUT_S = 2;  // both instances' --store-idle-transaction-timeout
+const FREEZE_TRIES = 200;          // SIGSTOPs of A until one catches it holding the shared row
+const PROBE_MS = 1000;             // a write through B slower than this waits for A's lock
 const MAX_ITERATIONS = 10000;      // per writer, whatever happens
 const PER_PAGE = 100;
 const MAX_PAGES = 200;
@@ -42,7 +49,8 @@ const argValue = options('node durability_test.mjs --binary PATH [--data STORE]'
 const binary = argValue('--binary');
 const work = mkdtempSync(join(tmpdir(), 'mcpgate-durability-'));
 const store = argValue('--data') ?? join(work, 'mcpgate.db');
-const args = ['--data', store];
+const args = ['--data', store, '--store-idle-transaction-timeout', String(IDLE_TRANSACTION_TIMEOUT_S)];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function connect(url, name) {
   const client = new Client({ name, version: '1.0.0' });
@@ -63,36 +71,45 @@ async function all(client, tool, toolArgs, key) {
 
 // One writer: its own project for tasks and versions of `data`, documents into the shared one.
 // Each step: a task, a document, a version of data, a restore of that version. Records what was
-// acknowledged; stops at the first failure (the server is gone) or when told to.
+// acknowledged; a refusal (a write whose COMMIT met a lost connection, say) is counted and the
+// step moves on; it stops at the first transport failure (the server is gone) or when told to.
 function writer(client, name, projectId, sharedId, acked, control) {
-  const mine = { projectId, tasks: [], versions: [], restores: 0, failure: undefined };
+  const mine = { projectId, tasks: [], versions: [], restores: 0, refused: [], failure: undefined };
+  const accepted = (what, result) => {
+    if (result.success === true) return true;
+    mine.refused.push(`${what}: ${JSON.stringify(result).slice(0, 200)}`);
+    return false;
+  };
   acked.writers.push(mine);
   const run = (async () => {
     for (let i = 0; !control.stop && i < MAX_ITERATIONS; ++i) {
       try {
         const task = await call(client, 'manage_task', { action: 'create', project_id: projectId, title: `${name}-${i}` });
-        expect(task.success === true, 'manage_task create', 'success', task);
-        mine.tasks.push(task.task_id);
-        acked.count += 1;
+        if (accepted('manage_task create', task)) {
+          mine.tasks.push(task.task_id);
+          acked.count += 1;
+        }
         const doc = await call(client, 'manage_document', {
           action: 'create', project_id: sharedId, title: `${name}-${i}`, document_type: 'note', content: { i },
         });
-        expect(doc.success === true, 'manage_document create', 'success', doc);
-        acked.documents.push(doc.document_id);
-        acked.count += 1;
+        if (accepted('manage_document create', doc)) {
+          acked.documents.push(doc.document_id);
+          acked.count += 1;
+        }
         const version = await call(client, 'manage_version', {
           action: 'create', project_id: projectId, field_name: 'data', content: { writer: name, step: i },
         });
-        expect(version.success === true, 'manage_version create', 'success', version);
+        if (!accepted('manage_version create', version)) continue;
         const number = version.version?.version_number;
         mine.versions.push(number);
         acked.count += 1;
         const restored = await call(client, 'manage_version', {
           action: 'restore', project_id: projectId, field_name: 'data', version_number: number,
         });
-        expect(restored.success === true, 'manage_version restore', 'success', restored);
-        mine.restores += 1;
-        acked.count += 1;
+        if (accepted('manage_version restore', restored)) {
+          mine.restores += 1;
+          acked.count += 1;
+        }
         control.afterKill(name);
       } catch (error) {
         mine.failure = describeError(error);
@@ -164,6 +181,39 @@ try {
   }, WRITES_WAIT_MS + 30000);
 
   if (started) {
+    await check(`A frozen holding a row lock: a write through B on that row waits only the ${IDLE_TRANSACTION_TIMEOUT_S} s idle-transaction timeout`, async () => {
+      const probe = await connect(b.url, 'mcpgate-durability-probe');
+      try {
+        let caught = false;
+        let tries = 0;
+        let caughtAt = 0;
+        for (let t = 0; t < FREEZE_TRIES && !caught; ++t) {
+          tries = t + 1;
+          process.kill(a.pid, 'SIGSTOP');
+          caughtAt = Date.now();
+          try {
+            const write = call(probe, 'manage_document', {
+              action: 'create', project_id: sharedId, title: `probe-${t}`, document_type: 'note',
+            });
+            caught = (await Promise.race([write.then(() => false), sleep(PROBE_MS).then(() => true)]));
+            // Waiting on A's lock (caught), the SDK's request timeout bounds the wait.
+            const r = await write;
+            expect(r.success === true, `the write through B (try ${t}${caught ? ', after waiting on A' : ''})`, 'success', r);
+            acked.documents.push(r.document_id);
+          } finally {
+            process.kill(a.pid, 'SIGCONT');
+          }
+          if (!caught) await sleep(20 + 10 * (t % 7));
+        }
+        expect(caught, `A frozen while holding the shared row's lock, in ${FREEZE_TRIES} tries`, 'once', 'never');
+        console.log(`     caught at try ${tries}: B's write waited ${Date.now() - caughtAt} ms`);
+      } finally {
+        await probe.close().catch(() => {});
+      }
+      // A carries on: more writes land before it is killed.
+      const before = acked.count;
+      await until(() => acked.count >= before + KILL_AFTER_WRITES / 2, WRITES_WAIT_MS, 'writes after A was continued');
+    }, FREEZE_TRIES * 500 + REQUEST_TIMEOUT_MS + WRITES_WAIT_MS);
     await check('SIGKILL of A in the middle of the writes', async () => {
       const killed = await a.kill('SIGKILL');
       control.killed = true;
@@ -177,6 +227,7 @@ try {
       await until(() => control.afterKillByB >= WRITES_AFTER_KILL || bWriter.failure !== undefined,
         WRITES_WAIT_MS, `${WRITES_AFTER_KILL} steps of B after the kill`);
       expectEqual(bWriter.failure, undefined, 'the failure of a write on B');
+      expectEqual(bWriter.refused, [], 'writes B refused');
     }, WRITES_WAIT_MS + 5000);
     control.stop = true;
     await Promise.all(loops);
