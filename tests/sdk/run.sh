@@ -11,9 +11,10 @@
 # archon_tools_test.mjs (Archon's 16 tools one by one through both transports; it starts its own
 # mcpgate with a fixture backend), then embedded_tools_test.mjs (the same tools on the embedded
 # store, and a SIGKILL in the middle of writes), then durability_test.mjs on a throwaway
-# PostgreSQL (two instances on one database, one SIGKILLed in the middle of writes while its
-# pooled connections are in transactions: the other keeps writing, and the restarted one finds
-# every acknowledged write whole), then modern_era_test.mjs (the v2 client in the 2026-07-28 era
+# PostgreSQL (two instances on one database; one frozen with SIGSTOP while it holds a row lock
+# holds the other's write only until the idle-transaction timeout; then SIGKILLed in the middle
+# of writes while its pooled connections are in transactions: the other keeps writing, and the
+# restarted one finds every acknowledged write whole), then modern_era_test.mjs (the v2 client in the 2026-07-28 era
 # takes the same tour while a 1.x client holds a 2025-11-25 session on the same server; a
 # dual-era v2 client picks the modern era), then restart_test.mjs (1.x clients' next calls
 # succeed by themselves after mcpgate is killed with SIGKILL and restarted on the same port and
@@ -235,8 +236,8 @@ run_pg_test() {
   fi
 }
 
-# Two instances on one PostgreSQL database, one SIGKILLed in the middle of writes: the other
-# keeps writing, the restarted one finds every acknowledged write.
+# Two instances on one PostgreSQL database, one frozen holding a lock, then SIGKILLed in the
+# middle of writes: the other keeps writing, the restarted one finds every acknowledged write.
 run_pg_test durability-postgresql durability_test.mjs --binary "$binary"
 # Both eras at once: the v2 SDK client statelessly (2026-07-28) beside a 1.x client's 2025-11-25
 # session on one server; it starts its own mcpgate with a scratch --data file.
