@@ -55,8 +55,10 @@ std::string sqlite_search(const SearchTableText& t, bool by_source) {
 
 // BM25 over the tsvector (see the header): `term` holds each query term's tsquery and idf,
 // `matched` the rows the whole expression matches with their lengths, `ranked` the top ?3.
-// Weights are {D, C, B, A}; ts_rank_cd refuses weights above 1, hence B = 0.5, A = 1 and
-// the factor 2.
+// A row's length is its word count, as FTS5's: ts_rank_cd's normalization 2 divides by exactly
+// that (the positions in the tsvector), so the ratio of the plain rank to it gives it back, with
+// no unnest() of every matched vector (which tripled the query's time). Weights are
+// {D, C, B, A}; ts_rank_cd refuses weights above 1, hence B = 0.5, A = 1 and the factor 2.
 std::string postgresql_search(const SearchTableText& t) {
   const std::string table = str(t.table);
   return "WITH term AS MATERIALIZED ("
@@ -69,9 +71,10 @@ std::string postgresql_search(const SearchTableText& t) {
          "  CROSS JOIN LATERAL (SELECT CAST(count(*) AS float8) AS hits FROM " + table +
          "                      WHERE search @@ w.q) AS h), "
          "matched AS MATERIALIZED ("
-         "  SELECT id, search, CAST(length(search) AS float8) AS len FROM " + table +
-         "  WHERE search @@ to_tsquery('english', CAST(?1 AS TEXT)) "
-         "  AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2)), "
+         "  SELECT id, search, coalesce(round(ts_rank_cd(search, q) / nullif(ts_rank_cd(search, q, 2), 0)), "
+         "                              length(search)) AS len"
+         "  FROM " + table + ", to_tsquery('english', CAST(?1 AS TEXT)) AS q"
+         "  WHERE search @@ q AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2)), "
          "ranked AS ("
          "  SELECT r.id, -sum(term.idf * f.tf * 2.2 / (f.tf + r.norm)) AS score"
          "  FROM (SELECT id, search, 1.2 * (0.25 + 0.75 * len / (SELECT avg(len) FROM matched)) AS norm"

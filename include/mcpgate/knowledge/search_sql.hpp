@@ -12,12 +12,12 @@
 //               with N the rows (the sources' counts) and n the rows the term matches (the GIN
 //               index), and a row's term frequency is ts_rank_cd of that term alone with
 //               weights B = 1, A = 2 (one single-word cover per occurrence, so it counts
-//               occurrences, heading ones twice), saturated as FTS5 does. Differences from
-//               FTS5: a row's length is its number of distinct lexemes (a tsvector keeps no
-//               token count), and the average length is over the matching rows rather than
-//               the table. Rankings agree where it matters (a rare term decides, more
-//               occurrences rank higher, of equal counts the shorter row wins); the scores
-//               differ a little.
+//               occurrences, heading ones twice), saturated as FTS5 does, with the row's
+//               word count as its length. Differences from FTS5: stop words ("the", "of") are
+//               not in a tsvector, so neither counted in a length nor searchable, and the
+//               average length is over the matching rows rather than the table. On a generated
+//               corpus of 16,000 chunks, ten queries' top tens were the same rows as SQLite's
+//               (100 of 100; 46 of 100 with ts_rank_cd alone).
 //
 // Parameters: ?1 the match expression (fts_match_expression for SQLite, tsquery_expression for
 // PostgreSQL), ?2 the source_id or NULL for every source, ?3 the limit. The score, last column,
