@@ -6,7 +6,7 @@
 //   - On PostgreSQL, first A is frozen (SIGSTOP: a paused VM, a host or network gone without
 //     closing its connections) until it is caught holding a row lock that a write through B
 //     waits for: that write completes once the server ends A's idle transaction
-//     (--store-idle-transaction-timeout), and A carries on when it is continued. (A SQLite file
+//     (--store-idle-transaction-timeout 1), and A carries on when it is continued. (A SQLite file
 //     lives on one host, where a frozen writer holds the file's write lock: not checked.)
 //   - B keeps serving writes right after the kill, on the very rows A's transactions were
 //     writing (every document lands in one project's docs, a read-modify-write of one row): a
@@ -39,9 +39,12 @@ const WRITERS_ON_A = 6;
 const KILL_AFTER_WRITES = 200;     // acknowledged writes before A is killed
 const WRITES_WAIT_MS = 60000;      // for those writes to land
 const WRITES_AFTER_KILL = 20;      // steps B must complete after the kill
-const IDLE_TRANSACTION_TIMEOUT_S = 2;  // both instances' --store-idle-transaction-timeout
+// Both instances' --store-idle-transaction-timeout. A's connections queued behind the frozen
+// lock holder each take the row in turn and are each ended after it, so B's write may wait a
+// few of these: six writers at 1 s stay inside the SDK's 15 s request timeout.
+const IDLE_TRANSACTION_TIMEOUT_S = 1;
 const FREEZE_TRIES = 200;          // SIGSTOPs of A until one catches it holding the shared row
-const PROBE_MS = 1000;             // a write through B slower than this waits for A's lock
+const PROBE_MS = 500;              // a write through B slower than this waits for A's lock
 const MAX_ITERATIONS = 10000;      // per writer, whatever happens
 const PER_PAGE = 100;
 const MAX_PAGES = 200;
