@@ -29,9 +29,17 @@ def load(path):
             # client pattern: 16 at a time over 24 connections, streams with keep-alive off).
             if workload == "sessions" and result.get("tool") == "health_check":
                 workload = "legacy"
+            # The store workload's calls run against a store (sqlite, postgresql); their label
+            # names the measure ("find_tasks filter", ...).
+            if workload == "calls" and entry["server"] in STORES:
+                workload = f"store:{result.get('label', result.get('tool'))}"
             key = (workload, entry["server"], result.get("connections"))
             runs[key].append(result)
     return runs
+
+
+STORES = ("sqlite", "postgresql")
+STORE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def median(results, *path):
@@ -76,6 +84,7 @@ def main():
     parser.add_argument("--versions", default="")
     parser.add_argument("--command", default="")
     parser.add_argument("--herd-delay-ms", type=float, default=2000)
+    parser.add_argument("--load", default="", help="the machine's load (uptime) around the run")
     args = parser.parse_args()
     runs = load(args.results)
 
@@ -89,6 +98,8 @@ def main():
     w(f"- Command: `{args.command}`")
     w(f"- Machine: {args.machine}")
     w(f"- Versions: {args.versions}")
+    if args.load:
+        w(f"- Load: {args.load}")
     w(f"- Each figure is the median of {args.reps} repetition(s); every repetition starts each "
       "server afresh, and the servers take turns going first. The load generator "
       "(`bench/loadgen`, one thread on epoll) runs on the same machine as the server.")
@@ -194,16 +205,37 @@ def main():
             conns = median(fw, "backend_connections_opened")
             rows.append((f"forward, {callers} caller(s): backend connections ≤ callers", fmt(conns), verdict(conns is not None and conns <= callers)))
 
-    w("## Targets")
-    w("")
-    w("| target | measured | |")
-    w("|---|---|---|")
-    for target, measured, result in rows:
-        w(f"| {target} | {measured} | {result} |")
-    w("")
+    if rows:
+        w("## Targets")
+        w("")
+        w("| target | measured | |")
+        w("|---|---|---|")
+        for target, measured, result in rows:
+            w(f"| {target} | {measured} | {result} |")
+        w("")
 
     servers = ("mcpgate", "ts-sdk")
     # ---------------------------------------------------------------- sessions
+    if any(get("sessions", server) for server in servers):
+        sessions_table(w, get, servers)
+    if any(get("legacy", server) for server in servers):
+        legacy_table(w, get, servers)
+    if any(get("calls", server, c) for server in ("mcpgate", "bare-httplib", "ts-sdk") for c in (1, 8, 16)):
+        calls_table(w, get)
+    if any(get("modern_calls", server, c) for server in ("mcpgate", "ts-sdk-v2") for c in (1, 16)):
+        modern_table(w, get)
+    if any(get("herd", server) for server in servers):
+        herd_table(w, get, servers, args.herd_delay_ms)
+    if any(get("forward", server, c) for server in servers + ("bare-proxy",) for c in (1, 8)):
+        forward_table(w, get, servers)
+    if get("crawl", "mcpgate"):
+        crawl_table(w, get)
+    if any(k[1] in STORES for k in runs):
+        store_tables(w, get)
+    sys.stdout.write("\n".join(out))
+
+
+def sessions_table(w, get, servers):
     w("## sessions: N legacy HTTP+SSE sessions at once, each initialises and calls `session_info`")
     w("")
     w("| server | sessions | answered | errors | all endpoints in | sessions/s | load generator CPU | call p50 | call p99 | RSS before | RSS, all open | per idle session | open after close | drained in |")
@@ -220,28 +252,29 @@ def main():
           f"{fmt(median(r, 'server_sessions_after'))} | {fmt(median(r, 'drain_seconds'), 2, ' s')} |")
     w("")
 
-    # ---------------------------------------------------------------- legacy
-    if any(get("legacy", server) for server in servers):
-        w("## legacy: N legacy HTTP+SSE sessions that each make a call (`health_check`)")
-        w("")
-        w("Each stream's `GET /sse` on its own connection (keep-alive off); then per session "
-          "`initialize`, `notifications/initialized` and `tools/call`, POSTed over one pool of 24 "
-          "keep-alive connections with 16 sessions at a time. RSS per session is over the RSS "
-          "before the first stream opened.")
-        w("")
-        w("| server | sessions | answered | errors | RSS per session, streams open | after the calls | POSTs/s | call p50 | call p99 |")
-        w("|---|---|---|---|---|---|---|---|---|")
-        for server in servers:
-            r = get("legacy", server)
-            if not r:
-                continue
-            w(f"| {server} | {r[0]['sessions']:,} | {fmt(median(r, 'called'))} | {fmt(median(r, 'errors'))} | "
-              f"{kb(median(r, 'rss_per_stream_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
-              f"{fmt(median(r, 'posts_per_second'))} | {fmt(median(r, 'call_p50_us'), 0, ' µs')} | "
-              f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} |")
-        w("")
 
-    # ---------------------------------------------------------------- calls
+def legacy_table(w, get, servers):
+    w("## legacy: N legacy HTTP+SSE sessions that each make a call (`health_check`)")
+    w("")
+    w("Each stream's `GET /sse` on its own connection (keep-alive off); then per session "
+      "`initialize`, `notifications/initialized` and `tools/call`, POSTed over one pool of 24 "
+      "keep-alive connections with 16 sessions at a time. RSS per session is over the RSS "
+      "before the first stream opened.")
+    w("")
+    w("| server | sessions | answered | errors | RSS per session, streams open | after the calls | POSTs/s | call p50 | call p99 |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for server in servers:
+        r = get("legacy", server)
+        if not r:
+            continue
+        w(f"| {server} | {r[0]['sessions']:,} | {fmt(median(r, 'called'))} | {fmt(median(r, 'errors'))} | "
+          f"{kb(median(r, 'rss_per_stream_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
+          f"{fmt(median(r, 'posts_per_second'))} | {fmt(median(r, 'call_p50_us'), 0, ' µs')} | "
+          f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} |")
+    w("")
+
+
+def calls_table(w, get):
     w("## calls: one Streamable HTTP session, C connections calling `session_info` in a closed loop")
     w("")
     w("| server | connections | calls/s | p50 | p99 | errors | server CPU per call | load generator CPU |")
@@ -257,33 +290,34 @@ def main():
               f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
     w("")
 
-    # ---------------------------------------------------------------- modern calls
-    if any(get("modern_calls", server, c) for server in ("mcpgate", "ts-sdk-v2") for c in (1, 16)):
-        w("## modern calls: stateless MCP 2026-07-28, C connections calling a tool in a closed loop")
-        w("")
-        w("No session: every call carries its version and capabilities in `params._meta` and the "
-          "`MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers. The peer is the TypeScript "
-          "SDK v2's `createMcpHandler` (a fresh server per request) on node's http. `health_check` "
-          "is the comparison (mcpgate's reads the embedded store's schema version; the peer's has "
-          "no backend to ask); `session_info` is the tool of the session calls above, to compare "
-          "the eras on mcpgate.")
-        w("")
-        w("| server | tool | connections | calls/s | p50 | p99 | errors | server CPU per call | load generator CPU |")
-        w("|---|---|---|---|---|---|---|---|---|")
-        for workload, tool in (("modern_calls", "health_check"), ("modern_calls:session_info", "session_info")):
-            for connections in (1, 16):
-                for server in ("mcpgate", "ts-sdk-v2"):
-                    r = get(workload, server, connections)
-                    if not r:
-                        continue
-                    w(f"| {server} | {tool} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
-                      f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
-                      f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
-                      f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
-        w("")
 
-    # ---------------------------------------------------------------- herd
-    w(f"## herd: N first clients while start-up (a backend health probe) takes {args.herd_delay_ms:,.0f} ms")
+def modern_table(w, get):
+    w("## modern calls: stateless MCP 2026-07-28, C connections calling a tool in a closed loop")
+    w("")
+    w("No session: every call carries its version and capabilities in `params._meta` and the "
+      "`MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers. The peer is the TypeScript "
+      "SDK v2's `createMcpHandler` (a fresh server per request) on node's http. `health_check` "
+      "is the comparison (mcpgate's reads the embedded store's schema version; the peer's has "
+      "no backend to ask); `session_info` is the tool of the session calls above, to compare "
+      "the eras on mcpgate.")
+    w("")
+    w("| server | tool | connections | calls/s | p50 | p99 | errors | server CPU per call | load generator CPU |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for workload, tool in (("modern_calls", "health_check"), ("modern_calls:session_info", "session_info")):
+        for connections in (1, 16):
+            for server in ("mcpgate", "ts-sdk-v2"):
+                r = get(workload, server, connections)
+                if not r:
+                    continue
+                w(f"| {server} | {tool} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
+                  f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
+                  f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
+                  f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
+    w("")
+
+
+def herd_table(w, get, servers, herd_delay_ms):
+    w(f"## herd: N first clients while start-up (a backend health probe) takes {herd_delay_ms:,.0f} ms")
     w("")
     w("| server | clients | served | errors | first served | median | last served | init runs |")
     w("|---|---|---|---|---|---|---|---|")
@@ -296,7 +330,8 @@ def main():
           f"{fmt(median(r, 'all_served_ms'), 0, ' ms')} | {fmt(median(r, 'init_runs'))} |")
     w("")
 
-    # ---------------------------------------------------------------- forward
+
+def forward_table(w, get, servers):
     w("## forward: `find_projects` through the server vs. the same backend request made directly")
     w("")
     w("| server | callers | direct p50 | direct p99 | through the server p50 | p99 | added p50 | added p99 | calls/s | server CPU per call | backend CPU per request | backend connections opened | errors |")
@@ -315,7 +350,8 @@ def main():
               f"{fmt(median(r, 'backend_connections_opened'))} | {fmt(median(r, 'errors'))} |")
     w("")
 
-    # ---------------------------------------------------------------- crawl
+
+def crawl_table(w, get):
     r = get("crawl", "mcpgate")
     if r:
         w("## crawl: `mcpgate ingest URL` over a generated documentation site on loopback")
@@ -326,7 +362,93 @@ def main():
           f"{fmt(median(r, 'pages_per_second'), 1)} | {mb(None if median(r, 'peak_rss_kb') is None else median(r, 'peak_rss_kb') * 1024)} | "
           f"{fmt(median(r, 'errors'))} |")
         w("")
-    sys.stdout.write("\n".join(out))
+
+
+def store_tables(w, get):
+    """The store workload: the same seeded data and calls on the embedded store over SQLite and
+    over PostgreSQL (issue 16)."""
+    def ms(value):
+        return "–" if value is None else f"{value / 1000:,.2f} ms"
+
+    def both(measure, connections, render):
+        cells = []
+        for store in STORES:
+            r = get(f"store:{measure}", store, connections)
+            cells.append(render(r) if r else "–")
+        return cells
+
+    def ratio(measure, connections, key, higher_is_better):
+        values = [median(get(f"store:{measure}", store, connections), key) for store in STORES]
+        if not all(values):
+            return "–"
+        factor = values[1] / values[0]
+        return f"{factor:.1f}×" + (" the calls/s" if higher_is_better else " the time")
+
+    def latency(r):
+        return f"{ms(median(r, 'p50_us'))} / {ms(median(r, 'p99_us'))}"
+
+    def rate(r):
+        return f"{fmt(median(r, 'calls_per_second'))} calls/s"
+
+    def rate_p99(r):
+        return f"{fmt(median(r, 'calls_per_second'))} calls/s, p99 {ms(median(r, 'p99_us'))}"
+
+    seeds = {store: get("seed", store, 16) for store in STORES}
+    any_seed = next((r for r in seeds.values() if r), None)
+    tasks = any_seed[0]["tasks"] if any_seed else 0
+    projects = any_seed[0]["projects"] if any_seed else 0
+    ingests = {store: get("store_ingest", store) for store in STORES}
+    any_ingest = next((r for r in ingests.values() if r), None)
+    kb_pages = any_ingest[0]["pages"] if any_ingest else 0
+
+    w("## Store: SQLite vs PostgreSQL")
+    w("")
+    w(f"The embedded store (no backend URL) on a SQLite file and on a throwaway PostgreSQL 15 on "
+      f"the same host (a unix socket; `--data postgresql://…`), each seeded through the server's "
+      f"own tools with {tasks:,} tasks over {projects:,} projects and a knowledge base of "
+      f"{kb_pages:,} generated Markdown pages (`mcpgate ingest`). One Streamable HTTP session, "
+      "C keep-alive connections calling in a closed loop. find_tasks *filter*: status `todo` in "
+      "one project (per_page 50); *query*: a keyword in about 1 task in 50 (per_page 50); "
+      "rag_search_knowledge_base: two words, match_count 5, pages mode; manage_task create runs "
+      "last (it grows the task table).")
+    for skipped in get("store_skipped", "postgresql")[:1]:
+        w("")
+        w(f"**PostgreSQL not measured**: {skipped.get('reason', '?')}.")
+    w("")
+    w("| measure | SQLite | PostgreSQL | PostgreSQL vs SQLite |")
+    w("|---|---|---|---|")
+    rows = (
+        ("find_tasks filter, 1 connection: p50 / p99", "find_tasks filter", 1, latency, "p50_us", False),
+        ("find_tasks filter, 16 connections", "find_tasks filter", 16, rate_p99, "calls_per_second", True),
+        ("find_tasks query, 1 connection: p50 / p99", "find_tasks query", 1, latency, "p50_us", False),
+        ("find_tasks query, 16 connections", "find_tasks query", 16, rate_p99, "calls_per_second", True),
+        ("rag_search_knowledge_base, 1 connection: p50 / p99", "rag_search", 1, latency, "p50_us", False),
+        ("rag_search_knowledge_base, 16 connections", "rag_search", 16, rate_p99, "calls_per_second", True),
+        ("manage_task create, 16 connections", "manage_task create", 16, rate_p99, "calls_per_second", True),
+    )
+    for title, measure, connections, render, key, higher in rows:
+        sqlite_cell, pg_cell = both(measure, connections, render)
+        w(f"| {title} | {sqlite_cell} | {pg_cell} | {ratio(measure, connections, key, higher)} |")
+    seed_cells = [f"{fmt(median(seeds[s], 'tasks_per_second'))} tasks/s" if seeds[s] else "–" for s in STORES]
+    w(f"| seeding: manage_task create, {tasks:,} tasks over 16 connections | {seed_cells[0]} | {seed_cells[1]} | |")
+    ingest_cells = [f"{fmt(median(ingests[s], 'seconds'), 1)} s" if ingests[s] else "–" for s in STORES]
+    w(f"| `mcpgate ingest` of {kb_pages:,} pages | {ingest_cells[0]} | {ingest_cells[1]} | |")
+    w("")
+    w("Every run in detail. Server CPU is mcpgate's; database CPU is PostgreSQL's postmaster and "
+      "its backends (for SQLite the database work is inside mcpgate's figure).")
+    w("")
+    w("| measure | store | connections | calls/s | p50 | p99 | errors | server CPU per call | database CPU per call |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for _, measure, connections, _, _, _ in rows:
+        for store in STORES:
+            r = get(f"store:{measure}", store, connections)
+            if not r:
+                continue
+            w(f"| {measure} | {STORE_NAMES[store]} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
+              f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
+              f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
+              f"{fmt(median(r, 'database_cpu_us_per_call'), 1, ' µs')} |")
+    w("")
 
 
 if __name__ == "__main__":

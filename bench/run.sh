@@ -4,7 +4,7 @@
 # cpp-httplib answering the same bytes (calls workload) and bare cpp-httplib + libcurl
 # forwarding the same call (forward workload):
 #
-#   bench/run.sh [quick|full] [--build-dir DIR] [--out FILE.md]
+#   bench/run.sh [quick|full] [--only LIST] [--build-dir DIR] [--out FILE.md]
 #
 # Workloads (bench/loadgen; see bench/README.md):
 #   sessions  N legacy HTTP+SSE sessions open at once, each initialises and calls session_info
@@ -12,26 +12,39 @@
 #             on its own connection, keep-alive off), then each initialises and calls
 #             health_check, 16 at a time over 24 keep-alive connections: RSS per session before
 #             and after the calls, the calls phase's POSTs/s and p50/p99
-#   calls     one Streamable HTTP session, 1 and 16 connections calling session_info
+#   calls     one Streamable HTTP session, 1 and 16 connections calling session_info (and bare
+#             cpp-httplib answering the same bytes)
 #   modern    stateless MCP 2026-07-28 calls (no session) of health_check on 1 and 16
 #             connections and of session_info on 16, against mcpgate and the TypeScript SDK v2
 #             peer (createMcpHandler)
 #   herd      N first clients while the server's start-up (a backend health probe) takes 2 s
 #   forward   find_projects through the server vs. the same backend request made directly
+#   crawl     `mcpgate ingest URL` over a generated site on loopback
+#   store     the embedded store on SQLite vs. PostgreSQL (a throwaway PostgreSQL 15 from
+#             scripts/pg-throwaway.sh): seeded with projects, tasks and a knowledge base, then
+#             find_tasks (a status filter, a text query) and rag_search_knowledge_base on 1 and
+#             16 connections, and manage_task create on 16
+#
+#   --only LIST  run only these workloads (comma-separated names from the list above, e.g.
+#                --only store); the report then has only their tables
 # Each repetition runs every workload against every server, alternating, each on a freshly
 # started server; the report gives the median of the repetitions.
 #
-#   quick  1 repetition, small sizes (200 sessions, 1,000 legacy, 100 herd clients, 2 s loops): checks that
-#          the harness works, in well under 2 minutes. scripts/test.sh runs it. It fails only
-#          when a workload could not run or a client was not served; it never judges speed.
+#   quick  1 repetition, small sizes (200 sessions, 1,000 legacy, 100 herd clients, 2 s loops;
+#          store: 200 tasks, 200 knowledge-base pages, 0.4 s loops): checks that the harness
+#          works, in well under 2 minutes. scripts/test.sh runs it. It fails only when a workload
+#          could not run or a client was not served; it never judges speed.
 #   full   3 repetitions, 10,000 sessions and legacy sessions, 1,000 herd clients, 20 s of warm-up before each
-#          calls measurement (the peer needs 15-20 s to reach full speed), 10 s loops.
+#          calls measurement (the peer needs 15-20 s to reach full speed), 10 s loops; store:
+#          2,000 tasks over 20 projects, 4,000 knowledge-base pages, 2 s of warm-up, 10 s loops.
 #
 # Writes a Markdown report: FILE.md (default: bench/results/<date>.md for full, a temporary file
 # for quick) and the raw JSON lines beside it (.jsonl). Needs the release build (built here if
 # missing), Node >= 20 and npm (the peers are installed with `npm ci` into
-# bench/peers/ts-sdk/node_modules and bench/peers/ts-sdk-v2/node_modules). Every server listens
-# on 127.0.0.1 and is stopped on exit.
+# bench/peers/ts-sdk/node_modules and bench/peers/ts-sdk-v2/node_modules; not for --only store
+# or crawl), and for the store workload PostgreSQL 15 (Debian's `postgresql`; without it the
+# PostgreSQL half is skipped with a note, never silently). Every server listens on 127.0.0.1
+# (PostgreSQL on a unix socket in its own folder) and is stopped on exit.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,15 +54,30 @@ build_dir="$repo/build"
 out=""
 
 usage() {
-  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
+
+all_workloads=(sessions legacy calls modern herd forward crawl store)
+declare -A wanted=()
+for name in "${all_workloads[@]}"; do wanted[$name]=1; done
+# wants NAME: whether this run includes workload NAME.
+wants() { [[ -n ${wanted[$1]:-} ]]; }
 
 while (($# > 0)); do
   case "$1" in
     quick | full) mode=$1; shift ;;
     --build-dir) build_dir=$(cd "$2" && pwd); shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --only)
+      wanted=()
+      IFS=, read -ra only_names <<<"$2"
+      for name in "${only_names[@]}"; do
+        [[ " ${all_workloads[*]} " == *" $name "* ]] || { echo "run.sh: unknown workload: $name" >&2; usage 2 >&2; }
+        wanted[$name]=1
+      done
+      shift 2
+      ;;
     -h | --help) usage 0 ;;
     *) echo "run.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
   esac
@@ -58,10 +86,15 @@ done
 if [[ $mode == full ]]; then
   reps=3 sessions=10000 legacy_sessions=10000 herd_clients=1000 warmup=20 seconds=10 forward_seconds=5
   crawl_pages=10000
+  store_projects=20 store_tasks=2000 store_kb_pages=4000 store_warmup=2 store_seconds=10
 else
   reps=1 sessions=200 legacy_sessions=1000 herd_clients=100 warmup=1 seconds=2 forward_seconds=1
   crawl_pages=500
+  store_projects=5 store_tasks=200 store_kb_pages=200 store_warmup=0.1 store_seconds=0.4
 fi
+# The workloads that talk to the TypeScript peers (and so need node).
+needs_node=""
+for name in sessions legacy calls modern herd forward; do wants "$name" && needs_node=1; done
 herd_delay_ms=2000
 stamp=$(date -u +%Y-%m-%d)
 if [[ -z $out ]]; then
@@ -86,14 +119,17 @@ die() {
 source "$repo/scripts/lib.sh"
 # The TypeScript SDK peer needs Node >= 20: the one on PATH, or node@22 from npm in the cache.
 # A failure has said why (npm_install's one line).
-node_bin=$(node_at_least 20) || exit 1
-PATH="$(dirname "$node_bin"):$PATH"
-export PATH
+if [[ -n $needs_node ]]; then
+  node_bin=$(node_at_least 20) || exit 1
+  PATH="$(dirname "$node_bin"):$PATH"
+  export PATH
+fi
 
 if [[ ! -f "$build_dir/build.ninja" ]]; then
   meson setup "$build_dir" -Dbuildtype=release >/dev/null || die "meson setup $build_dir failed"
 fi
-ninja -C "$build_dir" mcpgate bench/loadgen bench/stub_backend bench/bare_httplib bench/bare_proxy bench/crawl_bench >/dev/null ||
+ninja -C "$build_dir" mcpgate bench/loadgen bench/stub_backend bench/bare_httplib bench/bare_proxy bench/crawl_bench \
+  bench/search_bench >/dev/null ||
   die "building the benchmark binaries in $build_dir failed"
 mcpgate="$build_dir/mcpgate"
 loadgen="$build_dir/bench/loadgen"
@@ -101,15 +137,16 @@ stub_backend="$build_dir/bench/stub_backend"
 bare_httplib="$build_dir/bench/bare_httplib"
 bare_proxy="$build_dir/bench/bare_proxy"
 crawl_bench="$build_dir/bench/crawl_bench"
+search_bench="$build_dir/bench/search_bench"
 
 peer_dir="$here/peers/ts-sdk"
-if [[ ! -d "$peer_dir/node_modules/@modelcontextprotocol/sdk" ||
+peer_v2_dir="$here/peers/ts-sdk-v2"
+if [[ -n $needs_node ]] && [[ ! -d "$peer_dir/node_modules/@modelcontextprotocol/sdk" ||
   "$peer_dir/package-lock.json" -nt "$peer_dir/node_modules/.package-lock.json" ]]; then
   say "installing the TypeScript SDK peer (npm ci)"
   npm_install "the TypeScript SDK peer's dependencies" "$peer_dir" ci || exit 1
 fi
-peer_v2_dir="$here/peers/ts-sdk-v2"
-if [[ ! -d "$peer_v2_dir/node_modules/@modelcontextprotocol/server" ||
+if [[ -n $needs_node ]] && [[ ! -d "$peer_v2_dir/node_modules/@modelcontextprotocol/server" ||
   "$peer_v2_dir/package-lock.json" -nt "$peer_v2_dir/node_modules/.package-lock.json" ]]; then
   say "installing the TypeScript SDK v2 peer (npm ci)"
   npm_install "the TypeScript SDK v2 peer's dependencies" "$peer_v2_dir" ci || exit 1
@@ -121,11 +158,13 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # --- servers ---------------------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/mcpgate-bench-run.XXXXXX")
 pids=()
+pg_dirs=()  # throwaway PostgreSQL clusters (the store workload), stopped on exit
 cleanup() {
-  local pid
+  local pid dir
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   sleep 0.2
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for dir in "${pg_dirs[@]}"; do "$repo/scripts/pg-throwaway.sh" stop "$dir" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -183,16 +222,20 @@ record() {
 }
 
 failures=0
-# measure REP SERVER LOADGEN-ARGS...: one workload; its JSON line goes to the results. A
-# loadgen that fails, or a run with errors, is a failure of the harness (not a slow result).
+measured=""  # the JSON line of the last measure that ran
+# measure REP SERVER LOADGEN-ARGS...: one workload; its JSON line goes to the results (and to
+# $measured). A loadgen that fails, or a run with errors, is a failure of the harness (not a
+# slow result).
 measure() {
   local rep=$1 server=$2 line
   shift 2
+  measured=""
   if ! line=$("$loadgen" "$@" 2>>"$work/loadgen.log"); then
     say "FAILED: $server: loadgen $1: $(tail -n 1 "$work/loadgen.log")"
     failures=$((failures + 1))
     return 0
   fi
+  measured=$line
   record "$rep" "$server" "$line"
   local errors
   errors=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("errors", 0))' "$line")
@@ -322,52 +365,155 @@ run_crawl() {
   record "$rep" mcpgate "$line"
 }
 
+# The store workload (issue 16): the same data and calls on each store. The knowledge base is one
+# generated Markdown tree for the whole run (search_bench --generate-only), ingested into each
+# store with `mcpgate ingest`; projects and tasks are created through the server's own tools.
+pg_bin=/usr/lib/postgresql/15/bin
+kb_query=""
+prepare_knowledge_base() {
+  local line
+  line=$("$search_bench" --generate-only --dir "$work/kb" --pages "$store_kb_pages") ||
+    die "generating the knowledge base's Markdown tree failed"
+  kb_query=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["query"])' "$line")
+}
+
+# run_store REP STORE: STORE is sqlite (a file in the run's folder) or postgresql (a throwaway
+# cluster started here and stopped at the end of the repetition).
+run_store() {
+  local rep=$1 store=$2 data pg_dir="" db_pid=0
+  if [[ $store == postgresql ]]; then
+    if [[ ! -x $pg_bin/initdb ]]; then
+      say "store: PostgreSQL 15 is not installed ($pg_bin): its half of the store workload is skipped"
+      record "$rep" postgresql '{"workload":"store_skipped","reason":"PostgreSQL 15 is not installed"}'
+      return 0
+    fi
+    # Not under $work: as root, the cluster runs as the postgres user, who must reach the folder.
+    pg_dir=$(mktemp -u "${TMPDIR:-/tmp}/mcpgate-bench-pg.XXXXXX")
+    pg_dirs+=("$pg_dir")
+    if ! data=$("$repo/scripts/pg-throwaway.sh" start "$pg_dir" 2>"$work/pg.log"); then
+      say "FAILED: postgresql: the throwaway cluster did not start: $(tail -n 3 "$work/pg.log")"
+      failures=$((failures + 1))
+      return 0
+    fi
+    db_pid=$(head -n 1 "$pg_dir/data/postmaster.pid")
+  else
+    data="$work/store-$rep.db"
+  fi
+
+  local began ingested line
+  began=$(date +%s.%N)
+  if ! "$mcpgate" ingest --data "$data" --source bench --url-base https://bench.example/ \
+    "$work/kb/docs" >"$work/ingest.log" 2>&1; then
+    say "FAILED: $store: mcpgate ingest: $(tail -n 3 "$work/ingest.log")"
+    failures=$((failures + 1))
+  else
+    ingested=$(date +%s.%N)
+    line=$(python3 -c 'import json,sys; print(json.dumps({"workload": "store_ingest", "pages": int(sys.argv[1]),
+      "seconds": float(sys.argv[3]) - float(sys.argv[2])}))' "$store_kb_pages" "$began" "$ingested")
+    record "$rep" "$store" "$line"
+  fi
+
+  start "mcpgate-$store" "$mcpgate" --log-level warn --data "$data"
+  local pid=$server_pid url="http://127.0.0.1:$server_port/mcp" project=""
+  measure "$rep" "$store" seed --url "$url" --projects "$store_projects" --tasks "$store_tasks" --label seed
+  [[ -n $measured ]] &&
+    project=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["project_ids"][0])' "$measured")
+  if [[ -n $project ]]; then
+    local connections
+    for connections in 1 16; do
+      measure "$rep" "$store" calls --url "$url" --connections "$connections" --warmup "$store_warmup" \
+        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "find_tasks filter" \
+        --tool find_tasks --arguments "{\"filter_by\":\"status\",\"filter_value\":\"todo\",\"project_id\":\"$project\",\"per_page\":50}"
+      measure "$rep" "$store" calls --url "$url" --connections "$connections" --warmup "$store_warmup" \
+        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "find_tasks query" \
+        --tool find_tasks --arguments '{"query":"webhook","per_page":50}'
+      measure "$rep" "$store" calls --url "$url" --connections "$connections" --warmup "$store_warmup" \
+        --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "rag_search" \
+        --tool rag_search_knowledge_base --arguments "{\"query\":\"$kb_query\",\"match_count\":5}"
+    done
+    # Last: it grows the task table the reads above measured.
+    measure "$rep" "$store" calls --url "$url" --connections 16 --warmup "$store_warmup" \
+      --seconds "$store_seconds" --pid "$pid" --database-pid "$db_pid" --require-success --label "manage_task create" \
+      --tool manage_task --arguments "{\"action\":\"create\",\"project_id\":\"$project\",\"title\":\"Created by the store benchmark\",\"description\":\"One of many.\",\"feature\":\"bench\"}"
+  fi
+  stop "$pid"
+  if [[ -n $pg_dir ]]; then
+    "$repo/scripts/pg-throwaway.sh" stop "$pg_dir" >/dev/null 2>&1 || true
+  fi
+}
+
 started=$SECONDS
+load_before=$(uptime | sed 's/^ *//')
 say "$mode run: $reps repetition(s); report: $out"
+if wants store; then prepare_knowledge_base; fi
 for ((rep = 1; rep <= reps; rep++)); do
   # Alternate which server goes first, so that neither always runs on a warmer machine.
   if ((rep % 2)); then order=(mcpgate ts-sdk); else order=(ts-sdk mcpgate); fi
   for kind in "${order[@]}"; do
+    wants sessions || break
     say "rep $rep: $kind: sessions ($sessions)"
     run_sessions "$rep" "$kind"
   done
   for kind in "${order[@]}"; do
+    wants legacy || break
     say "rep $rep: $kind: legacy sessions that each make a call ($legacy_sessions)"
     run_legacy "$rep" "$kind"
   done
   for kind in "${order[@]}"; do
+    wants calls || break
     say "rep $rep: $kind: calls (1 and 16 connections)"
     run_calls "$rep" "$kind"
   done
   if ((rep % 2)); then modern_order=(mcpgate ts-sdk-v2); else modern_order=(ts-sdk-v2 mcpgate); fi
   for kind in "${modern_order[@]}"; do
+    wants modern || break
     say "rep $rep: $kind: modern calls, MCP 2026-07-28 (health_check 1 and 16 connections, session_info 16)"
     run_modern_calls "$rep" "$kind"
   done
-  say "rep $rep: bare-httplib: calls (1, 8 and 16 connections)"
-  run_baseline_calls "$rep"
+  if wants calls; then
+    say "rep $rep: bare-httplib: calls (1, 8 and 16 connections)"
+    run_baseline_calls "$rep"
+  fi
   for kind in "${order[@]}"; do
+    wants herd || break
     say "rep $rep: $kind: herd ($herd_clients clients, start-up ${herd_delay_ms} ms)"
     run_herd "$rep" "$kind"
   done
   for kind in "${order[@]}" bare-proxy; do
+    wants forward || break
     say "rep $rep: $kind: forward (1 and 8 callers)"
     run_forward "$rep" "$kind"
   done
-  say "rep $rep: mcpgate: crawl of a $crawl_pages-page site"
-  run_crawl "$rep"
+  if wants crawl; then
+    say "rep $rep: mcpgate: crawl of a $crawl_pages-page site"
+    run_crawl "$rep"
+  fi
+  if ((rep % 2)); then store_order=(sqlite postgresql); else store_order=(postgresql sqlite); fi
+  for store in "${store_order[@]}"; do
+    wants store || break
+    say "rep $rep: $store: store ($store_tasks tasks over $store_projects projects, $store_kb_pages knowledge-base pages)"
+    run_store "$rep" "$store"
+  done
 done
 
 # --- report ----------------------------------------------------------------------------------
 machine=$(sed -n 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n 1)
 versions="mcpgate $("$mcpgate" --version 2>/dev/null | head -n 1 | awk '{print $NF}'), \
-cpp-httplib $(dpkg-query -W -f='${Version}' libcpp-httplib-dev 2>/dev/null || echo '?'), \
-@modelcontextprotocol/sdk $(node -p "require('$peer_dir/node_modules/@modelcontextprotocol/sdk/package.json').version"), \
+cpp-httplib $(dpkg-query -W -f='${Version}' libcpp-httplib-dev 2>/dev/null || echo '?'), "
+if [[ -n $needs_node ]]; then
+  versions+="@modelcontextprotocol/sdk $(node -p "require('$peer_dir/node_modules/@modelcontextprotocol/sdk/package.json').version"), \
 @modelcontextprotocol/server $(node -p "require('$peer_v2_dir/node_modules/@modelcontextprotocol/server/package.json').version"), \
-node $(node --version), kernel $(uname -r)"
+node $(node --version), "
+fi
+if wants store; then
+  versions+="SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0 2>/dev/null || echo '?'), \
+PostgreSQL $("$pg_bin/postgres" --version 2>/dev/null | awk '{print $3}' || echo 'not installed'), "
+fi
+versions+="kernel $(uname -r)"
 python3 "$here/report.py" --results "$results" --mode "$mode" --reps "$reps" \
   --machine "$machine, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
-  --versions "$versions" --command "bench/run.sh $mode" --herd-delay-ms "$herd_delay_ms" >"$out"
+  --versions "$versions" --command "bench/run.sh $mode${only_names:+ --only $(IFS=,; echo "${only_names[*]}")}" \
+  --herd-delay-ms "$herd_delay_ms" --load "at the start: $load_before; at the end: $(uptime | sed 's/^ *//')" >"$out"
 say "report written to $out ($((SECONDS - started)) s)"
 cat "$out"
 if ((failures > 0)); then

@@ -4,6 +4,11 @@
 // code examples. Prints a Markdown table. Not a test: nothing here asserts a speed.
 //
 //   search_bench [--pages N] [--queries N] [--dir PATH]
+//   search_bench --generate-only --dir PATH [--pages N]
+//
+// --generate-only writes the tree into PATH/docs and nothing else (bench/run.sh's store workload
+// ingests it into each store with `mcpgate ingest`), and prints one JSON line: the files, the
+// pages, and a query of two words that matches a fair share of the pages.
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/knowledge/ingest.hpp"
 #include "mcpgate/knowledge/store.hpp"
@@ -105,11 +110,18 @@ Latency percentiles(std::vector<double> ms) {
 int main(int argc, char** argv) {
   int pages = 10000, queries = 300;
   fs::path dir;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool generate_only = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--pages") pages = std::atoi(argv[i + 1]);
-    else if (flag == "--queries") queries = std::atoi(argv[i + 1]);
-    else if (flag == "--dir") dir = argv[i + 1];
+    if (flag == "--generate-only") generate_only = true;
+    else if (i + 1 == argc) break;
+    else if (flag == "--pages") pages = std::atoi(argv[++i]);
+    else if (flag == "--queries") queries = std::atoi(argv[++i]);
+    else if (flag == "--dir") dir = argv[++i];
+  }
+  if (generate_only && dir.empty()) {
+    std::fprintf(stderr, "search_bench: --generate-only needs --dir\n");
+    return 2;
   }
   const bool temporary = dir.empty();
   if (temporary) dir = fs::temp_directory_path() / ("mcpgate-bench-" + std::to_string(::getpid()));
@@ -121,6 +133,12 @@ int main(int argc, char** argv) {
   const int files = (pages + 3) / 4;
   for (int n = 0; n < files; ++n)
     std::ofstream(dir / "docs" / ("topic" + std::to_string(n) + ".md")) << document(n, vocabulary, random);
+  if (generate_only) {
+    // Words 30 and 90 of the skewed vocabulary: each is in roughly a fifth of the pages.
+    const json line{{"files", files}, {"pages", files * 4}, {"query", vocabulary.at(30) + " " + vocabulary.at(90)}};
+    std::printf("%s\n", line.dump().c_str());
+    return 0;
+  }
 
   mcpgate::backend::EmbeddedBackend backend(dir / "bench.db");
   mcpgate::knowledge::KnowledgeStore store(backend.database());

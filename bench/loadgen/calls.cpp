@@ -21,6 +21,8 @@ json loop_figures(ClosedLoopResult& r) {
     figures["server_cpu_percent"] = r.seconds > 0 ? 100.0 * r.server_cpu_seconds / r.seconds : 0.0;
     figures["server_cpu_us_per_call"] = 1e6 * r.server_cpu_seconds / static_cast<double>(r.ok);
   }
+  if (r.database_cpu_seconds >= 0 && r.ok > 0)
+    figures["database_cpu_us_per_call"] = 1e6 * r.database_cpu_seconds / static_cast<double>(r.ok);
   return figures;
 }
 
@@ -29,9 +31,10 @@ json loop_figures(ClosedLoopResult& r) {
 ClosedLoopResult call_loop(const Url& url, const std::string& session, int connections,
                            std::chrono::milliseconds warmup, std::chrono::milliseconds duration,
                            const std::string& tool, const json& arguments, int server_pid,
-                           bool modern = false) {
+                           bool modern = false, int database_pid = 0, bool require_success = false) {
   ClosedLoopOptions loop;
   loop.server_pid = server_pid;
+  loop.database_pid = database_pid;
   loop.connections = connections;
   loop.warmup = warmup;
   loop.duration = duration;
@@ -50,7 +53,8 @@ ClosedLoopResult call_loop(const Url& url, const std::string& session, int conne
       return post_request(url, url.path, before + std::to_string(sequence + 2) + after, session);
     };
   }
-  loop.accept = accept_rpc_result;
+  loop.accept = require_success ? accept_successful_tool_result : accept_rpc_result;
+  if (require_success) loop.good_event = is_successful_tool_result;
   return closed_loop(url, loop);
 }
 
@@ -62,7 +66,7 @@ json run_calls(const CallsOptions& options) {
                                   : start_session(options.url);
   auto result = call_loop(options.url, session, options.connections, options.warmup,
                           options.duration, options.tool, options.arguments, options.server_pid,
-                          options.modern);
+                          options.modern, options.database_pid, options.require_success);
   json out = loop_figures(result);
   out["workload"] = options.modern ? "modern_calls" : "calls";
   out["tool"] = options.tool;

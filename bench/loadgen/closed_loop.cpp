@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -33,15 +34,50 @@ double process_cpu_seconds(int pid) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+double process_tree_cpu_seconds(int pid) {
+  const double own = process_cpu_seconds(pid);
+  if (own < 0) return -1;
+  double total = own;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream file(entry.path() / "stat");
+    const std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    // After the name: state (field 3), then the parent's id (field 4).
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    int parent = 0;
+    if (fields >> state >> parent && parent == pid) {
+      const double child = process_cpu_seconds(std::stoi(name));
+      if (child > 0) total += child;
+    }
+  }
+  return total;
+}
+
 bool is_good_result(std::string_view text) {
   // A substring check, not a parse: the load generator must stay cheap next to the server.
   return text.find("\"result\"") != std::string_view::npos &&
          text.find("\"isError\":true") == std::string_view::npos;
 }
 
+bool is_successful_tool_result(std::string_view text) {
+  // The tool's answer is a JSON text inside the result: its quotes arrive escaped.
+  return is_good_result(text) && text.find(R"(\"success\":false)") == std::string_view::npos &&
+         text.find(R"("success":false)") == std::string_view::npos;
+}
+
 bool accept_rpc_result(const Response& response, bool result_event) {
   if (response.status != 200) return false;
   return result_event || is_good_result(response.body);
+}
+
+bool accept_successful_tool_result(const Response& response, bool result_event) {
+  if (response.status != 200) return false;
+  return result_event || is_successful_tool_result(response.body);
 }
 
 ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options) {
@@ -73,8 +109,8 @@ ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options) {
         loop, url.address,
         Connection::Handlers{
             nullptr,
-            [self](const SseEvent& event) {
-              if (is_good_result(event.data)) self->result_event = true;
+            [&options, self](const SseEvent& event) {
+              if (options.good_event(event.data)) self->result_event = true;
             },
             [&, self](Response& response) {
               const auto now = Clock::now();
@@ -107,11 +143,16 @@ ClosedLoopResult closed_loop(const Url& url, const ClosedLoopOptions& options) {
   loop.run_until([] { return false; }, measure_from);
   const double cpu_before = process_cpu_seconds();
   const double server_before = options.server_pid > 0 ? process_cpu_seconds(options.server_pid) : -1;
+  const double database_before = options.database_pid > 0 ? process_tree_cpu_seconds(options.database_pid) : -1;
   loop.run_until([] { return false; }, end);
   result.cpu_seconds = process_cpu_seconds() - cpu_before;
   if (server_before >= 0) {
     const double server_after = process_cpu_seconds(options.server_pid);
     if (server_after >= 0) result.server_cpu_seconds = server_after - server_before;
+  }
+  if (database_before >= 0) {
+    const double database_after = process_tree_cpu_seconds(options.database_pid);
+    if (database_after >= 0) result.database_cpu_seconds = database_after - database_before;
   }
   result.seconds = std::chrono::duration<double>(options.duration).count();
   // Let the last answers arrive so that the connections close cleanly.

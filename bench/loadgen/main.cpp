@@ -6,6 +6,7 @@
 //   loadgen calls    --url http://127.0.0.1:8051/mcp --connections 16 --seconds 10
 //   loadgen herd     --url http://127.0.0.1:8051/mcp --clients 1000
 //   loadgen forward  --url http://127.0.0.1:8051/mcp --backend http://127.0.0.1:9000 --connections 1
+//   loadgen seed     --url http://127.0.0.1:8051/mcp --projects 20 --tasks 2000
 #include "workloads.hpp"
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   CallsOptions calls;
   HerdOptions herd;
   ForwardOptions forward;
+  SeedOptions seed;
   double seconds = 5, warmup = 0;
   int timeout = 180;
 
@@ -67,8 +69,13 @@ int main(int argc, char** argv) {
   c->add_option("--tool", tool, "the tool to call")->capture_default_str();
   c->add_option("--arguments", arguments, "the tool's arguments (JSON)")->capture_default_str();
   c->add_option("--pid", calls.server_pid, "the server's process id, for its CPU time per call");
+  c->add_option("--database-pid", calls.database_pid,
+                "a database server's main process id (PostgreSQL's postmaster), for the CPU time per "
+                "call of it and its children");
   c->add_flag("--without-session", calls.without_session,
               "send the calls without initialising (for a bare HTTP server answering fixed bytes)");
+  c->add_flag("--require-success", calls.require_success,
+              "count a tool answer saying \"success\": false (an Archon tool's failure) as an error");
   c->add_flag("--modern", calls.modern,
               "stateless MCP 2026-07-28 calls: per-request _meta and headers, no session");
 
@@ -87,7 +94,14 @@ int main(int argc, char** argv) {
   f->add_option("--pid", forward.server_pid, "the server's process id, for its CPU time per call");
   f->add_option("--backend-pid", forward.backend_pid, "the stub's process id, for its CPU time per call");
 
-  for (auto* sub : {s, c, h, f})
+  auto* d = app.add_subcommand("seed", "P projects and T tasks created through manage_project and manage_task");
+  d->add_option("--url", url, "the server's MCP URL")->required();
+  d->add_option("--projects", seed.projects, "projects to create")->capture_default_str()->check(CLI::PositiveNumber);
+  d->add_option("--tasks", seed.tasks, "tasks to create, spread evenly over the projects")->capture_default_str();
+  d->add_option("--connections", seed.connections, "callers creating tasks at once")->capture_default_str()->check(CLI::PositiveNumber);
+  d->add_option("--timeout", timeout, "seconds allowed for the tasks")->capture_default_str();
+
+  for (auto* sub : {s, c, h, f, d})
     sub->add_option("--label", label, "copied into the output line (e.g. the server's name)");
 
   CLI11_PARSE(app, argc, argv);
@@ -113,6 +127,10 @@ int main(int argc, char** argv) {
       herd.tool = tool;
       herd.timeout = std::chrono::seconds(timeout);
       out = run_herd(herd);
+    } else if (d->parsed()) {
+      seed.url = parse_url(url);
+      seed.timeout = std::chrono::seconds(timeout);
+      out = run_seed(seed);
     } else {
       forward.url = parse_url(url);
       forward.backend = parse_url(backend);

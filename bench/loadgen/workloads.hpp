@@ -49,6 +49,12 @@ struct CallsOptions {
   bool without_session = false;
   bool modern = false;
   int server_pid = 0;  // for the server's CPU time per call; 0: not measured
+  // A database server the server uses (PostgreSQL's postmaster): the CPU time of it and its
+  // children (the backends serving the server's pool) per call; 0: not measured.
+  int database_pid = 0;
+  // Count an answer whose tool answer says "success": false (how the Archon tools report a
+  // failure) as an error too.
+  bool require_success = false;
 };
 json run_calls(const CallsOptions& options);
 
@@ -76,5 +82,17 @@ struct ForwardOptions {
   int backend_pid = 0;  // ... and of the stub backend; 0: not measured
 };
 json run_forward(const ForwardOptions& options);
+
+// seed: P projects (manage_project create, one at a time) and T tasks spread evenly over them
+// (manage_task create, C callers at once) over one Streamable HTTP session: the data the store
+// workload's find_tasks calls read. Reports the project ids, and the time it took.
+struct SeedOptions {
+  Url url;  // the server's /mcp URL
+  int projects = 20;
+  long long tasks = 2000;
+  int connections = 16;
+  std::chrono::seconds timeout{300};
+};
+json run_seed(const SeedOptions& options);
 
 }  // namespace loadgen

@@ -108,6 +108,11 @@ Access ClientState::access() const {
 }
 
 void ClientState::set_log_level(tools::LogLevel level) {
+  load_log_level(level);
+  if (level_set_) level_set_();
+}
+
+void ClientState::load_log_level(tools::LogLevel level) {
   std::lock_guard lock(mutex_);
   log_level_ = level;
 }

@@ -176,7 +176,7 @@ std::optional<json> start_task(MethodCall& call, const tools::Tool& tool, json a
                 "Too many tasks: " + std::to_string(store->options().max_tasks) +
                     " are held already (--max-tasks); try again later");
   };
-  auto task = store->create();
+  auto task = store->create(call.client.access().subject);
   if (!task) return refuse();
   if (!answers.empty()) store->preset_answers(*task, answers);
   const bool submitted = call.options.task_threads->try_submit(
@@ -195,7 +195,7 @@ std::optional<json> start_task(MethodCall& call, const tools::Tool& tool, json a
 
 json get_task(MethodCall& call) {
   const auto id = task_id(call);
-  auto task = store_of(call).get(id);
+  auto task = store_of(call).get(id, call.client.access().subject);
   if (!task) unknown_task(id);
   return std::move(*task);
 }
@@ -205,7 +205,7 @@ json update_task(MethodCall& call) {
   const auto responses = call.params().find("inputResponses");
   if (responses == call.params().end() || !responses->is_object())
     throw Error(code::invalid_params, "Invalid params: inputResponses must be an object");
-  switch (store_of(call).update(id, *responses)) {
+  switch (store_of(call).update(id, *responses, call.client.access().subject)) {
     case TaskStore::Update::accepted:
       break;
     case TaskStore::Update::unknown_task:
@@ -221,7 +221,7 @@ json update_task(MethodCall& call) {
 
 json cancel_task(MethodCall& call) {
   const auto id = task_id(call);
-  if (!store_of(call).cancel(id)) unknown_task(id);
+  if (!store_of(call).cancel(id, call.client.access().subject)) unknown_task(id);
   return json::object();  // an empty acknowledgement, also when the task had ended
 }
 

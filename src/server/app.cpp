@@ -7,6 +7,7 @@
 #include "mcpgate/backend/http_backend.hpp"
 #include "mcpgate/backend/metered_backend.hpp"
 #include "mcpgate/protocol/request_state.hpp"
+#include "mcpgate/server/shared_tasks.hpp"
 #include "mcpgate/sessions/peer_bus.hpp"
 #include "mcpgate/sessions/session_store.hpp"
 #include "mcpgate/store/data_path.hpp"
@@ -80,13 +81,23 @@ std::shared_ptr<store::Database> open_session_database(const Config& config) {
   }
 }
 
+// With a shared store, every instance on it can serve every task's requests.
+std::shared_ptr<protocol::TaskShare> shared_tasks(
+    const std::shared_ptr<store::Database>& database,
+    std::function<void(const sessions::PeerEvent&)> forward) {
+  if (!database) return nullptr;
+  return std::make_shared<SharedTasks>(database, std::move(forward));
+}
+
 sessions::RegistryOptions registry_options(const Config& config,
                                            std::shared_ptr<transport::EventCounters> counters,
                                            const std::shared_ptr<store::Database>& database,
-                                           std::function<void(const std::string&)> record_deleted) {
+                                           std::function<void(const std::string&)> record_deleted,
+                                           std::function<void(const std::string&)> record_changed) {
   sessions::RegistryOptions options;
   if (database) options.store = sessions::make_database_session_store(database);
   options.record_deleted = std::move(record_deleted);
+  options.record_changed = std::move(record_changed);
   options.max_sessions = config.max_sessions;
   options.max_inflight = config.max_inflight;
   options.idle_ttl = config.session_ttl;
@@ -197,6 +208,9 @@ App::App(Config config)
       sessions_(registry_options(config_, event_counters_, session_db_,
                                  [this](const std::string& id) {
                                    if (peers_) peers_->session_deleted(id);
+                                 },
+                                 [this](const std::string& id) {
+                                   if (peers_) peers_->session_changed(id);
                                  })),
       gate_([this] { return build_context(); },
             InitGate<SharedContext>::Options{config_.init_timeout, config_.init_retry,
@@ -206,7 +220,10 @@ App::App(Config config)
                                      .max_result_bytes = config_.max_task_result_bytes,
                                      .ttl = config_.task_ttl,
                                      .poll_interval = std::chrono::milliseconds(1000),
-                                     .clock = nullptr})),
+                                     .clock = nullptr,
+                                     .share = shared_tasks(session_db_, [this](const auto& event) {
+                                       if (peers_) peers_->forward(event);
+                                     })})),
       task_threads_(std::make_shared<WorkerPool>(WorkerPool::Options{
           config_.max_tasks, 512 * 1024, config_.thread_idle_timeout, 0, "task"})),
       dispatcher_(protocol::DispatchOptions{
@@ -241,10 +258,11 @@ App::App(Config config)
   install_routes();
   if (session_db_)
     peers_ = std::make_unique<PeerRelay>(
-        sessions::make_sqlite_peer_bus(session_db_),
+        sessions::make_store_peer_bus(session_db_),
         PeerRelay::Deps{.sessions = sessions_,
                         .dispatcher = dispatcher_,
-                        .deliver_change = [this](const tools::Change& c) { deliver_change(c); }});
+                        .deliver_change = [this](const tools::Change& c) { deliver_change(c); },
+                        .tasks = tasks_});
   // Check for idle sessions a few times per TTL, at most every 30 s.
   sessions_.start_reaper(std::min<std::chrono::milliseconds>(
       std::chrono::milliseconds(30000),
@@ -549,7 +567,7 @@ void App::stop() {
   }
   subscriptions_->end_all();  // each listen stream gets its listen result and ends
   sessions_.end_all();  // every stream writes its last chunk and ends; the rest is cancelled
-  tasks_->cancel_all("The server is shutting down");  // tasks live in this instance only
+  tasks_->cancel_all("The server is shutting down");  // tasks run in this instance only
   // A moment for those last chunks, then end the connections idling in keep-alive.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   http_.disconnect_idle();

@@ -44,6 +44,10 @@ void PeerRelay::session_deleted(const std::string& id) {
   bus_->publish({.kind = PeerEvent::Kind::session_ended, .session_id = id, .body = {}});
 }
 
+void PeerRelay::session_changed(const std::string& id) {
+  bus_->publish({.kind = PeerEvent::Kind::session_changed, .session_id = id, .body = {}});
+}
+
 void PeerRelay::changed(const tools::Change& change) {
   if (change.what == tools::Change::What::resource)
     bus_->publish({.kind = PeerEvent::Kind::resource_updated, .session_id = {}, .body = change.uri});
@@ -59,11 +63,16 @@ void PeerRelay::unclaimed(const sessions::Session& session, const nlohmann::json
                  .body = message.dump()});
 }
 
+void PeerRelay::forward(const PeerEvent& event) { bus_->publish(event); }
+
 void PeerRelay::apply(const PeerEvent& event) {
   switch (event.kind) {
     case PeerEvent::Kind::session_ended:
       if (deps_.sessions.end_here(event.session_id))
         spdlog::info("session {} ended by another process on the store", event.session_id);
+      return;
+    case PeerEvent::Kind::session_changed:
+      (void)deps_.sessions.reload_here(event.session_id);
       return;
     case PeerEvent::Kind::list_changed:
       if (const auto kind = list_named(event.body))
@@ -72,6 +81,16 @@ void PeerRelay::apply(const PeerEvent& event) {
     case PeerEvent::Kind::resource_updated:
       deps_.deliver_change(
           {.what = tools::Change::What::resource, .list = ListKind::resources, .uri = event.body});
+      return;
+    case PeerEvent::Kind::task_update:
+      if (deps_.tasks) {
+        const auto responses = nlohmann::json::parse(event.body, nullptr, false);
+        if (responses.is_object()) (void)deps_.tasks->update_here(event.session_id, responses);
+      }
+      return;
+    case PeerEvent::Kind::task_cancel:
+      if (deps_.tasks && deps_.tasks->cancel_here(event.session_id))
+        spdlog::info("task {} cancelled through another process on the store", event.session_id);
       return;
     case PeerEvent::Kind::client_message:
       break;

@@ -53,6 +53,10 @@ std::shared_ptr<Session> SessionRegistry::create(Transport transport,
 }
 
 bool SessionRegistry::admit(std::shared_ptr<Session>& session) {
+  if (options_.store)
+    session->on_log_level_set([this, weak = std::weak_ptr<Session>(session)] {
+      if (auto held = weak.lock()) log_level_set(held);
+    });
   std::shared_ptr<Session> evicted;
   {
     std::lock_guard lock(mutex_);
@@ -149,6 +153,26 @@ std::shared_ptr<Session> SessionRegistry::held(const std::string& id) const {
   return it == sessions_.end() ? nullptr : it->second.session;
 }
 
+bool SessionRegistry::reload_here(const std::string& id) {
+  auto session = held(id);
+  if (!session || !options_.store) return false;
+  std::optional<SessionRecord> record;
+  if (!with_store("read a session's record", [&] { record = options_.store->load(id); }) || !record)
+    return false;
+  session->load_log_level(record->log_level);
+  session->record_written(Session::Clock::now());  // the record holds this level: no write due
+  return true;
+}
+
+void SessionRegistry::log_level_set(const std::shared_ptr<Session>& session) {
+  // Not at the next use's write: a request the client sends next to another process must log
+  // at the level it asked for.
+  if (!session->has_record()) return;
+  session->record_written(Session::Clock::now());
+  record_use({session});
+  if (!session->ended() && options_.record_changed) options_.record_changed(session->id());
+}
+
 Session::Clock::duration SessionRegistry::use_interval() const {
   // Several writes per TTL, so that a record does not expire while its session is in use.
   const auto quarter_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.idle_ttl) / 4;
@@ -230,7 +254,7 @@ std::shared_ptr<Session> SessionRegistry::restore(const std::string& id,
                        .client_capabilities = parse(record->client_capabilities),
                        .client_info = parse(record->client_info)});
   session->mark_client_ready();
-  session->set_log_level(record->log_level);
+  session->load_log_level(record->log_level);
   // Bound to its subject as it was; each request's own access (its scopes) replaces this once
   // the transport has checked that the request comes from that subject.
   session->set_access(protocol::Access{

@@ -6,6 +6,12 @@ namespace {
 
 // AUTOINCREMENT: a seq is never reused, even after the newest rows are pruned, so a reader's
 // "after" position stays meaningful.
+// The channel appends notify (PostgreSQL identifiers: lower case, under 64 bytes).
+constexpr const char* peer_events_channel = "mcpgate_peer_events";
+
+// Any constant, the same in every mcpgate, and not the migrations' (store/postgres.cpp).
+constexpr const char* peer_events_append_lock = "SELECT pg_advisory_xact_lock(7156443908412368)";
+
 constexpr std::string_view peer_events_schema = R"sql(
 CREATE TABLE mcp_peer_events (
   seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -42,7 +48,15 @@ PeerEventTable::PeerEventTable(std::shared_ptr<Database> database)
     : database_(std::move(database)) {}
 
 std::int64_t PeerEventTable::append(const PeerEventRow& row) {
+  const bool postgresql = database_->kind() == "postgresql";
   return database_->write([&](Connection& c) {
+    // A reader reads the rows after the last seq it saw, so seqs must become visible in their
+    // order. PostgreSQL hands out identity values at INSERT, not at COMMIT: without this lock
+    // (held to the end of the transaction, which is visible before it is released) a writer
+    // could commit seq 6 while seq 5 is still being written, and a reader that saw 6 would
+    // never read 5. SQLite has one writer at a time already. PostgreSQL's NOTIFY serialises
+    // these commits anyway (its queue lock), so the lock costs little more.
+    if (postgresql) c.exec(peer_events_append_lock);
     auto inserted = c.prepare(
         "INSERT INTO mcp_peer_events(origin, kind, session_id, body, created_ms) "
         "VALUES(?, ?, ?, ?, ?) RETURNING seq");
@@ -50,9 +64,12 @@ std::int64_t PeerEventTable::append(const PeerEventRow& row) {
     inserted.step();
     const std::int64_t seq = inserted.int64(0);
     inserted.run();  // to the end, so that the insert is complete
+    c.notify(peer_events_channel, std::to_string(seq));
     return seq;
   });
 }
+
+std::unique_ptr<ChangeListener> PeerEventTable::listen() { return database_->listen(peer_events_channel); }
 
 std::vector<PeerEventRow> PeerEventTable::after(std::int64_t after, std::size_t limit) {
   return database_->read([&](Connection& c) {

@@ -197,6 +197,14 @@ class PgConnection final : public Connection {
 
   bool broken() const override { return PQstatus(conn_) != CONNECTION_OK; }
 
+  // pg_notify() rather than NOTIFY: a function takes its channel and payload as parameters.
+  // Delivered at COMMIT; identical notifications within one transaction are sent once.
+  void notify(std::string_view channel, std::string_view payload) override {
+    auto s = prepare("SELECT pg_notify(?, ?)");
+    s.bind_all(channel, payload);
+    s.run();
+  }
+
   void begin(TransactionMode mode) override {
     exec(mode == TransactionMode::immediate ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
                                             : "BEGIN ISOLATION LEVEL REPEATABLE READ");
@@ -352,6 +360,9 @@ class PgDriver final : public Driver {
   std::size_t default_max_connections() const override { return 10; }
   std::string_view kind() const override { return "postgresql"; }
   std::string location() const override { return shown_; }
+  std::unique_ptr<ChangeListener> listen(const std::string& channel) override {
+    return postgres_listener(uri_, shown_, channel);
+  }
 
  private:
   std::string uri_;

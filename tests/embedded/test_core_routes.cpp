@@ -74,6 +74,21 @@ TEST_CASE("oversized bodies and fields are refused with 413") {
   CHECK(s.ok("GET", "/api/projects")["count"] == 0);
 }
 
+TEST_CASE("text with a NUL character is refused with 400, on either store, and nothing is written") {
+  Store s;
+  const std::string nul("a\0b", 3);
+  auto r = s.call("POST", "/api/projects", {{"title", "t" + nul}});
+  CHECK(r.status == 400);
+  CHECK(r.body_json->at("detail").get<std::string>().find("NUL") != std::string::npos);
+  r = s.call("POST", "/api/projects", {{"title", "t"}, {"data", {{{"k" + nul, 1}}}}});
+  CHECK(r.status == 400);
+  CHECK(s.ok("GET", "/api/projects")["count"] == 0);
+  const std::string id = s.ok("POST", "/api/projects", {{"title", "t"}})["project_id"];
+  CHECK(s.call("GET", "/api/tasks", nullptr, {{"project_id", id + nul}}).status == 400);
+  CHECK(s.call("GET", "/api/projects/" + id + nul).status == 400);
+  CHECK(s.ok("GET", "/api/projects/" + id)["title"] == "t");
+}
+
 TEST_CASE("features come from the project's features field") {
   Store s;
   const auto id = s.project();

@@ -4,6 +4,7 @@
 #include "mcpgate/backend/embedded_backend.hpp"
 #include "mcpgate/sessions/session_store.hpp"
 #include "mcpgate/store/sqlite.hpp"
+#include "mcpgate/store/task_table.hpp"
 
 #include "temp_dir.hpp"
 #include "test_store.hpp"
@@ -55,4 +56,35 @@ TEST_CASE("session records: saved by one store, loaded by another on the same fi
   CHECK_FALSE(reader->load("two").has_value());
   reader->remove("a.one");
   CHECK_FALSE(writer->load("a.one").has_value());
+}
+
+TEST_CASE("task records: the newest version wins whatever order writes arrive in; expired rows go") {
+  embedded_test::TempDir dir;
+  const auto path = test_support::fresh_store(dir.file("mcpgate.db"));
+  mcpgate::store::TaskTable writer(mcpgate::backend::open_store(path, {}));
+  mcpgate::store::TaskTable reader(mcpgate::backend::open_store(path, {}));
+  constexpr std::int64_t now = 1'800'000'000'000;
+  writer.put({.id = "t1", .subject = "alice", .version = 2,
+              .detail = R"({"status":"input_required"})", .expires_ms = now + 1000});
+  writer.put({.id = "t1", .subject = "alice", .version = 1,  // a late write of an older state
+              .detail = R"({"status":"working"})", .expires_ms = now + 5000});
+  auto row = reader.find("t1", now);
+  REQUIRE(row.has_value());
+  CHECK(row->version == 2);
+  CHECK(row->detail == R"({"status":"input_required"})");
+  CHECK(row->subject == "alice");
+  CHECK(row->expires_ms == now + 1000);
+
+  writer.put({.id = "t1", .subject = "alice", .version = 3,
+              .detail = R"({"status":"completed"})", .expires_ms = now + 2000});
+  row = reader.find("t1", now);
+  REQUIRE(row.has_value());
+  CHECK(row->detail == R"({"status":"completed"})");
+
+  writer.put({.id = "t2", .subject = "", .version = 1, .detail = "{}", .expires_ms = now - 1});
+  CHECK_FALSE(reader.find("t2", now).has_value());  // expired: not shown, even before a prune
+  CHECK(reader.prune(now) == 1);
+  CHECK_FALSE(reader.find("t2", 0).has_value());
+  CHECK(reader.find("t1", now + 2000).has_value());
+  CHECK_FALSE(reader.find("t1", now + 2001).has_value());
 }

@@ -5,14 +5,21 @@
 // must reach the process whose tool asked, wherever the client sent it.
 #include "../embedded/temp_dir.hpp"
 #include "test_server.hpp"
+#include "test_store.hpp"
 
 using namespace itest;
 
 namespace {
 
-mcpgate::Config peer_config(const embedded_test::TempDir& dir) {
+// The store the processes of one test share: a file in `dir`, or in the _pg twin a new
+// PostgreSQL database (where NOTIFY, not the poll, carries the events).
+std::string peer_store(const embedded_test::TempDir& dir) {
+  return test_support::fresh_store(dir.file("sessions.db"));
+}
+
+mcpgate::Config peer_config(const std::string& store) {
   auto config = test_config();
-  config.session_store = dir.file("sessions.db");
+  config.session_store = store;
   return config;
 }
 
@@ -52,8 +59,9 @@ std::pair<std::unique_ptr<RawHttp>, json> call_asking_tool(int port, const std::
 
 TEST_CASE("peer events: a DELETE on one process ends the session's GET stream on another at once") {
   embedded_test::TempDir dir;
-  TestServer a(peer_config(dir));
-  TestServer b(peer_config(dir));
+  const auto store = peer_store(dir);
+  TestServer a(peer_config(store));
+  TestServer b(peer_config(store));
   const std::string id = open_session(a.port());
   use_session(b.port(), id);
   auto stream = open_get_stream(b.port(), id);
@@ -71,8 +79,9 @@ TEST_CASE("peer events: a DELETE on one process ends the session's GET stream on
 
 TEST_CASE("peer events: a tool list changed on one process is announced on a stream another holds") {
   embedded_test::TempDir dir;
-  TestServer a(peer_config(dir));
-  TestServer b(peer_config(dir));
+  const auto store = peer_store(dir);
+  TestServer a(peer_config(store));
+  TestServer b(peer_config(store));
   const std::string id = open_session(a.port());
   use_session(b.port(), id);
   auto stream = open_get_stream(b.port(), id);
@@ -85,8 +94,9 @@ TEST_CASE("peer events: a tool list changed on one process is announced on a str
 
 TEST_CASE("peer events: an elicitation answer sent to another process completes the call") {
   embedded_test::TempDir dir;
-  TestServer a(peer_config(dir));
-  TestServer b(peer_config(dir));
+  const auto store = peer_store(dir);
+  TestServer a(peer_config(store));
+  TestServer b(peer_config(store));
   const std::string id = open_session(a.port(), latest, {{"elicitation", json::object()}});
 
   // The call runs on b and asks the client; the client's answer goes to a.
@@ -109,8 +119,9 @@ TEST_CASE("peer events: an elicitation answer sent to another process completes 
 
 TEST_CASE("peer events: a cancellation sent to another process cancels the call") {
   embedded_test::TempDir dir;
-  TestServer a(peer_config(dir));
-  TestServer b(peer_config(dir));
+  const auto store = peer_store(dir);
+  TestServer a(peer_config(store));
+  TestServer b(peer_config(store));
   const std::string id = open_session(a.port(), latest, {{"elicitation", json::object()}});
 
   auto asked = call_asking_tool(b.port(), id, 21);
@@ -122,4 +133,29 @@ TEST_CASE("peer events: a cancellation sent to another process cancels the call"
   // A cancelled request gets no response: its stream ends without one.
   CHECK(!post.next_message(io_timeout * time_scale).has_value());
   CHECK(post.body_ended());
+}
+
+TEST_CASE("peer events: a log level set on one process holds for the session's requests on another") {
+  embedded_test::TempDir dir;
+  const auto store = peer_store(dir);
+  TestServer a(peer_config(store));
+  TestServer b(peer_config(store));
+  const std::string id = open_session(a.port());
+  use_session(b.port(), id);  // b holds the session now, at the level it had
+  auto held_on_b = b.app().sessions().held(id);
+  REQUIRE(held_on_b);
+  REQUIRE(held_on_b->log_level() != mcpgate::tools::LogLevel::error);
+
+  const auto set = mcp_post(a.port(), id,
+                            rpc_request(30, "logging/setLevel", {{"level", "error"}}));
+  REQUIRE(set.status == 200);
+  // The record is written at once: a process that restores the session now has the level...
+  TestServer c(peer_config(store));
+  use_session(c.port(), id);
+  auto held_on_c = c.app().sessions().held(id);
+  REQUIRE(held_on_c);
+  CHECK(held_on_c->log_level() == mcpgate::tools::LogLevel::error);
+  // ...and one that held it already takes it from the peer event.
+  CHECK(eventually([&] { return held_on_b->log_level() == mcpgate::tools::LogLevel::error; },
+                   io_timeout * time_scale));
 }

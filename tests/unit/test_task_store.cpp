@@ -41,7 +41,8 @@ TaskStoreOptions options_with(const FakeClock& clock, std::size_t max_tasks = 8,
                           .max_result_bytes = max_result_bytes,
                           .ttl = 60000ms,
                           .poll_interval = 500ms,
-                          .clock = clock.function()};
+                          .clock = clock.function(),
+                          .share = nullptr};
 }
 
 tools::InputRequest elicit(const std::string& key) {
@@ -217,7 +218,7 @@ TEST_CASE("cancel ends the task at once, fires its Cancellation and wakes a wait
 
 TEST_CASE("an ask with no answer gives up after the ttl") {
   TaskStore store(TaskStoreOptions{.max_tasks = 4, .max_result_bytes = 200, .ttl = 100ms,
-                                   .poll_interval = 100ms, .clock = nullptr});
+                                   .poll_interval = 100ms, .clock = nullptr, .share = nullptr});
   auto task = store.create();
   CHECK_THROWS_AS((void)store.ask(*task, {elicit("never")}), tools::ClientRequestError);
   const auto got = *store.get(task->id());

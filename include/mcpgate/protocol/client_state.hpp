@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -83,8 +84,14 @@ class ClientState {
   void set_access(Access access);
   [[nodiscard]] Access access() const;
 
+  // The client set its level (logging/setLevel): log_level_set() is told.
   void set_log_level(tools::LogLevel level);
+  // The level as a stored record of the session holds it: no one is told.
+  void load_log_level(tools::LogLevel level);
   [[nodiscard]] tools::LogLevel log_level() const;
+  // Called after each set_log_level, on its thread (the session registry keeps the stored
+  // record, and so the other processes, up to date). Set once, before the state is shared.
+  void on_log_level_set(std::function<void()> hook) { level_set_ = std::move(hook); }
 
   // False (and nothing kept) when the URI would take client_data_bytes() past `budget`: a
   // resource template matches endless URIs, and each subscription is kept for the client's life.
@@ -112,6 +119,8 @@ class ClientState {
   const std::string id_;
   const std::shared_ptr<const SharedContext> context_;
   const std::shared_ptr<Outbox> outbox_;
+
+  std::function<void()> level_set_;
 
   mutable std::mutex mutex_;
   bool initialized_ = false;

@@ -11,9 +11,12 @@
 // Task ids are 128 random bits: the id is all that lets a client see a task (there is no
 // tasks/list), so it must not be guessable.
 //
-// Per instance: a task lives in the memory of the instance that created it, so behind a
-// round-robin proxy a poll that lands on another instance does not find it (issue 16 brings a
-// shared store).
+// A task runs in the instance that created it. With a TaskShare (the composition gives one when
+// the instances share a store), each change of a task is written where the other instances see
+// it, and a tasks/get, tasks/update or tasks/cancel that lands on another instance than the
+// task's (a round-robin proxy, no affinity) is served there: get from the shared state,
+// update and cancel handed to the task's instance. A task belongs to the subject that created it
+// (the OAuth token's `sub`; "" without OAuth): for anyone else its id is unknown.
 #pragma once
 
 #include "mcpgate/tools/tool.hpp"
@@ -23,6 +26,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -42,6 +46,25 @@ enum class TaskStatus { working, input_required, completed, failed, cancelled };
 [[nodiscard]] std::string_view to_string(TaskStatus status) noexcept;
 [[nodiscard]] bool is_terminal(TaskStatus status) noexcept;
 
+// The other instances' view of this one's tasks, and the way to theirs (server/shared_tasks.hpp
+// implements it over the store and the peer events). Calls never throw; a store that fails is
+// logged and the task is then seen only where it runs.
+class TaskShare {
+ public:
+  virtual ~TaskShare() = default;
+  // A task's state changed: `detail` is what tasks/get shows; `version` increases with each
+  // change of one task, and a lower one never replaces a higher one; the state is kept
+  // `keep_for` from now.
+  virtual void publish(const std::string& id, const std::string& subject, std::uint64_t version,
+                       const nlohmann::json& detail, std::chrono::milliseconds keep_for) = 0;
+  // Another instance's task as it last published it, when it belongs to `subject`.
+  [[nodiscard]] virtual std::optional<nlohmann::json> find(const std::string& id,
+                                                           const std::string& subject) = 0;
+  // Hand the client's answers, or its cancellation, to the instance running the task.
+  virtual void forward_update(const std::string& id, const nlohmann::json& input_responses) = 0;
+  virtual void forward_cancel(const std::string& id) = 0;
+};
+
 struct TaskStoreOptions {
   std::size_t max_tasks = 256;                // --max-tasks
   std::size_t max_result_bytes = 1024 * 1024;  // --max-task-result-bytes
@@ -49,13 +72,15 @@ struct TaskStoreOptions {
   std::chrono::milliseconds poll_interval{1000};
   // The clock expiry and input waits follow; steady_clock::now when null (tests move time).
   std::function<std::chrono::steady_clock::time_point()> clock;
+  // Where the other instances on the store see this one's tasks; null: tasks are seen only here.
+  std::shared_ptr<TaskShare> share;
 };
 
 // One task. Its state is guarded by its store; the thread that runs it holds it through a
 // shared_ptr, so a task dropped from the store while its handler still runs stays valid.
 class Task {
  public:
-  explicit Task(std::string id) : id_(std::move(id)) {}
+  Task(std::string id, std::string subject) : id_(std::move(id)), subject_(std::move(subject)) {}
   Task(const Task&) = delete;
   Task& operator=(const Task&) = delete;
 
@@ -69,6 +94,7 @@ class Task {
   using SystemTime = std::chrono::system_clock::time_point;
 
   const std::string id_;
+  const std::string subject_;
   util::Cancellation cancellation_;
   // Guarded by the store's mutex:
   TaskStatus status_ = TaskStatus::working;
@@ -80,6 +106,7 @@ class Task {
   std::map<std::string, nlohmann::json> answers_;  // every answer given, by key
   std::size_t answer_bytes_ = 0;
   std::optional<std::chrono::steady_clock::time_point> expires_;  // set once terminal
+  std::uint64_t version_ = 0;  // counts the changes the TaskShare is told of
   std::condition_variable changed_;  // an answer came, or the task ended
 };
 
@@ -95,25 +122,35 @@ class TaskStore {
 
   // --- the requests (tasks/get, tasks/update, tasks/cancel) ---
 
-  // A new task, working, held from now on (a tasks/get finds it at once); null when max_tasks
-  // are held already.
-  [[nodiscard]] std::shared_ptr<Task> create();
+  // A new task of `subject`, working, held from now on (a tasks/get finds it at once, here and,
+  // with a TaskShare, on the other instances); null when max_tasks are held already.
+  [[nodiscard]] std::shared_ptr<Task> create(std::string subject = {});
   // Forget a task that never ran (its thread could not be had).
   void discard(const std::string& id);
   // The CreateTaskResult for a task just created: resultType "task" and the Task fields.
   [[nodiscard]] nlohmann::json created_result(const Task& task) const;
   // The task as tasks/get shows it (a DetailedTask: with inputRequests, result or error as its
-  // status has them); nullopt for an unknown (or expired) id.
-  [[nodiscard]] std::optional<nlohmann::json> get(const std::string& id);
+  // status has them); nullopt for an unknown (or expired) id, or another subject's task. A task
+  // of another instance is shown as it last published it.
+  [[nodiscard]] std::optional<nlohmann::json> get(const std::string& id,
+                                                  const std::string& subject = {});
 
   enum class Update { accepted, unknown_task, too_large };
   // Answers to the task's input requests: those for keys it waits on are taken (values that are
   // not objects are no answers), others ignored; a subset is fine. too_large when the answers
-  // would hold more than max_result_bytes for the task.
-  [[nodiscard]] Update update(const std::string& id, const nlohmann::json& input_responses);
+  // would hold more than max_result_bytes for the task. Another instance's task gets them
+  // through the TaskShare (accepted: handed over).
+  [[nodiscard]] Update update(const std::string& id, const nlohmann::json& input_responses,
+                              const std::string& subject = {});
   // Cancel the task unless it has ended already: it turns cancelled at once, its handler's
-  // Cancellation fires and an ask() it waits in returns. False for an unknown id.
-  bool cancel(const std::string& id);
+  // Cancellation fires and an ask() it waits in returns. False for an unknown id. Another
+  // instance's task is cancelled there, through the TaskShare.
+  bool cancel(const std::string& id, const std::string& subject = {});
+  // What another instance handed over (TaskShare::forward_*): applied to a task held here,
+  // whoever's it is (the instance that took the request checked the subject); false when no
+  // such task is held here.
+  bool update_here(const std::string& id, const nlohmann::json& input_responses);
+  bool cancel_here(const std::string& id);
   // Cancel every task (shutdown).
   void cancel_all(std::string_view reason);
   [[nodiscard]] std::size_t size();
@@ -139,6 +176,23 @@ class TaskStore {
   void sweep_locked();
   void finish_locked(Task& task, TaskStatus status, std::string outcome, std::string message);
   [[nodiscard]] nlohmann::json describe_locked(const Task& task) const;
+  [[nodiscard]] nlohmann::json detail_locked(const Task& task) const;
+  // Find a task held here for a request of `subject`: null when unknown or another's.
+  [[nodiscard]] std::shared_ptr<Task> held_locked(const std::string& id, const std::string& subject);
+  [[nodiscard]] Update update_locked(Task& task, const nlohmann::json& input_responses,
+                                     bool& changed);
+  bool cancel_held(const std::shared_ptr<Task>& task);
+
+  // What to tell the TaskShare of a change, taken under the lock and published after it.
+  struct Snapshot {
+    std::string id;
+    std::string subject;
+    std::uint64_t version = 0;
+    nlohmann::json detail;
+    std::chrono::milliseconds keep_for{0};
+  };
+  [[nodiscard]] std::optional<Snapshot> snapshot_locked(Task& task);
+  void publish(const std::optional<Snapshot>& snapshot);
 
   const TaskStoreOptions options_;
   mutable std::mutex mutex_;

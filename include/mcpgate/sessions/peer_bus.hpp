@@ -3,11 +3,15 @@
 //
 //   session_ended     a DELETE or an eviction here deleted the session's record: the others end
 //                     their copy of it now (its open GET stream closes), not at their next write
+//   session_changed   a logging/setLevel here changed a session's record: the others that hold
+//                     the session take its new level
 //   list_changed      the tools, resources or prompts offered changed here: the others tell
 //   resource_updated  their clients and listen streams too
 //   client_message    a client's answer to a server→client request, or its cancellation of a
 //                     request, that reached a process where nothing waits for it: the process
 //                     running that request takes it
+//   task_update       a tasks/update or tasks/cancel for a task another process runs (2026-07-28
+//   task_cancel       tasks extension): the process running it applies it
 //
 // Events are at-most-once and unordered across publishers; each process skips its own. The
 // bus never blocks its callers on another process and never throws: a store that fails is
@@ -27,11 +31,20 @@ class Database;
 namespace mcpgate::sessions {
 
 struct PeerEvent {
-  enum class Kind { session_ended, list_changed, resource_updated, client_message };
+  enum class Kind {
+    session_ended,
+    session_changed,
+    list_changed,
+    resource_updated,
+    client_message,
+    task_update,
+    task_cancel
+  };
   Kind kind = Kind::session_ended;
-  std::string session_id;  // session_ended, client_message
+  std::string session_id;  // session_*, client_message; task_*: the task's id
   std::string body;        // list_changed: the list ("tools", "resources", "prompts");
-                           // resource_updated: the URI; client_message: the JSON-RPC message
+                           // resource_updated: the URI; client_message: the JSON-RPC message;
+                           // task_update: the inputResponses object
 };
 
 class PeerBus {
@@ -50,10 +63,15 @@ class PeerBus {
 };
 
 struct PeerBusOptions {
-  // How often the store is read for others' events: the delay before another process hears
-  // of a change. 100 ms is far below a human's notice and a client's retry, and one indexed
-  // read of an empty range costs a few microseconds.
+  // SQLite: how often the store is read for others' events: the delay before another process
+  // hears of a change. 100 ms is far below a human's notice and a client's retry, and one
+  // indexed read of an empty range costs a few microseconds.
   std::chrono::milliseconds poll_interval{100};
+  // PostgreSQL, where a notification wakes the reader as soon as an event commits: how often
+  // the store is read anyway (the larger of this and poll_interval), which bounds the delay of
+  // an event whose notification was lost with the LISTEN connection. Every instance reads
+  // over the network, so not every 100 ms; a connection drop is rare and is logged.
+  std::chrono::milliseconds notified_poll_interval{2000};
   // Events older than this are deleted: long past any reader's next poll.
   std::chrono::milliseconds keep_for{std::chrono::seconds(60)};
   // A client message larger than this is not forwarded (answers to elicitation and sampling
@@ -63,9 +81,12 @@ struct PeerBusOptions {
   double max_events_per_second = 200;
 };
 
-// Events in the store's SQLite file (store::PeerEventTable, migration 6), read by each process
-// every poll_interval after the last one it saw.
-[[nodiscard]] std::unique_ptr<PeerBus> make_sqlite_peer_bus(std::shared_ptr<store::Database> database,
-                                                            PeerBusOptions options = {});
+// Events in the store (store::PeerEventTable, migration 6), read by each process after the
+// last one it saw: on SQLite every poll_interval; on PostgreSQL as soon as the event's NOTIFY
+// arrives on the bus's own LISTEN connection (not one of the pool's), and every
+// notified_poll_interval in case one was lost. The LISTEN connection is re-opened with backoff
+// when it drops, logged once per outage; stop() interrupts the wait at once.
+[[nodiscard]] std::unique_ptr<PeerBus> make_store_peer_bus(std::shared_ptr<store::Database> database,
+                                                           PeerBusOptions options = {});
 
 }  // namespace mcpgate::sessions

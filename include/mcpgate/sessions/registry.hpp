@@ -54,6 +54,9 @@ struct RegistryOptions {
   // processes on the store that hold the session end it too (sessions/peer_bus.hpp). Not for
   // expiry: every process expires a session by its record's own last use.
   std::function<void(const std::string& id)> record_deleted;
+  // Called after a logging/setLevel here was written to a session's record, so that the other
+  // processes holding the session take the new level (reload_here) for the requests they serve.
+  std::function<void(const std::string& id)> record_changed;
 };
 
 struct SessionCounts {
@@ -84,6 +87,9 @@ class SessionRegistry {
   // The session `id` if this process holds it: no restore, and no activity counted (for
   // messages from other processes, not from its client).
   [[nodiscard]] std::shared_ptr<Session> held(const std::string& id) const;
+  // Another process changed the record of a session held here: take its log level from the
+  // store. False when it is not held here (or has no record to read).
+  bool reload_here(const std::string& id);
 
   // Whether sessions are kept in a SessionStore.
   [[nodiscard]] bool keeps_records() const noexcept { return options_.store != nullptr; }
@@ -158,6 +164,8 @@ class SessionRegistry {
   // How often a session's use is written: store_use_interval, or a quarter of idle_ttl when
   // that is shorter.
   [[nodiscard]] Session::Clock::duration use_interval() const;
+  // The client set the session's log level: write it now and tell the other processes.
+  void log_level_set(const std::shared_ptr<Session>& session);
   // Write the use of these sessions now; end and forget those whose record is gone.
   void record_use(const std::vector<std::shared_ptr<Session>>& sessions);
   // A store call that failed: logged (at most once a minute at warning level), never thrown.

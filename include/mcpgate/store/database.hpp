@@ -165,6 +165,11 @@ class Connection {
   [[nodiscard]] virtual bool in_transaction() const = 0;
   // Lost for good (PostgreSQL's server went away): the pool drops it instead of keeping it.
   [[nodiscard]] virtual bool broken() const { return false; }
+  // Tells the Database::listen(channel) listeners of every process, once this transaction
+  // commits (and not at all if it rolls back), that something changed. The payload is a hint
+  // (a few bytes: PostgreSQL's limit is 8000), never the data itself. SQLite: nothing happens,
+  // there is no one to tell; its readers poll.
+  virtual void notify(std::string_view /*channel*/, std::string_view /*payload*/) {}
 
   // Transaction's calls.
   virtual void begin(TransactionMode mode) = 0;
@@ -231,6 +236,27 @@ struct OpenOptions {
   Durability durability = Durability::power_loss;
 };
 
+// Wakes one thread when any connection (this process's or another's) commits a
+// Connection::notify on a channel: the
+// engine's own push (PostgreSQL's LISTEN on a connection of its own, outside the pool), so that
+// a reader need not poll often. Notifications carry no data and may be lost (while the
+// connection is down, or before the first wait): a reader still reads now and then.
+//
+// wait() and trouble() are called from one thread; interrupt() from any.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Waits up to `timeout` (a little more while a connection attempt finishes). True: a
+  // notification came, or the connection was (re-)established, which notifications sent
+  // while it was down never reach: read now. False: the time is up, or interrupt().
+  // Never throws: a lost connection is re-established, with backoff, by later waits.
+  virtual bool wait(std::chrono::milliseconds timeout) = 0;
+  // Makes the wait() under way, or else the next one, return false at once.
+  virtual void interrupt() noexcept = 0;
+  // Why notifications cannot arrive now, "" while they can (no password in it).
+  [[nodiscard]] virtual std::string trouble() const = 0;
+};
+
 // One engine: opens connections to one database and migrates its schema.
 class Driver {
  public:
@@ -245,6 +271,11 @@ class Driver {
   [[nodiscard]] virtual std::size_t default_max_connections() const { return 0; }
   // Where the data lives, for logs and errors: the file path, or the URI without its password.
   [[nodiscard]] virtual std::string location() const = 0;
+  // A listener for `channel`'s notifications; nullptr when the engine has none (SQLite).
+  // Connects in its first wait(), not here.
+  [[nodiscard]] virtual std::unique_ptr<ChangeListener> listen(const std::string& /*channel*/) {
+    return nullptr;
+  }
 };
 
 // True for "postgresql://..." and "postgres://..." (libpq's URI schemes); anything else given
@@ -301,6 +332,12 @@ class Database {
   template <class F>
   auto read(F&& f) -> decltype(f(std::declval<Connection&>())) {
     return with_retry(TransactionMode::deferred, f);
+  }
+
+  // A listener for Connection::notify(channel, ...) from any process, on a connection of its
+  // own (never one of the pool's); nullptr when the engine cannot push (SQLite: poll).
+  [[nodiscard]] std::unique_ptr<ChangeListener> listen(const std::string& channel) {
+    return driver_->listen(channel);
   }
 
   [[nodiscard]] std::string_view kind() const { return driver_->kind(); }

@@ -3,6 +3,10 @@
 // others after the last one they saw, and pruned once old: a log, not a queue, so any number
 // of readers see every row without claiming it.
 //
+// On PostgreSQL each append also notifies (pg_notify, delivered at its commit) the channel that
+// listen() hears, so that readers wake at once instead of polling often; on SQLite listen() is
+// nullptr and readers poll. The row stays the event: the notification carries only its seq.
+//
 // Every method is safe from any thread (each takes a connection from the Database's pool) and
 // is one short transaction.
 #pragma once
@@ -32,8 +36,10 @@ class PeerEventTable {
  public:
   explicit PeerEventTable(std::shared_ptr<Database> database);
 
-  // Appends the row (its seq is assigned); returns that seq.
+  // Appends the row (its seq is assigned) and notifies listen()'s channel; returns that seq.
   std::int64_t append(const PeerEventRow& row);
+  // Wakes when another append commits, from any process; nullptr when the engine cannot push.
+  [[nodiscard]] std::unique_ptr<ChangeListener> listen();
   // Rows with seq > after, oldest first, at most `limit`.
   [[nodiscard]] std::vector<PeerEventRow> after(std::int64_t after, std::size_t limit);
   // The highest seq so far (0 when empty): where a new reader starts.

@@ -14,6 +14,9 @@
 //   during COMMIT, whose outcome is then unknown: that error is not retried and says so.
 // - A transaction left open by a frozen or unreachable instance is ended by the server after
 //   OpenOptions::idle_transaction_timeout, so that its locks do not stall the other instances.
+// - Connection::notify is pg_notify(channel, payload), sent at COMMIT; Database::listen opens a
+//   LISTEN connection of its own, outside the pool (postgres_listener below), so each process
+//   that listens holds one more server connection than its pools.
 // - Migrations are versioned in the table mcpgate_schema_migrations, applied under an advisory
 //   lock so that instances starting together migrate once.
 // - casefold(text): PostgreSQL 15 has no case folding (PostgreSQL 18's casefold() takes over
@@ -55,6 +58,15 @@ class PgError : public StoreError {
 // largest index so far (SQLite's rule). Quoted text ('...', "...") is left alone. `count`
 // receives the largest index.
 [[nodiscard]] std::string postgres_placeholders(std::string_view sql, int& count);
+
+// LISTEN `channel` on a connection of its own to `uri` (store/database.hpp's ChangeListener),
+// opened without blocking in the first wait() and re-opened with backoff after a loss: 250 ms
+// doubling to 10 s, so that a restarting server is not hammered and a blip costs little.
+// TCP keepalives (unless the URI sets them) notice a vanished server within about a minute;
+// the application name (unless the URI sets one) is "mcpgate listener". `shown` is the URI
+// for messages, without its password.
+[[nodiscard]] std::unique_ptr<ChangeListener> postgres_listener(std::string uri, std::string shown,
+                                                                std::string channel);
 
 // Connections to the database the libpq URI names. Pools of it are bounded (10 connections
 // unless OpenOptions::max_connections says otherwise). Each connection gets the options'

@@ -32,6 +32,32 @@ std::size_t longest_string(const json& value) {
   }
 }
 
+// A NUL character (U+0000) in any string (value or key). PostgreSQL cannot keep one in text and
+// SQLite's text functions stop at it, so neither store takes it: the same answer on both.
+bool has_nul(const json& value) {
+  switch (value.type()) {
+    case json::value_t::string:
+      return value.get_ref<const std::string&>().find('\0') != std::string::npos;
+    case json::value_t::array:
+      for (const auto& item : value)
+        if (has_nul(item)) return true;
+      return false;
+    case json::value_t::object:
+      for (const auto& [key, item] : value.items())
+        if (key.find('\0') != std::string::npos || has_nul(item)) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+bool has_nul(std::string_view path, const Query& query) {
+  if (path.find('\0') != std::string_view::npos) return true;
+  for (const auto& [name, value] : query)
+    if (name.find('\0') != std::string::npos || value.find('\0') != std::string::npos) return true;
+  return false;
+}
+
 // An error's text for a client: where the data lives (the file's path in SQLite's "cannot open
 // database <path>: ...", PostgreSQL's URI) is the server's business, so it becomes "the data
 // file".
@@ -78,6 +104,9 @@ Response EmbeddedBackend::request(std::string_view method, std::string_view path
       if (longest_string(body) > max_string_bytes)
         return embedded::detail_error(413, "A field value is too large (limit 1 MiB per string)");
     }
+    if (has_nul(body) || has_nul(path, query))
+      return embedded::detail_error(
+          400, "A value contains a NUL character (U+0000), which the store does not keep");
     return impl_->router.dispatch(method, path, query, body);
   } catch (const store::StoreError& e) {
     spdlog::error("embedded store: {} {}: {}", method, path, e.what());

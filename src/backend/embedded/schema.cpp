@@ -3,6 +3,7 @@
 #include "mcpgate/knowledge/store.hpp"
 #include "mcpgate/store/peer_event_table.hpp"
 #include "mcpgate/store/session_table.hpp"
+#include "mcpgate/store/task_table.hpp"
 
 namespace mcpgate::backend::embedded {
 
@@ -143,6 +144,7 @@ std::vector<store::Migration> embedded_migrations() {
       knowledge::knowledge_web_migration(),
       store::session_subject_migration(),
       store::peer_events_migration(),
+      store::tasks_migration(),
   };
 }
 

@@ -18,11 +18,14 @@ namespace mcpgate::sessions {
 namespace {
 
 using Kind = PeerEvent::Kind;
-constexpr std::array<std::pair<Kind, std::string_view>, 4> kind_names{{
+constexpr std::array<std::pair<Kind, std::string_view>, 7> kind_names{{
     {Kind::session_ended, "session_ended"},
+    {Kind::session_changed, "session_changed"},
     {Kind::list_changed, "list_changed"},
     {Kind::resource_updated, "resource_updated"},
     {Kind::client_message, "client_message"},
+    {Kind::task_update, "task_update"},
+    {Kind::task_cancel, "task_cancel"},
 }};
 
 std::string_view name_of(Kind kind) {
@@ -43,16 +46,16 @@ std::int64_t unix_ms_now() {
       .count();
 }
 
-// Rows read per poll: a burst larger than this is read over the next polls, in order.
+// Rows read at once: a larger burst is read on in batches of this many, in order.
 constexpr std::size_t rows_per_poll = 256;
 
-class SqlitePeerBus final : public PeerBus {
+class StorePeerBus final : public PeerBus {
  public:
-  SqlitePeerBus(std::shared_ptr<store::Database> database, PeerBusOptions options)
+  StorePeerBus(std::shared_ptr<store::Database> database, PeerBusOptions options)
       : table_(std::move(database)), options_(options), origin_(util::random_id()),
-        tokens_(options.max_events_per_second), refilled_(Clock::now()) {}
+        listener_(table_.listen()), tokens_(options.max_events_per_second), refilled_(Clock::now()) {}
 
-  ~SqlitePeerBus() override { stop(); }
+  ~StorePeerBus() override { stop(); }
 
   bool publish(const PeerEvent& event) override {
     if (event.body.size() > options_.max_body_bytes) {
@@ -95,6 +98,7 @@ class SqlitePeerBus final : public PeerBus {
       stopping_ = true;
     }
     wake_.notify_all();
+    if (listener_) listener_->interrupt();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -114,17 +118,15 @@ class SqlitePeerBus final : public PeerBus {
   }
 
   void run(const Handler& handler, std::int64_t seen) {
+    if (listener_)
+      spdlog::info("peer events: PostgreSQL notifies this process of others' events "
+                   "(LISTEN/NOTIFY); the store is read anyway every {} ms",
+                   safety_interval().count());
     auto next_prune = Clock::now();
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
+    while (!stopping()) {
       try {
-        for (const auto& row : table_.after(seen, rows_per_poll)) {
-          seen = row.seq;
-          if (row.origin == origin_) continue;
-          const auto kind = kind_named(row.kind);
-          if (!kind) continue;
-          handler(PeerEvent{.kind = *kind, .session_id = row.session_id, .body = row.body});
+        // A full batch: more may wait behind it, read on at once.
+        while (deliver(handler, seen) == rows_per_poll && !stopping()) {
         }
         if (Clock::now() >= next_prune) {
           next_prune = Clock::now() + options_.keep_for / 4;
@@ -133,14 +135,60 @@ class SqlitePeerBus final : public PeerBus {
       } catch (const std::exception& e) {
         spdlog::warn("peer events: cannot read the store: {}", e.what());
       }
-      lock.lock();
-      wake_.wait_for(lock, options_.poll_interval, [&] { return stopping_; });
+      pause();
     }
+  }
+
+  // Hands the rows after `seen` to the handler (not this process's own); how many were read.
+  std::size_t deliver(const Handler& handler, std::int64_t& seen) {
+    const auto rows = table_.after(seen, rows_per_poll);
+    for (const auto& row : rows) {
+      seen = row.seq;
+      if (row.origin == origin_) continue;
+      const auto kind = kind_named(row.kind);
+      if (!kind) continue;
+      handler(PeerEvent{.kind = *kind, .session_id = row.session_id, .body = row.body});
+    }
+    return rows.size();
+  }
+
+  // Until the next read: a notification, the safety interval, or stop(). Without a listener
+  // (SQLite), the poll interval.
+  void pause() {
+    if (!listener_) {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, options_.poll_interval, [&] { return stopping_; });
+      return;
+    }
+    listener_->wait(safety_interval());
+    if (stopping()) return;
+    // Said once per outage, and once when it ends: a reconnection loop must not flood the log.
+    auto trouble = listener_->trouble();
+    if (trouble != trouble_) {
+      if (!trouble.empty() && trouble_.empty())
+        spdlog::warn("peer events: {}; retrying, and reading the store at least every {} ms "
+                     "meanwhile",
+                     trouble, safety_interval().count());
+      else if (trouble.empty())
+        spdlog::info("peer events: listening on PostgreSQL again");
+      trouble_ = std::move(trouble);
+    }
+  }
+
+  std::chrono::milliseconds safety_interval() const {
+    return std::max(options_.poll_interval, options_.notified_poll_interval);
+  }
+
+  bool stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
   }
 
   store::PeerEventTable table_;
   const PeerBusOptions options_;
   const std::string origin_;
+  const std::unique_ptr<store::ChangeListener> listener_;  // nullptr: poll (SQLite)
+  std::string trouble_;  // the listener's last trouble() logged; only the bus's thread
 
   std::mutex rate_mutex_;
   double tokens_;
@@ -154,9 +202,9 @@ class SqlitePeerBus final : public PeerBus {
 
 }  // namespace
 
-std::unique_ptr<PeerBus> make_sqlite_peer_bus(std::shared_ptr<store::Database> database,
+std::unique_ptr<PeerBus> make_store_peer_bus(std::shared_ptr<store::Database> database,
                                               PeerBusOptions options) {
-  return std::make_unique<SqlitePeerBus>(std::move(database), options);
+  return std::make_unique<StorePeerBus>(std::move(database), options);
 }
 
 }  // namespace mcpgate::sessions
