@@ -5,6 +5,7 @@
 #
 #   uri=$(scripts/pg-throwaway.sh start /tmp/pg.XXXX)   # the folder must not exist yet
 #   mcpgate --data "$uri" ...
+#   uri2=$(scripts/pg-throwaway.sh database /tmp/pg.XXXX restart)  # one more, empty database
 #   scripts/pg-throwaway.sh stop /tmp/pg.XXXX           # stops the server, removes the folder
 #
 # As root (CI), initdb and postgres run as the `postgres` system user (they refuse root) and the
@@ -38,13 +39,22 @@ case "${1:-}" in
     "$PG_BIN/psql" -qAt -h "$dir" -p "$PG_PORT" -U mcpgate -d postgres -c 'CREATE DATABASE mcpgate' >/dev/null
     echo "postgresql:///mcpgate?host=$dir&port=$PG_PORT&user=mcpgate"
     ;;
+  database)
+    # Tests that share one cluster each take a database of their own: what one leaves behind
+    # (sessions, tasks, migrations) is never another's starting point.
+    dir=${2:?usage: $0 database DIR NAME}
+    name=${3:?usage: $0 database DIR NAME}
+    [[ "$name" =~ ^[a-z][a-z0-9_]*$ ]] || { echo "pg-throwaway: bad database name: $name" >&2; exit 2; }
+    "$PG_BIN/psql" -qAt -h "$dir" -p "$PG_PORT" -U mcpgate -d postgres -c "CREATE DATABASE $name" >/dev/null
+    echo "postgresql:///$name?host=$dir&port=$PG_PORT&user=mcpgate"
+    ;;
   stop)
     dir=${2:?usage: $0 stop DIR}
     [[ -d "$dir/data" ]] && as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start DIR | stop DIR" >&2
+    echo "usage: $0 start DIR | database DIR NAME | stop DIR" >&2
     exit 2
     ;;
 esac

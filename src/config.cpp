@@ -356,6 +356,13 @@ ParsedConfig parse_config(int argc, char** argv) {
       ->envname("MCPGATE_STORE_CONNECTIONS")
       ->transform(whole_number(1, 1000, "MCPGATE_STORE_CONNECTIONS"))
       ->capture_default_str();
+  double idle_transaction_timeout = 0;
+  add_duration_ms(app, "--store-idle-transaction-timeout", config.store_idle_transaction_timeout,
+                  idle_transaction_timeout,
+                  "PostgreSQL store: seconds a session may sit idle inside a transaction before "
+                  "the server ends it and frees its locks (an instance that froze or lost its "
+                  "network mid-write holds the others up this long; SQLite ignores it)",
+                  "MCPGATE_STORE_IDLE_TRANSACTION_TIMEOUT");
   app.add_option("--max-inflight", config.max_inflight,
                  "Requests one session may have running at once; more are answered with a "
                  "JSON-RPC error (-32005) at once")
@@ -484,6 +491,7 @@ ParsedConfig parse_config(int argc, char** argv) {
   config.backend_connect_timeout = seconds_to<std::chrono::milliseconds>(connect_timeout);
   config.backend_read_timeout = seconds_to<std::chrono::milliseconds>(read_timeout);
   config.backend_request_timeout = seconds_to<std::chrono::milliseconds>(request_timeout);
+  config.store_idle_transaction_timeout = seconds_to<std::chrono::milliseconds>(idle_transaction_timeout);
   if (config.backend_url.empty()) {
     // Archon's own discovery variables, for drop-in use next to an Archon server.
     if (const char* port = std::getenv("ARCHON_SERVER_PORT"); port && *port) {

@@ -97,6 +97,12 @@ struct Config {
   // then serves five instances with room for psql and backups, and a route holds a connection
   // for one short transaction, so ten serve far more than ten clients. SQLite ignores it.
   std::size_t store_connections = 10;
+  // PostgreSQL: how long the server lets a session sit idle inside a transaction before it
+  // ends it and releases its locks (store::OpenOptions::idle_transaction_timeout). An instance
+  // that froze or lost its network mid-transaction stalls the other instances' writes on the
+  // rows it locked for this long. 10 s: well inside an MCP client's 60 s request timeout, and
+  // thousands of times the longest gap between two statements of a live instance's transaction.
+  std::chrono::milliseconds store_idle_transaction_timeout{10000};
   std::chrono::milliseconds backend_connect_timeout{5000};
   std::chrono::milliseconds backend_read_timeout{20000};
   std::chrono::milliseconds backend_request_timeout{30000};

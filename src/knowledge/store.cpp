@@ -2,6 +2,7 @@
 
 #include "mcpgate/knowledge/content_hash.hpp"
 #include "mcpgate/knowledge/fts_query.hpp"
+#include "mcpgate/knowledge/search_sql.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -219,26 +220,6 @@ std::string now_timestamp() {
   std::snprintf(out, sizeof out, "%s.%06lld+00:00", buffer, static_cast<long long>(micros));
   return out;
 }
-
-// PostgreSQL's searches, with the columns (and parameters) of the FTS5 ones. The score is
-// ts_rank_cd negated, so that, as bm25(), lower is better and the same mapping to a similarity
-// applies. Weights are {D, C, B, A}: heading/summary words (A) count twice body words (B).
-constexpr std::string_view pg_chunk_search =
-    "SELECT k.id, k.page_id, k.source_id, p.url, p.section_title, k.content, k.chunk_number, "
-    "p.word_count, m.score FROM ("
-    "  SELECT id, -ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', search, to_tsquery('english', ?1)) AS score "
-    "  FROM knowledge_chunks WHERE search @@ to_tsquery('english', ?1) "
-    "  AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2) ORDER BY score, id LIMIT ?3) AS m "
-    "JOIN knowledge_chunks k ON k.id = m.id JOIN knowledge_pages p ON p.id = k.page_id "
-    "ORDER BY m.score, k.id";
-constexpr std::string_view pg_code_example_search =
-    "SELECT e.id, e.page_id, e.source_id, p.url, p.section_title, e.language, e.summary, "
-    "e.content, e.example_number, m.score FROM ("
-    "  SELECT id, -ts_rank_cd('{0.1, 0.2, 0.5, 1.0}', search, to_tsquery('english', ?1)) AS score "
-    "  FROM knowledge_code_examples WHERE search @@ to_tsquery('english', ?1) "
-    "  AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2) ORDER BY score, id LIMIT ?3) AS m "
-    "JOIN knowledge_code_examples e ON e.id = m.id JOIN knowledge_pages p ON p.id = e.page_id "
-    "ORDER BY m.score, e.id";
 
 double similarity_from_bm25(double bm25) {
   const double s = std::max(0.0, -bm25);
@@ -483,25 +464,7 @@ std::vector<ChunkHit> KnowledgeStore::search_chunks(const std::string& query,
   if (!expression || limit == 0) return {};
   return db_.read([&](store::Connection& c) {
     std::vector<ChunkHit> hits;
-    // The ranking runs on the index alone (plus the chunk's source_id when filtering), and
-    // only the top `limit` rows are joined for their text: a common word matches most chunks,
-    // and carrying every match's content through the sort would cost far more than the ranking.
-    // Heading words weigh twice the body's: a section about the term beats a passing mention.
-    auto s = c.prepare(pg ? std::string(pg_chunk_search) : source_id ? std::string(
-        "SELECT k.id, k.page_id, k.source_id, p.url, p.section_title, k.content, k.chunk_number, "
-        "p.word_count, m.score FROM ("
-        "  SELECT knowledge_chunks_fts.rowid AS id, bm25(knowledge_chunks_fts, 1.0, 2.0) AS score "
-        "  FROM knowledge_chunks_fts JOIN knowledge_chunks AS c ON c.id = knowledge_chunks_fts.rowid "
-        "  WHERE knowledge_chunks_fts MATCH ?1 AND c.source_id = ?2 ORDER BY score LIMIT ?3) AS m "
-        "JOIN knowledge_chunks k ON k.id = m.id JOIN knowledge_pages p ON p.id = k.page_id "
-        "ORDER BY m.score, k.id") : std::string(
-        "SELECT k.id, k.page_id, k.source_id, p.url, p.section_title, k.content, k.chunk_number, "
-        "p.word_count, m.score FROM ("
-        "  SELECT rowid AS id, bm25(knowledge_chunks_fts, 1.0, 2.0) AS score "
-        "  FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH ?1 AND ?2 IS NULL "
-        "  ORDER BY score LIMIT ?3) AS m "
-        "JOIN knowledge_chunks k ON k.id = m.id JOIN knowledge_pages p ON p.id = k.page_id "
-        "ORDER BY m.score, k.id"));
+    auto s = c.prepare(search_sql(db_.kind(), SearchTable::chunks, source_id.has_value()));
     s.bind_all(*expression, source_id, as_int(limit));
     while (s.step()) {
       hits.push_back(ChunkHit{s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
@@ -526,22 +489,7 @@ std::vector<CodeExampleHit> KnowledgeStore::search_code_examples(
   if (!expression || limit == 0) return {};
   return db_.read([&](store::Connection& c) {
     std::vector<CodeExampleHit> hits;
-    // Ranked on the index first, then joined, as for chunks.
-    auto s = c.prepare(pg ? std::string(pg_code_example_search) : source_id ? std::string(
-        "SELECT e.id, e.page_id, e.source_id, p.url, p.section_title, e.language, e.summary, "
-        "e.content, e.example_number, m.score FROM ("
-        "  SELECT knowledge_code_examples_fts.rowid AS id, bm25(knowledge_code_examples_fts, 1.0, 2.0, 1.0) AS score "
-        "  FROM knowledge_code_examples_fts JOIN knowledge_code_examples AS x ON x.id = knowledge_code_examples_fts.rowid "
-        "  WHERE knowledge_code_examples_fts MATCH ?1 AND x.source_id = ?2 ORDER BY score LIMIT ?3) AS m "
-        "JOIN knowledge_code_examples e ON e.id = m.id JOIN knowledge_pages p ON p.id = e.page_id "
-        "ORDER BY m.score, e.id") : std::string(
-        "SELECT e.id, e.page_id, e.source_id, p.url, p.section_title, e.language, e.summary, "
-        "e.content, e.example_number, m.score FROM ("
-        "  SELECT rowid AS id, bm25(knowledge_code_examples_fts, 1.0, 2.0, 1.0) AS score "
-        "  FROM knowledge_code_examples_fts WHERE knowledge_code_examples_fts MATCH ?1 AND ?2 IS NULL "
-        "  ORDER BY score LIMIT ?3) AS m "
-        "JOIN knowledge_code_examples e ON e.id = m.id JOIN knowledge_pages p ON p.id = e.page_id "
-        "ORDER BY m.score, e.id"));
+    auto s = c.prepare(search_sql(db_.kind(), SearchTable::code_examples, source_id.has_value()));
     s.bind_all(*expression, source_id, as_int(limit));
     while (s.step()) {
       hits.push_back(CodeExampleHit{s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4),

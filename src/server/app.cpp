@@ -68,6 +68,7 @@ std::shared_ptr<store::Database> open_session_database(const Config& config) {
     // cost every client (2 ms each, measured). (PostgreSQL commits as its server is set to.)
     auto database = backend::open_store(
         location, store::OpenOptions{.max_connections = config.store_connections,
+                                     .idle_transaction_timeout = config.store_idle_transaction_timeout,
                                      .durability = store::OpenOptions::Durability::process_death});
     spdlog::info("session store at {}: Streamable HTTP sessions outlive this process, and "
                  "every process on it serves them",
@@ -332,7 +333,8 @@ std::shared_ptr<const SharedContext> App::build_context() {
     try {
       if (!store::is_postgresql_uri(location)) store::ensure_parent_directories(location);
       context->backend = std::make_shared<backend::EmbeddedBackend>(
-          location, store::OpenOptions{.max_connections = config_.store_connections});
+          location, store::OpenOptions{.max_connections = config_.store_connections,
+                                       .idle_transaction_timeout = config_.store_idle_transaction_timeout});
     } catch (const std::exception& e) {
       // The reason names the data file: the log gets it, clients (this error ends up in their
       // 503) do not.

@@ -17,7 +17,7 @@ std::string shown_location(std::string_view location) {
 }
 
 std::unique_ptr<Driver> make_driver(const std::string& location, const OpenOptions& options) {
-  if (is_postgresql_uri(location)) return postgres_driver(location);
+  if (is_postgresql_uri(location)) return postgres_driver(location, options);
   return sqlite_driver(location, options);
 }
 

@@ -297,9 +297,16 @@ int applied_version(PgConnection& connection) {
 
 class PgDriver final : public Driver {
  public:
-  explicit PgDriver(std::string uri) : uri_(std::move(uri)), shown_(redact_uri(uri_)) {}
+  PgDriver(std::string uri, std::chrono::milliseconds idle_transaction_timeout)
+      : uri_(std::move(uri)), shown_(redact_uri(uri_)), idle_transaction_timeout_(idle_transaction_timeout) {}
 
-  std::unique_ptr<Connection> connect() override { return std::make_unique<PgConnection>(uri_, shown_); }
+  std::unique_ptr<Connection> connect() override {
+    auto connection = std::make_unique<PgConnection>(uri_, shown_);
+    // For the session, outside any transaction: it holds until the connection closes.
+    connection->exec("SET idle_in_transaction_session_timeout = " +
+                     std::to_string(idle_transaction_timeout_.count()));
+    return connection;
+  }
 
   void migrate(Connection& base, std::span<const Migration> migrations) override {
     auto& connection = dynamic_cast<PgConnection&>(base);
@@ -360,10 +367,13 @@ class PgDriver final : public Driver {
  private:
   std::string uri_;
   std::string shown_;
+  std::chrono::milliseconds idle_transaction_timeout_;
 };
 
 }  // namespace
 
-std::unique_ptr<Driver> postgres_driver(std::string uri) { return std::make_unique<PgDriver>(std::move(uri)); }
+std::unique_ptr<Driver> postgres_driver(std::string uri, const OpenOptions& options) {
+  return std::make_unique<PgDriver>(std::move(uri), options.idle_transaction_timeout);
+}
 
 }  // namespace mcpgate::store

@@ -190,3 +190,31 @@ TEST_CASE("a constraint violation is a clear, non-retried error") {
     CHECK(std::string(e.what()).find("duplicate key") != std::string::npos);
   }
 }
+
+TEST_CASE("a transaction left open by a frozen instance is ended by the server, and its locks go") {
+  auto& cluster = PgCluster::shared();
+  const std::string uri = cluster.create_database();
+  Database frozen_instance(uri, pg_counter_schema, OpenOptions{.idle_transaction_timeout = 300ms});
+  Database live_instance(uri, pg_counter_schema);
+  // An instance stopped (SIGSTOP, a paused VM, a lost network) just after a write in a
+  // transaction: its connection stays open, it sends nothing more, and it holds the row lock.
+  auto frozen = frozen_instance.lease();
+  frozen->begin(mcpgate::store::TransactionMode::immediate);
+  frozen->prepare("UPDATE counter SET n = n + 1").run();
+  // Another instance's write on that row waits for the lock until the server ends the idle
+  // session; without the timeout it would wait for ever (lock_timeout turns that into an error).
+  live_instance.write([](Connection& c) {
+    c.exec("SET LOCAL lock_timeout = '20s'");
+    c.prepare("UPDATE counter SET n = n + 10").run();
+  });
+  CHECK(live_instance.read(pg_counter) == 10);  // the frozen increment was rolled back
+  // The frozen connection is gone: its next statement fails as a lost connection, so the pool
+  // drops it and the transaction would run again on a fresh one.
+  try {
+    frozen->prepare("SELECT 1").step();
+    FAIL("the frozen session is still open");
+  } catch (const StoreError& e) {
+    CHECK(e.retryable());
+    CHECK(frozen->broken());
+  }
+}

@@ -82,6 +82,21 @@ TEST_CASE("POST /api/rag/query, chunks mode: the contract's fields, best match f
     CHECK(results[i]["similarity_score"].get<double>() <= score);
 }
 
+TEST_CASE("BM25 on both stores: a row's length is its word count, not its distinct words") {
+  // "kiwi" twice in 102 words of which 2 differ, against three times in 23 words of which 18
+  // differ: BM25 (FTS5's) ranks the short chunk with more occurrences first. Measured by
+  // distinct words the long chunk looked the shorter and won.
+  Fixture f;
+  std::string mangoes;
+  for (int i = 0; i < 100; ++i) mangoes += "mango ";
+  f.write("fruit/long.md", "kiwi kiwi " + mangoes + "\n");
+  f.write("fruit/short.md", "kiwi kiwi kiwi " + filler(20, "berry") + "\n");
+  f.ingest("fruit", {f.files() / "fruit"}, "https://fruit.example/");
+  const json hits = f.search("kiwi", "chunks", 2);
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0]["url"] == "https://fruit.example/short.md");
+}
+
 TEST_CASE("chunk contents are at most 1000 characters and match_count bounds the results") {
   Corpus c;
   const json results = c.search("paragraph", "chunks", 15);  // ~20 chunks of 1,600 bytes match

@@ -208,3 +208,11 @@ TEST_CASE("user queries become quoted FTS5 expressions") {
   CHECK(!fts_match_expression("*** ( ) \" - :"));
   CHECK(fts_match_expression("a b c d", 2) == "\"a b\" OR \"a\" OR \"b\"");
 }
+
+TEST_CASE("user queries become tsquery texts whose terms split at \" | \"") {
+  CHECK(tsquery_expression("auth") == "(auth)");
+  CHECK(tsquery_expression("JWT refresh") == "(JWT <-> refresh) | (JWT) | (refresh)");
+  CHECK(tsquery_expression("foo-bar hook*") == "(foo <-> bar) | (hook:*)");
+  CHECK(tsquery_expression("a | b & !c") == "(a <-> b <-> c) | (a) | (b) | (c)");
+  CHECK(!tsquery_expression("*** ( ) \" - : | &"));
+}

@@ -1,5 +1,5 @@
 // Clients of the 1.x TypeScript SDK across a server restart: mcpgate is killed with SIGKILL and
-// started again on the same port (and the same --data file), and each client's next call must
+// started again on the same port (and the same --data store), and each client's next call must
 // succeed without the application doing anything, no reconnect or initialize of its own.
 //
 //   - Streamable HTTP: the SDK keeps its Mcp-Session-Id and never initializes again by itself
@@ -9,9 +9,10 @@
 //     session's endpoint and never initializes it; mcpgate serves such a session as an
 //     implicitly initialized 2024-11-05 one.
 //
-//   node restart_test.mjs --binary PATH/TO/mcpgate
+//   node restart_test.mjs --binary PATH/TO/mcpgate [--data STORE]
 //
-// The last line is machine-readable: RESULT passed=N failed=M
+// --data names the store (default: a SQLite file in a temporary folder; any --data value mcpgate
+// takes, e.g. a fresh PostgreSQL database). The last line is: RESULT passed=N failed=M
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -29,10 +30,12 @@ const opts = { timeout: REQUEST_TIMEOUT_MS };
 // The SDK's EventSource retries every 3 s; a few of them, for a loaded machine.
 const RECONNECT_WAIT_MS = 20000;
 
-const binary = options('node restart_test.mjs --binary PATH', ['--binary'])('--binary');
+const argValue = options('node restart_test.mjs --binary PATH [--data STORE]', ['--binary']);
+const binary = argValue('--binary');
 
 const work = mkdtempSync(join(tmpdir(), 'mcpgate-restart-'));
-const args = ['--data', join(work, 'mcpgate.db'), '--conformance-fixtures'];
+const store = argValue('--data') ?? join(work, 'mcpgate.db');
+const args = ['--data', store, '--conformance-fixtures'];
 
 async function sessionInfo(client) {
   const result = await client.callTool({ name: 'session_info', arguments: {} }, undefined, opts);
@@ -69,7 +72,7 @@ try {
     before = await sessionInfo(sse);
   });
 
-  await check('SIGKILL, then a new server on the same port and --data file', async () => {
+  await check('SIGKILL, then a new server on the same port and --data store', async () => {
     const killed = await server.kill('SIGKILL');
     expectEqual(killed.signal, 'SIGKILL', 'the server died of SIGKILL');
     await server.stop();

@@ -10,14 +10,20 @@
 # client_test.mjs against it (protocol features over both transports), then
 # archon_tools_test.mjs (Archon's 16 tools one by one through both transports; it starts its own
 # mcpgate with a fixture backend), then embedded_tools_test.mjs (the same tools on the embedded
-# store, and a SIGKILL in the middle of writes), then modern_era_test.mjs (the v2 client in the
-# 2026-07-28 era takes the same tour while a 1.x client holds a 2025-11-25 session on the same
-# server; a dual-era v2 client picks the modern era), then restart_test.mjs (1.x clients' next
-# calls succeed by themselves after mcpgate is killed with SIGKILL and restarted on the same port
-# and store), then nginx_modern_test.mjs (two instances on one SQLite file behind nginx with the
-# shipped config: modern clients round-robin, a 2025 session where the config routes it), then
-# failover_test.mjs (three instances on one store behind nginx with no affinity, one killed under
-# 20 clients, on one SQLite file and again on a throwaway PostgreSQL; nginx is installed with apt-get when missing, as scripts/smoke-nginx.sh does), then
+# store, and a SIGKILL in the middle of writes), then durability_test.mjs on a throwaway
+# PostgreSQL (two instances on one database; one frozen with SIGSTOP while it holds a row lock
+# holds the other's write only until the idle-transaction timeout; then SIGKILLed in the middle
+# of writes while its pooled connections are in transactions: the other keeps writing, and the
+# restarted one finds every acknowledged write whole), then modern_era_test.mjs (the v2 client in the 2026-07-28 era
+# takes the same tour while a 1.x client holds a 2025-11-25 session on the same server; a
+# dual-era v2 client picks the modern era), then restart_test.mjs (1.x clients' next calls
+# succeed by themselves after mcpgate is killed with SIGKILL and restarted on the same port and
+# store), on a SQLite file and again on the throwaway PostgreSQL, then nginx_modern_test.mjs
+# (two instances on one SQLite file behind nginx with the shipped config: modern clients
+# round-robin, a 2025 session where the config routes it), then failover_test.mjs (three
+# instances on one store behind nginx with no affinity, one killed under 20 clients, on one
+# SQLite file and again on the throwaway PostgreSQL; nginx is installed with apt-get when
+# missing, as scripts/smoke-nginx.sh does), then
 # oauth_test.mjs (mcpgate as an OAuth resource server for a local authorization server signing
 # with `jose`: the SDKs' client-credentials providers discover it from mcpgate's 401 and call
 # tools on both transports and both eras), and always stops the servers. The last line is
@@ -36,7 +42,8 @@ while [[ $# -gt 0 ]]; do
     --binary) [[ $# -ge 2 ]] || { echo "run.sh: --binary needs a path" >&2; exit 2; }
               binary="$2"; shift 2 ;;
     --binary=*) binary="${1#--binary=}"; shift ;;
-    -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    # The comment block at the top, however long it grows.
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $1 (usage: run.sh [--binary PATH])" >&2; exit 2 ;;
   esac
 done
@@ -206,12 +213,39 @@ run_node_test archon-tools archon_tools_test.mjs --binary "$binary"
 # The 16 tools on the embedded store after `mcpgate ingest`, and SIGKILL durability; it starts
 # its own mcpgate with a scratch --data file.
 run_node_test embedded-tools embedded_tools_test.mjs --binary "$binary"
+
+# One throwaway PostgreSQL for the tests that run on it, each on a database of its own
+# (scripts/pg-throwaway.sh: a unix socket in its own folder, which the postgres user must reach,
+# hence not inside $work). Started once: initdb is the slow part.
+pg_dir=$(mktemp -u "${TMPDIR:-/tmp}/mcpgate-sdk-pg.XXXXXX")
+pg_ready=0
+if "$repo/scripts/pg-throwaway.sh" start "$pg_dir" >/dev/null; then
+  pg_ready=1
+else
+  echo "run.sh: could not start a throwaway PostgreSQL; the PostgreSQL runs fail" >&2
+fi
+# run_pg_test LABEL SCRIPT ARGS...: run_node_test with --data on a new database named after the
+# label; counts one failure when there is no cluster or no database.
+run_pg_test() {
+  local label=$1 uri
+  if [[ "$pg_ready" -eq 1 ]] && uri=$("$repo/scripts/pg-throwaway.sh" database "$pg_dir" "${label//-/_}"); then
+    run_node_test "$@" --data "$uri"
+  else
+    echo "run.sh: $label not run: no throwaway PostgreSQL database" >&2
+    failed=$((failed + 1))
+  fi
+}
+
+# Two instances on one PostgreSQL database, one frozen holding a lock, then SIGKILLed in the
+# middle of writes: the other keeps writing, the restarted one finds every acknowledged write.
+run_pg_test durability-postgresql durability_test.mjs --binary "$binary"
 # Both eras at once: the v2 SDK client statelessly (2026-07-28) beside a 1.x client's 2025-11-25
 # session on one server; it starts its own mcpgate with a scratch --data file.
 run_node_test modern-era modern_era_test.mjs --binary "$binary"
 # SIGKILL and a restart on the same port and --data file under 1.x clients: their next calls
 # succeed by themselves; it starts its own mcpgate.
 run_node_test restart restart_test.mjs --binary "$binary"
+run_pg_test restart-postgresql restart_test.mjs --binary "$binary"
 # Two instances on one SQLite file behind nginx (the shipped config, from a temporary prefix):
 # modern clients round-robin over both, a 2025 session stays on its instance.
 nginx_bin="$(command -v nginx || true)"
@@ -225,16 +259,9 @@ run_node_test nginx-modern nginx_modern_test.mjs --binary "$binary" --nginx "$ng
 # Three instances on one store behind nginx with no affinity (scripts/nginx/mcpgate-hosts.conf):
 # 20 clients keep calling while one instance is SIGKILLed; no session lost, no write lost.
 run_node_test failover failover_test.mjs --binary "$binary" --nginx "$nginx_bin"
-# The same on a throwaway PostgreSQL (scripts/pg-throwaway.sh: a unix socket in its own folder,
-# which the postgres user must reach, hence not inside $work).
-pg_dir=$(mktemp -u "${TMPDIR:-/tmp}/mcpgate-sdk-pg.XXXXXX")
-if pg_uri=$("$repo/scripts/pg-throwaway.sh" start "$pg_dir"); then
-  run_node_test failover-postgresql failover_test.mjs --binary "$binary" --nginx "$nginx_bin" --data "$pg_uri"
-  "$repo/scripts/pg-throwaway.sh" stop "$pg_dir" || true
-else
-  echo "run.sh: could not start a throwaway PostgreSQL for the failover test" >&2
-  failed=$((failed + 1))
-fi
+# The same on the throwaway PostgreSQL, the last test on it.
+run_pg_test failover-postgresql failover_test.mjs --binary "$binary" --nginx "$nginx_bin"
+if [[ "$pg_ready" -eq 1 ]]; then "$repo/scripts/pg-throwaway.sh" stop "$pg_dir" || true; fi
 pg_dir=""
 # OAuth: a local authorization server on loopback, the SDKs' OAuth clients end to end; it starts
 # its own mcpgate with --oauth-issuer and a scratch --data file.

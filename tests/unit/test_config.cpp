@@ -41,6 +41,7 @@ const std::vector<DurationFlag> duration_flags = {
     {"--header-timeout", "MCPGATE_HEADER_TIMEOUT"},
     {"--state-ttl", "MCPGATE_STATE_TTL"},
     {"--oauth-jwks-refresh", "MCPGATE_OAUTH_JWKS_REFRESH"},
+    {"--store-idle-transaction-timeout", "MCPGATE_STORE_IDLE_TRANSACTION_TIMEOUT"},
 };
 
 struct SizeFlag {
@@ -138,6 +139,10 @@ TEST_CASE("duration flags: ordinary values still work") {
   const Outcome env = parse_flags({}, {{"MCP_READ_TIMEOUT", "2.5"}});
   REQUIRE(env.parsed.config);
   CHECK(env.parsed.config->backend_read_timeout == 2500ms);
+  CHECK(env.parsed.config->store_idle_transaction_timeout == 10s);  // the default
+  const Outcome store = parse_flags({"--store-idle-transaction-timeout", "2.5"});
+  REQUIRE(store.parsed.config);
+  CHECK(store.parsed.config->store_idle_transaction_timeout == 2500ms);
 }
 
 TEST_CASE("size and count flags: decimal digits in range, or exit 2 naming the flag") {

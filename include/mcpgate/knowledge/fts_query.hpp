@@ -20,7 +20,9 @@ namespace mcpgate::knowledge {
 // The same search for PostgreSQL: a to_tsquery() text with the same words OR-ed (|), the whole
 // query as a phrase (<->) for two or more words, and prefix words as word:*. Each word keeps
 // only its letters and digits (several runs become a phrase), so no user text is tsquery
-// syntax. nullopt as above.
+// syntax. nullopt as above. The text is its terms, each in parentheses, joined by " | " (the
+// phrase first): PostgreSQL's ranking splits it there to weigh each term (search_sql.hpp).
+//   "JWT refresh" -> "(JWT <-> refresh) | (JWT) | (refresh)"
 [[nodiscard]] std::optional<std::string> tsquery_expression(std::string_view query,
                                                             std::size_t max_words = 32);
 

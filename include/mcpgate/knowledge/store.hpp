@@ -11,7 +11,8 @@
 //   knowledge_chunks         code examples, and triggers keep the external-content FTS tables
 //   knowledge_code_examples  (knowledge_chunks_fts, knowledge_code_examples_fts) in step.
 //
-// Scores. FTS5's bm25() is negative, lower is better; results carry
+// Scores. BM25 on both engines (FTS5's bm25() on SQLite, the same formula in SQL over a
+// tsvector on PostgreSQL: knowledge/search_sql.hpp), negative, lower is better; results carry
 // similarity = s / (1 + s) with s = -bm25, a number in (0, 1) that grows with relevance. It is
 // comparable within one query only (it is not a cosine similarity).
 #pragma once

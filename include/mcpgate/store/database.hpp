@@ -220,6 +220,14 @@ struct OpenOptions {
   // lease_timeout for one to come back, then fails with StoreError.
   std::size_t max_connections = 0;
   std::chrono::milliseconds lease_timeout{10000};
+  // PostgreSQL: the server ends a session that sits inside a transaction this long with no
+  // statement (idle_in_transaction_session_timeout), and its locks go with it. A process that
+  // dies closes its connections and the server rolls back at once; one that froze (SIGSTOP, a
+  // paused VM) or lost its host or network mid-transaction keeps them open, for hours without
+  // TCP keepalives, and its row locks would hold every other instance's writes on those rows.
+  // Inside a transaction mcpgate waits for nothing but the database (microseconds between
+  // statements), so a live instance never comes near it. Zero: no limit.
+  std::chrono::milliseconds idle_transaction_timeout{10000};
   // SQLite: what a commit that returned survives: power loss (synchronous=FULL: an fsync per
   // commit), or the death of the process, SIGKILL included (synchronous=NORMAL, which in WAL
   // mode syncs only at checkpoints: for data whose loss costs little, written often).

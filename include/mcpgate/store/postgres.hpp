@@ -12,6 +12,8 @@
 // - A connection the server dropped (a restart, a failover, an idle timeout) is broken(): the
 //   pool discards it and the transaction is retried on a fresh one, unless the loss happened
 //   during COMMIT, whose outcome is then unknown: that error is not retried and says so.
+// - A transaction left open by a frozen or unreachable instance is ended by the server after
+//   OpenOptions::idle_transaction_timeout, so that its locks do not stall the other instances.
 // - Connection::notify is pg_notify(channel, payload), sent at COMMIT; Database::listen opens a
 //   LISTEN connection of its own, outside the pool (postgres_listener below), so each process
 //   that listens holds one more server connection than its pools.
@@ -67,7 +69,8 @@ class PgError : public StoreError {
                                                                 std::string channel);
 
 // Connections to the database the libpq URI names. Pools of it are bounded (10 connections
-// unless OpenOptions::max_connections says otherwise).
-[[nodiscard]] std::unique_ptr<Driver> postgres_driver(std::string uri);
+// unless OpenOptions::max_connections says otherwise). Each connection gets the options'
+// idle_transaction_timeout as its session's idle_in_transaction_session_timeout.
+[[nodiscard]] std::unique_ptr<Driver> postgres_driver(std::string uri, const OpenOptions& options = {});
 
 }  // namespace mcpgate::store
