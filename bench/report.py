@@ -204,21 +204,22 @@ def main():
 
     servers = ("mcpgate", "ts-sdk")
     # ---------------------------------------------------------------- sessions
-    w("## sessions: N legacy HTTP+SSE sessions at once, each initialises and calls `session_info`")
-    w("")
-    w("| server | sessions | answered | errors | all endpoints in | sessions/s | load generator CPU | call p50 | call p99 | RSS before | RSS, all open | per idle session | open after close | drained in |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for server in servers:
-        r = get("sessions", server)
-        if not r:
-            continue
-        w(f"| {server} | {r[0]['sessions']:,} | {fmt(median(r, 'called'))} | {fmt(median(r, 'errors'))} | "
-          f"{fmt(median(r, 'open_seconds'), 2, ' s')} | {fmt(median(r, 'opens_per_second'))} | "
-          f"{fmt(median(r, 'loadgen_cpu_percent_open'))}% | {fmt(median(r, 'call_p50_us'), 0, ' µs')} | "
-          f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} | {mb(median(r, 'rss_before_bytes'))} | "
-          f"{mb(median(r, 'rss_open_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
-          f"{fmt(median(r, 'server_sessions_after'))} | {fmt(median(r, 'drain_seconds'), 2, ' s')} |")
-    w("")
+    if any(get("sessions", server) for server in servers):
+        w("## sessions: N legacy HTTP+SSE sessions at once, each initialises and calls `session_info`")
+        w("")
+        w("| server | sessions | answered | errors | all endpoints in | sessions/s | load generator CPU | call p50 | call p99 | RSS before | RSS, all open | per idle session | open after close | drained in |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for server in servers:
+            r = get("sessions", server)
+            if not r:
+                continue
+            w(f"| {server} | {r[0]['sessions']:,} | {fmt(median(r, 'called'))} | {fmt(median(r, 'errors'))} | "
+              f"{fmt(median(r, 'open_seconds'), 2, ' s')} | {fmt(median(r, 'opens_per_second'))} | "
+              f"{fmt(median(r, 'loadgen_cpu_percent_open'))}% | {fmt(median(r, 'call_p50_us'), 0, ' µs')} | "
+              f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} | {mb(median(r, 'rss_before_bytes'))} | "
+              f"{mb(median(r, 'rss_open_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
+              f"{fmt(median(r, 'server_sessions_after'))} | {fmt(median(r, 'drain_seconds'), 2, ' s')} |")
+        w("")
 
     # ---------------------------------------------------------------- legacy
     if any(get("legacy", server) for server in servers):
@@ -242,20 +243,21 @@ def main():
         w("")
 
     # ---------------------------------------------------------------- calls
-    w("## calls: one Streamable HTTP session, C connections calling `session_info` in a closed loop")
-    w("")
-    w("| server | connections | calls/s | p50 | p99 | errors | server CPU per call | load generator CPU |")
-    w("|---|---|---|---|---|---|---|---|")
-    for connections in (1, 8, 16):
-        for server in ("mcpgate", "bare-httplib", "ts-sdk"):
-            r = get("calls", server, connections)
-            if not r:
-                continue
-            w(f"| {server} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
-              f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
-              f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
-              f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
-    w("")
+    if any(get("calls", server, c) for server in ("mcpgate", "bare-httplib", "ts-sdk") for c in (1, 8, 16)):
+        w("## calls: one Streamable HTTP session, C connections calling `session_info` in a closed loop")
+        w("")
+        w("| server | connections | calls/s | p50 | p99 | errors | server CPU per call | load generator CPU |")
+        w("|---|---|---|---|---|---|---|---|")
+        for connections in (1, 8, 16):
+            for server in ("mcpgate", "bare-httplib", "ts-sdk"):
+                r = get("calls", server, connections)
+                if not r:
+                    continue
+                w(f"| {server} | {connections} | {fmt(median(r, 'calls_per_second'))} | "
+                  f"{fmt(median(r, 'p50_us'), 0, ' µs')} | {fmt(median(r, 'p99_us'), 0, ' µs')} | "
+                  f"{fmt(median(r, 'errors'))} | {fmt(median(r, 'server_cpu_us_per_call'), 1, ' µs')} | "
+                  f"{fmt(median(r, 'loadgen_cpu_percent'))}% |")
+        w("")
 
     # ---------------------------------------------------------------- modern calls
     if any(get("modern_calls", server, c) for server in ("mcpgate", "ts-sdk-v2") for c in (1, 16)):
@@ -283,37 +285,39 @@ def main():
         w("")
 
     # ---------------------------------------------------------------- herd
-    w(f"## herd: N first clients while start-up (a backend health probe) takes {args.herd_delay_ms:,.0f} ms")
-    w("")
-    w("| server | clients | served | errors | first served | median | last served | init runs |")
-    w("|---|---|---|---|---|---|---|---|")
-    for server in servers:
-        r = get("herd", server)
-        if not r:
-            continue
-        w(f"| {server} | {r[0]['clients']:,} | {fmt(median(r, 'served'))} | {fmt(median(r, 'errors'))} | "
-          f"{fmt(median(r, 'first_served_ms'), 0, ' ms')} | {fmt(median(r, 'p50_served_ms'), 0, ' ms')} | "
-          f"{fmt(median(r, 'all_served_ms'), 0, ' ms')} | {fmt(median(r, 'init_runs'))} |")
-    w("")
-
-    # ---------------------------------------------------------------- forward
-    w("## forward: `find_projects` through the server vs. the same backend request made directly")
-    w("")
-    w("| server | callers | direct p50 | direct p99 | through the server p50 | p99 | added p50 | added p99 | calls/s | server CPU per call | backend CPU per request | backend connections opened | errors |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for callers in (1, 8):
-        for server in servers + ("bare-proxy",):
-            r = get("forward", server, callers)
+    if any(get("herd", server) for server in servers):
+        w(f"## herd: N first clients while start-up (a backend health probe) takes {args.herd_delay_ms:,.0f} ms")
+        w("")
+        w("| server | clients | served | errors | first served | median | last served | init runs |")
+        w("|---|---|---|---|---|---|---|---|")
+        for server in servers:
+            r = get("herd", server)
             if not r:
                 continue
-            w(f"| {server} | {callers} | {fmt(median(r, 'direct', 'p50_us'), 0, ' µs')} | "
-              f"{fmt(median(r, 'direct', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'p50_us'), 0, ' µs')} | "
-              f"{fmt(median(r, 'via', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'added_p50_us'), 0, ' µs')} | "
-              f"{fmt(median(r, 'added_p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'calls_per_second'))} | "
-              f"{fmt(median(r, 'via', 'server_cpu_us_per_call'), 1, ' µs')} | "
-              f"{fmt(median(r, 'direct', 'server_cpu_us_per_call'), 1, ' µs')} | "
-              f"{fmt(median(r, 'backend_connections_opened'))} | {fmt(median(r, 'errors'))} |")
-    w("")
+            w(f"| {server} | {r[0]['clients']:,} | {fmt(median(r, 'served'))} | {fmt(median(r, 'errors'))} | "
+              f"{fmt(median(r, 'first_served_ms'), 0, ' ms')} | {fmt(median(r, 'p50_served_ms'), 0, ' ms')} | "
+              f"{fmt(median(r, 'all_served_ms'), 0, ' ms')} | {fmt(median(r, 'init_runs'))} |")
+        w("")
+
+    # ---------------------------------------------------------------- forward
+    if any(get("forward", server, c) for server in servers + ("bare-proxy",) for c in (1, 8)):
+        w("## forward: `find_projects` through the server vs. the same backend request made directly")
+        w("")
+        w("| server | callers | direct p50 | direct p99 | through the server p50 | p99 | added p50 | added p99 | calls/s | server CPU per call | backend CPU per request | backend connections opened | errors |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for callers in (1, 8):
+            for server in servers + ("bare-proxy",):
+                r = get("forward", server, callers)
+                if not r:
+                    continue
+                w(f"| {server} | {callers} | {fmt(median(r, 'direct', 'p50_us'), 0, ' µs')} | "
+                  f"{fmt(median(r, 'direct', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'p50_us'), 0, ' µs')} | "
+                  f"{fmt(median(r, 'via', 'p99_us'), 0, ' µs')} | {fmt(median(r, 'added_p50_us'), 0, ' µs')} | "
+                  f"{fmt(median(r, 'added_p99_us'), 0, ' µs')} | {fmt(median(r, 'via', 'calls_per_second'))} | "
+                  f"{fmt(median(r, 'via', 'server_cpu_us_per_call'), 1, ' µs')} | "
+                  f"{fmt(median(r, 'direct', 'server_cpu_us_per_call'), 1, ' µs')} | "
+                  f"{fmt(median(r, 'backend_connections_opened'))} | {fmt(median(r, 'errors'))} |")
+        w("")
 
     # ---------------------------------------------------------------- crawl
     r = get("crawl", "mcpgate")

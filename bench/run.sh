@@ -4,7 +4,7 @@
 # cpp-httplib answering the same bytes (calls workload) and bare cpp-httplib + libcurl
 # forwarding the same call (forward workload):
 #
-#   bench/run.sh [quick|full] [--build-dir DIR] [--out FILE.md]
+#   bench/run.sh [quick|full] [--only WORKLOAD] [--build-dir DIR] [--out FILE.md]
 #
 # Workloads (bench/loadgen; see bench/README.md):
 #   sessions  N legacy HTTP+SSE sessions open at once, each initialises and calls session_info
@@ -26,6 +26,9 @@
 #          when a workload could not run or a client was not served; it never judges speed.
 #   full   3 repetitions, 10,000 sessions and legacy sessions, 1,000 herd clients, 20 s of warm-up before each
 #          calls measurement (the peer needs 15-20 s to reach full speed), 10 s loops.
+#   --only WORKLOAD  run that workload alone (sessions, legacy, calls, modern, baseline, herd,
+#          forward or crawl), at the mode's sizes and repetitions: to measure one change in
+#          minutes instead of the full run's hour.
 #
 # Writes a Markdown report: FILE.md (default: bench/results/<date>.md for full, a temporary file
 # for quick) and the raw JSON lines beside it (.jsonl). Needs the release build (built here if
@@ -39,9 +42,10 @@ repo=$(cd "$here/.." && pwd)
 mode=quick
 build_dir="$repo/build"
 out=""
+only=""
 
 usage() {
-  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -50,6 +54,12 @@ while (($# > 0)); do
     quick | full) mode=$1; shift ;;
     --build-dir) build_dir=$(cd "$2" && pwd); shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --only)
+      case "$2" in
+        sessions | legacy | calls | modern | baseline | herd | forward | crawl) only=$2 ;;
+        *) echo "run.sh: --only takes sessions, legacy, calls, modern, baseline, herd, forward or crawl, not: $2" >&2; exit 2 ;;
+      esac
+      shift 2 ;;
     -h | --help) usage 0 ;;
     *) echo "run.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
   esac
@@ -322,40 +332,59 @@ run_crawl() {
   record "$rep" mcpgate "$line"
 }
 
+# wants WORKLOAD: whether this run measures it (all of them, unless --only names one).
+wants() { [[ -z $only || $only == "$1" ]]; }
+
 started=$SECONDS
-say "$mode run: $reps repetition(s); report: $out"
+say "$mode run: $reps repetition(s)${only:+, $only only}; report: $out"
 for ((rep = 1; rep <= reps; rep++)); do
   # Alternate which server goes first, so that neither always runs on a warmer machine.
   if ((rep % 2)); then order=(mcpgate ts-sdk); else order=(ts-sdk mcpgate); fi
-  for kind in "${order[@]}"; do
-    say "rep $rep: $kind: sessions ($sessions)"
-    run_sessions "$rep" "$kind"
-  done
-  for kind in "${order[@]}"; do
-    say "rep $rep: $kind: legacy sessions that each make a call ($legacy_sessions)"
-    run_legacy "$rep" "$kind"
-  done
-  for kind in "${order[@]}"; do
-    say "rep $rep: $kind: calls (1 and 16 connections)"
-    run_calls "$rep" "$kind"
-  done
-  if ((rep % 2)); then modern_order=(mcpgate ts-sdk-v2); else modern_order=(ts-sdk-v2 mcpgate); fi
-  for kind in "${modern_order[@]}"; do
-    say "rep $rep: $kind: modern calls, MCP 2026-07-28 (health_check 1 and 16 connections, session_info 16)"
-    run_modern_calls "$rep" "$kind"
-  done
-  say "rep $rep: bare-httplib: calls (1, 8 and 16 connections)"
-  run_baseline_calls "$rep"
-  for kind in "${order[@]}"; do
-    say "rep $rep: $kind: herd ($herd_clients clients, start-up ${herd_delay_ms} ms)"
-    run_herd "$rep" "$kind"
-  done
-  for kind in "${order[@]}" bare-proxy; do
-    say "rep $rep: $kind: forward (1 and 8 callers)"
-    run_forward "$rep" "$kind"
-  done
-  say "rep $rep: mcpgate: crawl of a $crawl_pages-page site"
-  run_crawl "$rep"
+  if wants sessions; then
+    for kind in "${order[@]}"; do
+      say "rep $rep: $kind: sessions ($sessions)"
+      run_sessions "$rep" "$kind"
+    done
+  fi
+  if wants legacy; then
+    for kind in "${order[@]}"; do
+      say "rep $rep: $kind: legacy sessions that each make a call ($legacy_sessions)"
+      run_legacy "$rep" "$kind"
+    done
+  fi
+  if wants calls; then
+    for kind in "${order[@]}"; do
+      say "rep $rep: $kind: calls (1 and 16 connections)"
+      run_calls "$rep" "$kind"
+    done
+  fi
+  if wants modern; then
+    if ((rep % 2)); then modern_order=(mcpgate ts-sdk-v2); else modern_order=(ts-sdk-v2 mcpgate); fi
+    for kind in "${modern_order[@]}"; do
+      say "rep $rep: $kind: modern calls, MCP 2026-07-28 (health_check 1 and 16 connections, session_info 16)"
+      run_modern_calls "$rep" "$kind"
+    done
+  fi
+  if wants baseline || wants calls; then
+    say "rep $rep: bare-httplib: calls (1, 8 and 16 connections)"
+    run_baseline_calls "$rep"
+  fi
+  if wants herd; then
+    for kind in "${order[@]}"; do
+      say "rep $rep: $kind: herd ($herd_clients clients, start-up ${herd_delay_ms} ms)"
+      run_herd "$rep" "$kind"
+    done
+  fi
+  if wants forward; then
+    for kind in "${order[@]}" bare-proxy; do
+      say "rep $rep: $kind: forward (1 and 8 callers)"
+      run_forward "$rep" "$kind"
+    done
+  fi
+  if wants crawl; then
+    say "rep $rep: mcpgate: crawl of a $crawl_pages-page site"
+    run_crawl "$rep"
+  fi
 done
 
 # --- report ----------------------------------------------------------------------------------
@@ -367,7 +396,7 @@ cpp-httplib $(dpkg-query -W -f='${Version}' libcpp-httplib-dev 2>/dev/null || ec
 node $(node --version), kernel $(uname -r)"
 python3 "$here/report.py" --results "$results" --mode "$mode" --reps "$reps" \
   --machine "$machine, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
-  --versions "$versions" --command "bench/run.sh $mode" --herd-delay-ms "$herd_delay_ms" >"$out"
+  --versions "$versions" --command "bench/run.sh $mode${only:+ --only $only}" --herd-delay-ms "$herd_delay_ms" >"$out"
 say "report written to $out ($((SECONDS - started)) s)"
 cat "$out"
 if ((failures > 0)); then
