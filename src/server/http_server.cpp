@@ -168,9 +168,9 @@ class HttpServer::Listener : public httplib::Server {
  public:
   Listener(const HttpOptions& options, const RequestFilter& filter, OpenConnections& open,
            HangupWatch& hangups, std::shared_ptr<WorkerPool> connections,
-           const std::atomic<bool>& stopping)
+           std::atomic<std::uint64_t>& moved, const std::atomic<bool>& stopping)
       : options_(options), filter_(filter), open_(open), hangups_(hangups),
-        connections_(std::move(connections)), stopping_(stopping) {
+        connections_(std::move(connections)), moved_(moved), stopping_(stopping) {
     // httplib calls this on the socket it is about to bind and listen on (and on nothing else):
     // SO_REUSEADDR without httplib's default SO_REUSEPORT, and the socket kept for relisten().
     set_socket_options([this](socket_t sock) {
@@ -220,7 +220,9 @@ class HttpServer::Listener : public httplib::Server {
     ConnectionStream stream(sock, StreamTimeouts{options_.read_timeout, options_.write_timeout},
                             options_.head_limits);
     ServedConnection served(hangups_, stream, [this, sock] {
-      return connections_->try_submit([this, sock] { serve(sock); });
+      if (!connections_->try_submit([this, sock] { serve(sock); })) return false;
+      moved_.fetch_add(1, std::memory_order_relaxed);
+      return true;
     });
     transport::ScopedConnectionHooks serving(&served);
     Admission admission;
@@ -343,6 +345,7 @@ class HttpServer::Listener : public httplib::Server {
   OpenConnections& open_;
   HangupWatch& hangups_;
   std::shared_ptr<WorkerPool> connections_;
+  std::atomic<std::uint64_t>& moved_;
   const std::atomic<bool>& stopping_;
   socket_t listening_ = INVALID_SOCKET;
 };
@@ -416,7 +419,7 @@ HttpServer::HttpServer(HttpOptions options)
       open_(std::make_unique<OpenConnections>()),
       hangups_(std::make_unique<HangupWatch>()),
       listener_(std::make_unique<Listener>(options_, filter_, *open_, *hangups_, connections_,
-                                           stopping_)) {
+                                           moved_, stopping_)) {
   auto& svr = *listener_;
   svr.new_task_queue = [this] { return new ConnectionQueue(connections_, rejected_); };
   svr.set_tcp_nodelay(true);

@@ -207,6 +207,7 @@ TEST_CASE("a legacy call running after its 202 does not hold its keep-alive conn
   auto cancelled = post(rpc_notification("notifications/cancelled", {{"requestId", 2}}));
   REQUIRE(cancelled);
   CHECK(cancelled->status == 202);
+  CHECK(metric(server, "mcpgate_connections_moved_total") == 1);
   CHECK(eventually(
       [&] { return metric(server, R"(mcpgate_threads{pool="connection",state="busy"})") <= 2; },
       5000ms));
