@@ -261,8 +261,8 @@ def legacy_table(w, get, servers):
       "keep-alive connections with 16 sessions at a time. RSS per session is over the RSS "
       "before the first stream opened.")
     w("")
-    w("| server | sessions | answered | errors | RSS per session, streams open | after the calls | POSTs/s | call p50 | call p99 |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| server | sessions | answered | errors | RSS per session, streams open | after the calls | POSTs/s | call p50 | call p99 | server CPU per POST | load generator CPU |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for server in servers:
         r = get("legacy", server)
         if not r:
@@ -270,7 +270,9 @@ def legacy_table(w, get, servers):
         w(f"| {server} | {r[0]['sessions']:,} | {fmt(median(r, 'called'))} | {fmt(median(r, 'errors'))} | "
           f"{kb(median(r, 'rss_per_stream_bytes'))} | {kb(median(r, 'rss_per_idle_session_bytes'))} | "
           f"{fmt(median(r, 'posts_per_second'))} | {fmt(median(r, 'call_p50_us'), 0, ' µs')} | "
-          f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} |")
+          f"{fmt(median(r, 'call_p99_us'), 0, ' µs')} | "
+          f"{fmt(median(r, 'server_cpu_us_per_post'), 1, ' µs')} | "
+          f"{fmt(median(r, 'loadgen_cpu_percent_calls'))}% |")
     w("")
 
 

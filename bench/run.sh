@@ -11,9 +11,10 @@
 #   legacy    N legacy HTTP+SSE sessions the way a fleet of node clients holds them (each stream
 #             on its own connection, keep-alive off), then each initialises and calls
 #             health_check, 16 at a time over 24 keep-alive connections: RSS per session before
-#             and after the calls, the calls phase's POSTs/s and p50/p99
+#             and after the calls, the calls phase's POSTs/s, p50/p99 and server CPU per POST
 #   calls     one Streamable HTTP session, 1 and 16 connections calling session_info (and bare
 #             cpp-httplib answering the same bytes)
+#   baseline  bare cpp-httplib alone, answering the calls workload's bytes (calls runs it too)
 #   modern    stateless MCP 2026-07-28 calls (no session) of health_check on 1 and 16
 #             connections and of session_info on 16, against mcpgate and the TypeScript SDK v2
 #             peer (createMcpHandler)
@@ -41,10 +42,10 @@
 # Writes a Markdown report: FILE.md (default: bench/results/<date>.md for full, a temporary file
 # for quick) and the raw JSON lines beside it (.jsonl). Needs the release build (built here if
 # missing), Node >= 20 and npm (the peers are installed with `npm ci` into
-# bench/peers/ts-sdk/node_modules and bench/peers/ts-sdk-v2/node_modules; not for --only store
-# or crawl), and for the store workload PostgreSQL 15 (Debian's `postgresql`; without it the
-# PostgreSQL half is skipped with a note, never silently). Every server listens on 127.0.0.1
-# (PostgreSQL on a unix socket in its own folder) and is stopped on exit.
+# bench/peers/ts-sdk/node_modules and bench/peers/ts-sdk-v2/node_modules; not for --only
+# store, crawl or baseline), and for the store workload PostgreSQL 15 (Debian's `postgresql`;
+# without it the PostgreSQL half is skipped with a note, never silently). Every server listens
+# on 127.0.0.1 (PostgreSQL on a unix socket in its own folder) and is stopped on exit.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,11 +55,11 @@ build_dir="$repo/build"
 out=""
 
 usage() {
-  sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,48p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
-all_workloads=(sessions legacy calls modern herd forward crawl store)
+all_workloads=(sessions legacy calls modern baseline herd forward crawl store)
 declare -A wanted=()
 for name in "${all_workloads[@]}"; do wanted[$name]=1; done
 # wants NAME: whether this run includes workload NAME.
@@ -444,7 +445,7 @@ run_store() {
 
 started=$SECONDS
 load_before=$(uptime | sed 's/^ *//')
-say "$mode run: $reps repetition(s); report: $out"
+say "$mode run: $reps repetition(s)${only_names:+, only $(IFS=,; echo "${only_names[*]}")}; report: $out"
 if wants store; then prepare_knowledge_base; fi
 for ((rep = 1; rep <= reps; rep++)); do
   # Alternate which server goes first, so that neither always runs on a warmer machine.
@@ -470,7 +471,7 @@ for ((rep = 1; rep <= reps; rep++)); do
     say "rep $rep: $kind: modern calls, MCP 2026-07-28 (health_check 1 and 16 connections, session_info 16)"
     run_modern_calls "$rep" "$kind"
   done
-  if wants calls; then
+  if wants calls || wants baseline; then
     say "rep $rep: bare-httplib: calls (1, 8 and 16 connections)"
     run_baseline_calls "$rep"
   fi

@@ -239,10 +239,17 @@ json run_sessions(const SessionsOptions& options) {
 
   // 2. Each open session initialises and calls the tool once.
   const auto call_start = Clock::now();
+  const double call_cpu_before = process_cpu_seconds();
+  const double server_call_cpu_before =
+      options.server_pid > 0 ? process_cpu_seconds(options.server_pid) : -1;
   call_more();
   loop.run_until([&] { return called + call_failures >= opened - lost_streams; },
                  call_start + options.timeout);
   const double call_seconds = std::chrono::duration<double>(Clock::now() - call_start).count();
+  const double call_cpu = process_cpu_seconds() - call_cpu_before;
+  // The server's CPU time for the calls phase, per POST answered: what each costs it.
+  const double server_call_cpu =
+      server_call_cpu_before >= 0 ? process_cpu_seconds(options.server_pid) - server_call_cpu_before : -1;
   for (auto& s : sessions)
     if (s.state == State::calling) fail_session(s, "no answer to the call within the timeout");
 
@@ -294,6 +301,7 @@ json run_sessions(const SessionsOptions& options) {
            {"posts_per_second", call_seconds > 0 ? static_cast<double>(posts_answered) / call_seconds : 0.0},
            {"call_p50_us", call_latency.percentile(50)},
            {"call_p99_us", call_latency.percentile(99)},
+           {"loadgen_cpu_percent_calls", call_seconds > 0 ? 100.0 * call_cpu / call_seconds : 0.0},
            {"sessions_idle_open", still_open},
            {"server_sessions_open", health_open ? health_open->sessions : -1},
            {"server_sessions_after", health_after ? health_after->sessions : -1},
@@ -302,6 +310,8 @@ json run_sessions(const SessionsOptions& options) {
            {"rss_streams_bytes", rss_streams},
            {"rss_open_bytes", rss_open},
            {"rss_after_bytes", rss_after}};
+  if (server_call_cpu >= 0 && posts_answered > 0)
+    out["server_cpu_us_per_post"] = 1e6 * server_call_cpu / static_cast<double>(posts_answered);
   if (options.server_pid > 0 && opened > 0)
     out["rss_per_stream_bytes"] =
         static_cast<double>(rss_streams - rss_before) / static_cast<double>(opened);

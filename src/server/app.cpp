@@ -439,6 +439,7 @@ MetricsGauges App::gauges() const {
   g.request_threads = requests.threads;
   g.request_threads_busy = requests.busy;
   g.connections_rejected = http_.rejected_connections();
+  g.connections_moved = http_.moved_connections();
   g.init_state = init_state();
   g.init_runs = status.runs;
   g.init_last_duration_seconds = std::chrono::duration<double>(status.last_duration).count();

@@ -66,6 +66,15 @@ class Registration {
 }  // namespace
 
 std::shared_ptr<void> HangupWatch::watch(int fd, std::function<void()> on_hangup) {
+  return add(fd, EPOLLRDHUP, std::move(on_hangup));
+}
+
+std::shared_ptr<void> HangupWatch::watch_input(int fd, std::function<void()> on_input) {
+  return add(fd, EPOLLIN | EPOLLRDHUP, std::move(on_input));
+}
+
+std::shared_ptr<void> HangupWatch::add(int fd, std::uint32_t events,
+                                       std::function<void()> on_hangup) {
   std::lock_guard lock(mutex_);
   const std::uint64_t key = next_key_++;
   // Everything that can throw comes before the descriptor is registered.
@@ -73,7 +82,7 @@ std::shared_ptr<void> HangupWatch::watch(int fd, std::function<void()> on_hangup
   entries_.emplace(key, Entry{fd, std::move(on_hangup)});
   epoll_event event{};
   // One-shot: a closed socket stays readable; one report is all anyone needs.
-  event.events = EPOLLRDHUP | EPOLLONESHOT;
+  event.events = events | EPOLLONESHOT;
   event.data.u64 = key;
   if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
     spdlog::debug("cannot watch descriptor {} for hang-ups: errno {}", fd, errno);

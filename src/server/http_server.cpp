@@ -91,11 +91,15 @@ class HttpServer::OpenConnections {
   std::unordered_set<int> fds_;
 };
 
-// What the SSE writers of one connection may ask of it: hang-up notices and flushes.
+// What the SSE writers of one connection may ask of it: hang-up notices and flushes; and what a
+// handler may leave for after its response (a call answered 202, run on this thread).
 class ServedConnection final : public transport::ConnectionHooks {
  public:
-  ServedConnection(HangupWatch& watch, ConnectionStream& stream) noexcept
-      : watch_(watch), stream_(stream) {}
+  // `hand_over` gives the connection to another thread, which serves it from its next request
+  // on; false when none can take it.
+  ServedConnection(HangupWatch& watch, ConnectionStream& stream,
+                   std::function<bool()> hand_over) noexcept
+      : watch_(watch), stream_(stream), hand_over_(std::move(hand_over)) {}
   std::shared_ptr<void> watch_hangup(std::function<void()> on_hangup) override {
     return watch_.watch(stream_.socket(), std::move(on_hangup));
   }
@@ -105,10 +109,49 @@ class ServedConnection final : public transport::ConnectionHooks {
     if (!stream_.flush_now(left)) return SendNow::gone;
     return left == 0 ? SendNow::sent : SendNow::partial;
   }
+  bool after_response(std::function<void()> work) override {
+    // Bytes of a next request already read could not move with the connection (see below).
+    if (after_response_ || stream_.has_input()) return false;
+    after_response_ = std::move(work);
+    return true;
+  }
+
+  enum class After {
+    stays,  // this thread goes on serving the connection
+    moved,  // another thread serves it now: this one must not touch it again
+  };
+  // What a handler left for after its response (after_response()), run now. The connection is
+  // not left waiting meanwhile: should the client send its next request (or close) before the
+  // work is done, another thread takes the connection, and this one only finishes the work.
+  After run_after_response() noexcept {
+    if (!after_response_) return After::stays;
+    auto work = std::move(after_response_);
+    after_response_ = nullptr;
+    bool moved = false;  // written by the watch's callback, read once the watch is released
+    std::shared_ptr<void> watch;
+    try {
+      watch = watch_.watch_input(stream_.socket(), [this, &moved] { moved = hand_over_(); });
+    } catch (const std::exception& e) {
+      spdlog::error("watching a connection while a call runs after its response: {}", e.what());
+    }
+    try {
+      // The work belongs to no connection: this one may be served by another thread meanwhile.
+      transport::ScopedConnectionHooks detached(nullptr);
+      work();
+    } catch (const std::exception& e) {
+      spdlog::error("work after a response: {}", e.what());
+    } catch (...) {
+      spdlog::error("work after a response: unknown exception");
+    }
+    watch.reset();  // no callback runs from here on
+    return moved ? After::moved : After::stays;
+  }
 
  private:
   HangupWatch& watch_;
   ConnectionStream& stream_;
+  std::function<bool()> hand_over_;
+  std::function<void()> after_response_;
 };
 
 // httplib's Server with a real listen backlog (httplib's is CPPHTTPLIB_LISTEN_BACKLOG, 5, fixed
@@ -124,8 +167,10 @@ class ServedConnection final : public transport::ConnectionHooks {
 class HttpServer::Listener : public httplib::Server {
  public:
   Listener(const HttpOptions& options, const RequestFilter& filter, OpenConnections& open,
-           HangupWatch& hangups, const std::atomic<bool>& stopping)
-      : options_(options), filter_(filter), open_(open), hangups_(hangups), stopping_(stopping) {
+           HangupWatch& hangups, std::shared_ptr<WorkerPool> connections,
+           std::atomic<std::uint64_t>& moved, const std::atomic<bool>& stopping)
+      : options_(options), filter_(filter), open_(open), hangups_(hangups),
+        connections_(std::move(connections)), moved_(moved), stopping_(stopping) {
     // httplib calls this on the socket it is about to bind and listen on (and on nothing else):
     // SO_REUSEADDR without httplib's default SO_REUSEPORT, and the socket kept for relisten().
     set_socket_options([this](socket_t sock) {
@@ -166,9 +211,19 @@ class HttpServer::Listener : public httplib::Server {
     int yes = 1;
     ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
     open_.add(sock);
+    return serve(sock);
+  }
+
+  // Serves `sock` until it closes (and closes it), or until another thread takes it over while
+  // this one runs a call after a response (ServedConnection::run_after_response).
+  bool serve(socket_t sock) {
     ConnectionStream stream(sock, StreamTimeouts{options_.read_timeout, options_.write_timeout},
                             options_.head_limits);
-    ServedConnection served(hangups_, stream);
+    ServedConnection served(hangups_, stream, [this, sock] {
+      if (!connections_->try_submit([this, sock] { serve(sock); })) return false;
+      moved_.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    });
     transport::ScopedConnectionHooks serving(&served);
     Admission admission;
     ScopedAdmission admitting(admission);
@@ -189,6 +244,9 @@ class HttpServer::Listener : public httplib::Server {
       }
       // The response was gathered: send it (headers and a short body in one send).
       if (!stream.flush()) ok = false;
+      // Then what its handler left for after it (a call answered 202), sent or not: the call
+      // was accepted, and its answer goes to its session's stream.
+      if (served.run_after_response() == ServedConnection::After::moved) return ok;
       if (stream.deadline_expired()) {
         std::string ip;
         int port = 0;
@@ -286,6 +344,8 @@ class HttpServer::Listener : public httplib::Server {
   const RequestFilter& filter_;
   OpenConnections& open_;
   HangupWatch& hangups_;
+  std::shared_ptr<WorkerPool> connections_;
+  std::atomic<std::uint64_t>& moved_;
   const std::atomic<bool>& stopping_;
   socket_t listening_ = INVALID_SOCKET;
 };
@@ -358,7 +418,8 @@ HttpServer::HttpServer(HttpOptions options)
           "connection"})),
       open_(std::make_unique<OpenConnections>()),
       hangups_(std::make_unique<HangupWatch>()),
-      listener_(std::make_unique<Listener>(options_, filter_, *open_, *hangups_, stopping_)) {
+      listener_(std::make_unique<Listener>(options_, filter_, *open_, *hangups_, connections_,
+                                           moved_, stopping_)) {
   auto& svr = *listener_;
   svr.new_task_queue = [this] { return new ConnectionQueue(connections_, rejected_); };
   svr.set_tcp_nodelay(true);

@@ -152,6 +152,10 @@ std::string Metrics::render(const MetricsGauges& g) const {
   header(out, "mcpgate_connections_rejected_total", "counter",
          "Connections answered 503 because --max-connections was reached.");
   sample(out, "mcpgate_connections_rejected_total", "", std::to_string(g.connections_rejected));
+  header(out, "mcpgate_connections_moved_total", "counter",
+         "Keep-alive connections handed to another thread because their client sent its next "
+         "request (or closed) while a legacy call ran after its 202 on the connection's thread.");
+  sample(out, "mcpgate_connections_moved_total", "", std::to_string(g.connections_moved));
 
   header(out, "mcpgate_init_state", "gauge", "1 for the current state of the shared initialisation.");
   for (const char* state : {"idle", "starting", "ready", "degraded", "failed"})

@@ -144,7 +144,8 @@ void LegacySse::post(const httplib::Request& req, httplib::Response& res) const 
                    session->id(), util::printable(request->method),
                    protocol::implicit_legacy_version);
   }
-  deps_.runner.run_async(session, std::move(parsed.items), streams_of(*session).session_stream(), false);
+  // A lone quiet call runs once the 202 is sent, on this thread (RequestRunner::run_accepted).
+  deps_.runner.run_accepted(session, std::move(parsed.items), streams_of(*session).session_stream());
   res.status = 202;
   res.set_content("Accepted", "text/plain");
 }

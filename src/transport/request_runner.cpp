@@ -1,5 +1,6 @@
 #include "mcpgate/transport/request_runner.hpp"
 
+#include "mcpgate/protocol/methods.hpp"
 #include "mcpgate/transport/connection_hooks.hpp"
 
 #include <spdlog/spdlog.h>
@@ -26,6 +27,20 @@ struct Completion {
 
 json error_for(const jsonrpc::Invalid& invalid) {
   return jsonrpc::make_error(invalid.id, invalid.code, invalid.message);
+}
+
+// The call of a tool that sends the client nothing while it runs (instant or silent), alone in
+// its POST: what may run on the POST's thread after its 202.
+const jsonrpc::Request* lone_quiet_call(const std::vector<jsonrpc::Item>& items,
+                                        const protocol::ClientState& session) {
+  if (items.size() != 1) return nullptr;
+  const auto* message = std::get_if<jsonrpc::Message>(&items.front());
+  const auto* request = message ? std::get_if<jsonrpc::Request>(message) : nullptr;
+  if (request == nullptr) return nullptr;
+  const protocol::Method* method =
+      protocol::find_method(request->method, session.protocol_version(), session.context());
+  if (method == nullptr || method->placement != protocol::Placement::tool_style) return nullptr;
+  return protocol::Dispatcher::runs_inline(session, *request, true) ? request : nullptr;
 }
 
 }  // namespace
@@ -83,6 +98,39 @@ std::size_t RequestRunner::run_async(const std::shared_ptr<sessions::Session>& s
     }
   }
   return total;
+}
+
+std::size_t RequestRunner::run_accepted(const std::shared_ptr<sessions::Session>& session,
+                                        std::vector<jsonrpc::Item> items,
+                                        const std::shared_ptr<EventStream>& out) const {
+  auto* connection = current_connection_hooks();
+  const auto* quiet = connection ? lone_quiet_call(items, *session) : nullptr;
+  if (quiet == nullptr) return run_async(session, std::move(items), out, false);
+  // Admitted now, as before any hand-off: a session at its in-flight cap (or reusing the id of
+  // a running request) is refused at once, and a cancellation finds the call from now on.
+  auto admission = dispatcher_.admit(*session, *quiet);
+  if (auto* refused = std::get_if<json>(&admission)) {
+    out->push("message", jsonrpc::dump(*refused));
+    return 1;
+  }
+  auto request = std::make_shared<jsonrpc::Request>(std::move(
+      std::get<jsonrpc::Request>(std::get<jsonrpc::Message>(items.front()))));
+  auto job = [this, session, out, request,
+              admitted = std::get<protocol::CancelFlag>(std::move(admission))]() mutable {
+    try {
+      if (auto response = dispatcher_.handle_request(*session, *request, out, std::move(admitted)))
+        out->push("message", jsonrpc::dump(*response));
+    } catch (const std::exception& e) {
+      spdlog::error("session {}: {} after its 202: {}", session->id(), request->method, e.what());
+    }
+  };
+  if (connection->after_response(job)) return 1;
+  if (!executor_.try_submit(job)) {
+    spdlog::warn("session {}: executor full; running {} on the connection thread",
+                 session->id(), request->method);
+    job();
+  }
+  return 1;
 }
 
 protocol::CancelFlag RequestRunner::run_stateless(

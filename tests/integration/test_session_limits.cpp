@@ -166,20 +166,58 @@ TEST_CASE("a legacy SSE stream closing cancels its session's calls and frees the
   REQUIRE(post(initialize_request(1, "2024-11-05")));
   REQUIRE(legacy->http->next_message().has_value());
   REQUIRE(post(rpc_notification("notifications/initialized")));
-  // Calls on a legacy session run on executor threads.
+  // A call of a tool silent while it runs is answered 202, then runs on the thread that read
+  // its POST: no executor thread is taken.
   for (int id = 2; id < 5; ++id) {
     auto accepted = post(tool_call(id, "find_projects"));
     REQUIRE(accepted);
     CHECK(accepted->status == 202);
   }
   REQUIRE(eventually([&] { return tool_calls(backend) >= 3; }, io_timeout));
-  CHECK(metric(server, R"(mcpgate_threads{pool="request",state="busy"})") == 3);
+  CHECK(metric(server, R"(mcpgate_threads{pool="request",state="busy"})") == 0);
+  // The stream's writer and the three calls.
+  CHECK(metric(server, R"(mcpgate_threads{pool="connection",state="busy"})") >= 4);
 
   legacy->http->close();  // the stream is the session: it ends with it
   CHECK(eventually([&] { return server.app().sessions().counts().total() == 0; }, 5000ms));
   CHECK(eventually(
-      [&] { return metric(server, R"(mcpgate_threads{pool="request",state="busy"})") == 0; },
+      [&] { return metric(server, R"(mcpgate_threads{pool="connection",state="busy"})") == 0; },
       5000ms));
+}
+
+TEST_CASE("a legacy call running after its 202 does not hold its keep-alive connection") {
+  FixtureBackend backend(stall);
+  TestServer server(stalled_backend_config(backend));
+  auto legacy = open_initialised_legacy(server.port());
+  REQUIRE(legacy.has_value());
+  // One keep-alive connection for every POST, as a client's pool reuses one; a POST that had to
+  // wait for the stalled call (20 s) would time out.
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_keep_alive(true);
+  client.set_read_timeout(5, 0);
+  auto post = [&](const json& message) {
+    return client.Post(legacy->post_target.c_str(), message.dump(), "application/json");
+  };
+  auto accepted = post(tool_call(2, "find_projects"));
+  REQUIRE(accepted);
+  CHECK(accepted->status == 202);
+  REQUIRE(eventually([&] { return tool_calls(backend) >= 1; }, io_timeout));
+
+  // The same connection carries the next POSTs at once: its cancellation ends the call...
+  auto cancelled = post(rpc_notification("notifications/cancelled", {{"requestId", 2}}));
+  REQUIRE(cancelled);
+  CHECK(cancelled->status == 202);
+  CHECK(metric(server, "mcpgate_connections_moved_total") == 1);
+  CHECK(eventually(
+      [&] { return metric(server, R"(mcpgate_threads{pool="connection",state="busy"})") <= 2; },
+      5000ms));
+  // ...which sends no answer: the next message on the stream answers the ping after it.
+  auto pinged = post(rpc_request(3, "ping"));
+  REQUIRE(pinged);
+  CHECK(pinged->status == 202);
+  const auto answer = legacy->http->next_message();
+  REQUIRE(answer.has_value());
+  CHECK((*answer)["id"] == 3);
 }
 
 TEST_CASE("--max-sessions: a flood of initializes evicts the unused sessions, not real clients") {

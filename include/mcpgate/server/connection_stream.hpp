@@ -76,6 +76,8 @@ class ConnectionStream final : public httplib_compat::Stream<> {
   void get_remote_ip_and_port(std::string& ip, int& port) const override;
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return fd_; }
+  // Whether bytes the client sent after the last request were already read into the buffer.
+  [[nodiscard]] bool has_input() const noexcept { return buffered_begin_ < buffered_end_; }
 
   // Sends what write() gathered, waiting at most the write timeout each time the client makes
   // no room. False when the client is gone (and from then on).

@@ -27,6 +27,10 @@ class HangupWatch {
   // is released. nullptr when epoll refuses the descriptor.
   [[nodiscard]] std::shared_ptr<void> watch(int fd, std::function<void()> on_hangup);
 
+  // As watch(), but `on_input` is called as soon as the client sends anything too (or closes):
+  // for a connection whose thread is busy with something else than reading it.
+  [[nodiscard]] std::shared_ptr<void> watch_input(int fd, std::function<void()> on_input);
+
   [[nodiscard]] std::size_t watched() const;
 
  private:
@@ -34,6 +38,7 @@ class HangupWatch {
     int fd;
     std::function<void()> on_hangup;
   };
+  std::shared_ptr<void> add(int fd, std::uint32_t events, std::function<void()> callback);
   void remove(std::uint64_t key);
   void run();
 

@@ -67,6 +67,9 @@ class HttpServer {
   [[nodiscard]] int port() const noexcept { return port_; }
   [[nodiscard]] WorkerPool::Stats connection_stats() const;
   [[nodiscard]] std::uint64_t rejected_connections() const noexcept { return rejected_.load(); }
+  // Keep-alive connections another thread took over while a call ran after its response on
+  // the connection's own thread (the client sent its next request, or closed, meanwhile).
+  [[nodiscard]] std::uint64_t moved_connections() const noexcept { return moved_.load(); }
 
  private:
   class OpenConnections;
@@ -79,6 +82,7 @@ class HttpServer {
   std::unique_ptr<OpenConnections> open_;
   std::unique_ptr<HangupWatch> hangups_;
   std::atomic<bool> stopping_{false};  // before listener_, which reads it
+  std::atomic<std::uint64_t> moved_{0};  // before listener_, which counts into it
   std::unique_ptr<Listener> listener_;
   std::atomic<std::uint64_t> rejected_{0};
   int port_ = -1;

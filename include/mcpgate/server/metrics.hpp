@@ -46,6 +46,7 @@ struct MetricsGauges {
   std::size_t request_threads = 0;
   std::size_t request_threads_busy = 0;
   std::uint64_t connections_rejected = 0;
+  std::uint64_t connections_moved = 0;
   std::string init_state;  // idle, starting, ready, degraded, failed
   std::uint64_t init_runs = 0;
   double init_last_duration_seconds = 0;

@@ -32,6 +32,16 @@ class ConnectionHooks {
   // another thread writing for a writer that sleeps (EventStream's ConnectionLoan) must not be
   // held by a client that does not read.
   [[nodiscard]] virtual SendNow flush_now() = 0;
+
+  // Runs `work` on this connection's thread once the response being served has been sent, and
+  // before the connection reads its next request: a POST answered 202 whose call then runs on
+  // the thread that read it, with no hand-off to another thread and without holding the answer.
+  // `work` must not throw, and runs whether or not the response reached the client. False when
+  // the connection cannot take it (it already owes one): the caller runs it elsewhere.
+  [[nodiscard]] virtual bool after_response(std::function<void()> work) {
+    (void)work;
+    return false;
+  }
 };
 
 // The hooks of the connection the calling thread serves, or nullptr.

@@ -33,6 +33,16 @@ class RequestRunner {
                         std::vector<jsonrpc::Item> items,
                         const std::shared_ptr<EventStream>& out, bool finish_out) const;
 
+  // The messages of a POST answered 202 whose responses go to the session's stream `out` (the
+  // legacy SSE transport): as run_async(session, items, out, false), except that a POST that is
+  // one call of a tool that does not talk to the client while it runs (instant or silent) is
+  // admitted here (a refusal is pushed at once) and then runs on this connection's thread once
+  // the 202 is sent (ConnectionHooks::after_response), not before it and not on an executor
+  // thread: the answer never waits for the call, and the call costs no hand-off.
+  std::size_t run_accepted(const std::shared_ptr<sessions::Session>& session,
+                           std::vector<jsonrpc::Item> items,
+                           const std::shared_ptr<EventStream>& out) const;
+
   // Handle `items` on this thread and return the responses (JSON response mode). Messages
   // tied to a request go to the session's own stream.
   std::vector<nlohmann::json> run_here(const std::shared_ptr<sessions::Session>& session,
