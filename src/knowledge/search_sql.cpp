@@ -53,28 +53,34 @@ std::string sqlite_search(const SearchTableText& t, bool by_source) {
          str(t.alias) + ".page_id ORDER BY m.score, " + str(t.alias) + ".id";
 }
 
-// BM25 over the tsvector (see the header): `term` holds each query term's tsquery and idf,
-// `matched` the rows the whole expression matches with their lengths, `ranked` the top ?3.
+// BM25 over the tsvector (see the header): `matched` holds the rows the whole expression
+// matches with their lengths, `term` each query term's tsquery and idf, `ranked` the top ?3.
 // A row's length is its word count, as FTS5's: ts_rank_cd's normalization 2 divides by exactly
 // that (the positions in the tsvector), so the ratio of the plain rank to it gives it back, with
-// no unnest() of every matched vector (which tripled the query's time). Weights are
-// {D, C, B, A}; ts_rank_cd refuses weights above 1, hence B = 0.5, A = 1 and the factor 2.
+// no unnest() of every matched vector (which tripled the query's time). A term's match count is
+// taken from `matched` when no source narrows it (the expression is the OR of the terms, so
+// every row a term matches is there): a scan of the whole table per term cost half the query.
+// Weights are {D, C, B, A}; ts_rank_cd refuses weights above 1, hence B = 0.5, A = 1 and the
+// factor 2.
 std::string postgresql_search(const SearchTableText& t) {
   const std::string table = str(t.table);
-  return "WITH term AS MATERIALIZED ("
+  return "WITH matched AS MATERIALIZED ("
+         "  SELECT id, search, coalesce(round(ts_rank_cd(search, q) / nullif(ts_rank_cd(search, q, 2), 0)), "
+         "                              length(search)) AS len"
+         "  FROM " + table + ", to_tsquery('english', CAST(?1 AS TEXT)) AS q"
+         "  WHERE search @@ q AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2)), "
+         "term AS MATERIALIZED ("
          "  SELECT w.q, greatest(ln((greatest(n.total, h.hits) - h.hits + 0.5) / (h.hits + 0.5)), "
          "                       1e-6) AS idf"
          "  FROM (SELECT to_tsquery('english', x) AS q "
          "        FROM unnest(string_to_array(CAST(?1 AS TEXT), ' | ')) AS x OFFSET 0) AS w"
          "  CROSS JOIN (SELECT CAST(coalesce(sum(" + str(t.source_count) + "), 0) AS float8) AS total"
          "              FROM knowledge_sources) AS n"
-         "  CROSS JOIN LATERAL (SELECT CAST(count(*) AS float8) AS hits FROM " + table +
-         "                      WHERE search @@ w.q) AS h), "
-         "matched AS MATERIALIZED ("
-         "  SELECT id, search, coalesce(round(ts_rank_cd(search, q) / nullif(ts_rank_cd(search, q, 2), 0)), "
-         "                              length(search)) AS len"
-         "  FROM " + table + ", to_tsquery('english', CAST(?1 AS TEXT)) AS q"
-         "  WHERE search @@ q AND (CAST(?2 AS TEXT) IS NULL OR source_id = ?2)), "
+         "  CROSS JOIN LATERAL (SELECT CAST(count(*) AS float8) AS hits"
+         "                      FROM (SELECT search FROM matched WHERE CAST(?2 AS TEXT) IS NULL"
+         "                            UNION ALL SELECT search FROM " + table +
+         "                            WHERE CAST(?2 AS TEXT) IS NOT NULL) AS pool"
+         "                      WHERE pool.search @@ w.q) AS h), "
          "ranked AS ("
          "  SELECT r.id, -sum(term.idf * f.tf * 2.2 / (f.tf + r.norm)) AS score"
          "  FROM (SELECT id, search, 1.2 * (0.25 + 0.75 * len / (SELECT avg(len) FROM matched)) AS norm"

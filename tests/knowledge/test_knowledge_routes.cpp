@@ -97,6 +97,27 @@ TEST_CASE("BM25 on both stores: a row's length is its word count, not its distin
   CHECK(hits[0]["url"] == "https://fruit.example/short.md");
 }
 
+TEST_CASE("BM25 on both stores: a rare query word decides the ranking, within one source too") {
+  // "server" is in every chunk but one and says little; "quetzal" is in that one. Its idf counts over all
+  // sources (as FTS5's does), whether or not the search keeps to one of them.
+  Fixture f;
+  for (int i = 0; i < 6; ++i)
+    f.write("docs/common" + std::to_string(i) + ".md",
+            "server server server server server server server server " + filler(10, "word") +
+                "\n");
+  // With every term's idf alike, eight "server"s would outrank one "quetzal".
+  f.write("docs/rare.md", "quetzal " + filler(10, "word") + "\n");
+  f.write("more/other.md", "server server server " + filler(10, "other") + "\n");
+  f.ingest("docs", {f.files() / "docs"}, "https://docs.example/");
+  f.ingest("more", {f.files() / "more"}, "https://more.example/");
+  const json everywhere = f.search("server quetzal", "chunks", 3);
+  REQUIRE_FALSE(everywhere.empty());
+  CHECK(everywhere[0]["url"] == "https://docs.example/rare.md");
+  const json in_docs = f.search("server quetzal", "chunks", 3, "docs");
+  REQUIRE_FALSE(in_docs.empty());
+  CHECK(in_docs[0]["url"] == "https://docs.example/rare.md");
+}
+
 TEST_CASE("chunk contents are at most 1000 characters and match_count bounds the results") {
   Corpus c;
   const json results = c.search("paragraph", "chunks", 15);  // ~20 chunks of 1,600 bytes match
