@@ -215,13 +215,24 @@ json update_task(MethodCall& call) {
                   "Invalid params: the answers are larger than a task may keep (" +
                       std::to_string(store_of(call).options().max_result_bytes) +
                       " bytes, --max-task-result-bytes)");
+    case TaskStore::Update::not_handed_over:
+      throw Error(code::internal_error,
+                  "Internal error: task '" + util::printable(id) +
+                      "' runs on another instance, and the answers could not be handed to it "
+                      "(too large to pass between instances, or too many at once); nothing was "
+                      "taken: send them again, smaller or later");
   }
   return json::object();  // an empty acknowledgement
 }
 
 json cancel_task(MethodCall& call) {
   const auto id = task_id(call);
-  if (!store_of(call).cancel(id, call.client.access().subject)) unknown_task(id);
+  try {
+    if (!store_of(call).cancel(id, call.client.access().subject)) unknown_task(id);
+  } catch (const TaskHandOverFailed& e) {
+    throw Error(code::internal_error, std::string("Internal error: ") + e.what() +
+                                          "; nothing was cancelled: send it again later");
+  }
   return json::object();  // an empty acknowledgement, also when the task had ended
 }
 

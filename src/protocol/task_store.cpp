@@ -185,8 +185,9 @@ TaskStore::Update TaskStore::update(const std::string& id, const json& input_res
   if (!detail) return Update::unknown_task;
   if (input_responses.is_object() && input_responses.dump().size() > options_.max_result_bytes)
     return Update::too_large;
-  if (detail->value("status", std::string()) == to_string(TaskStatus::input_required))
-    options_.share->forward_update(id, input_responses);
+  if (detail->value("status", std::string()) == to_string(TaskStatus::input_required) &&
+      !options_.share->forward_update(id, input_responses))
+    return Update::not_handed_over;
   return Update::accepted;
 }
 
@@ -256,8 +257,11 @@ bool TaskStore::cancel(const std::string& id, const std::string& subject) {
   if (!detail) return false;
   // Nothing left to stop once it has ended (idempotent, as here).
   const auto status = detail->value("status", std::string());
-  if (status == to_string(TaskStatus::working) || status == to_string(TaskStatus::input_required))
-    options_.share->forward_cancel(id);
+  if ((status == to_string(TaskStatus::working) ||
+       status == to_string(TaskStatus::input_required)) &&
+      !options_.share->forward_cancel(id))
+    throw TaskHandOverFailed("the cancellation of task " + id +
+                             " could not be handed to the instance running it");
   return true;
 }
 

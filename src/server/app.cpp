@@ -84,7 +84,7 @@ std::shared_ptr<store::Database> open_session_database(const Config& config) {
 // With a shared store, every instance on it can serve every task's requests.
 std::shared_ptr<protocol::TaskShare> shared_tasks(
     const std::shared_ptr<store::Database>& database,
-    std::function<void(const sessions::PeerEvent&)> forward) {
+    std::function<bool(const sessions::PeerEvent&)> forward) {
   if (!database) return nullptr;
   return std::make_shared<SharedTasks>(database, std::move(forward));
 }
@@ -222,7 +222,7 @@ App::App(Config config)
                                      .poll_interval = std::chrono::milliseconds(1000),
                                      .clock = nullptr,
                                      .share = shared_tasks(session_db_, [this](const auto& event) {
-                                       if (peers_) peers_->forward(event);
+                                       return peers_ && peers_->forward(event);
                                      })})),
       task_threads_(std::make_shared<WorkerPool>(WorkerPool::Options{
           config_.max_tasks, 512 * 1024, config_.thread_idle_timeout, 0, "task"})),

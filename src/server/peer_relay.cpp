@@ -63,7 +63,7 @@ void PeerRelay::unclaimed(const sessions::Session& session, const nlohmann::json
                  .body = message.dump()});
 }
 
-void PeerRelay::forward(const PeerEvent& event) { bus_->publish(event); }
+bool PeerRelay::forward(const PeerEvent& event) { return bus_->publish(event); }
 
 void PeerRelay::apply(const PeerEvent& event) {
   switch (event.kind) {

@@ -19,7 +19,7 @@ constexpr std::int64_t prune_every_ms = 60000;
 }  // namespace
 
 SharedTasks::SharedTasks(std::shared_ptr<store::Database> database,
-                         std::function<void(const sessions::PeerEvent&)> forward)
+                         std::function<bool(const sessions::PeerEvent&)> forward)
     : table_(std::move(database)), forward_(std::move(forward)) {}
 
 void SharedTasks::publish(const std::string& id, const std::string& subject,
@@ -53,14 +53,14 @@ std::optional<nlohmann::json> SharedTasks::find(const std::string& id, const std
   }
 }
 
-void SharedTasks::forward_update(const std::string& id, const nlohmann::json& input_responses) {
-  forward_({.kind = sessions::PeerEvent::Kind::task_update,
+bool SharedTasks::forward_update(const std::string& id, const nlohmann::json& input_responses) {
+  return forward_({.kind = sessions::PeerEvent::Kind::task_update,
             .session_id = id,
             .body = input_responses.dump()});
 }
 
-void SharedTasks::forward_cancel(const std::string& id) {
-  forward_({.kind = sessions::PeerEvent::Kind::task_cancel, .session_id = id, .body = {}});
+bool SharedTasks::forward_cancel(const std::string& id) {
+  return forward_({.kind = sessions::PeerEvent::Kind::task_cancel, .session_id = id, .body = {}});
 }
 
 }  // namespace mcpgate::server

@@ -125,3 +125,25 @@ TEST_CASE("shared tasks: tasks/cancel on another process stops the task where it
   CHECK(reaches(a.port(), id, "cancelled"));
   CHECK(reaches(b.port(), id, "cancelled"));
 }
+
+TEST_CASE("shared tasks: answers too large to pass between processes are refused, not lost") {
+  embedded_test::TempDir dir;
+  const auto store = test_support::fresh_store(dir.file("store.db"));
+  TestServer a(one_store_config(store));
+  TestServer b(one_store_config(store));
+  const auto id = start(a.port(), "confirm_delete", {{"filename", "big.txt"}});
+  REQUIRE(reaches(b.port(), id, "input_required"));
+  // Within what a task may keep (--max-task-result-bytes, 1 MiB), over what one process hands
+  // another (64 KiB): the client must hear that they did not arrive.
+  const json big{{"action", "accept"},
+                 {"content", {{"confirm", true}, {"note", std::string(100 * 1024, 'x')}}}};
+  const auto refused = task_call(b.port(), "tasks/update", id, {{"inputResponses", {{"confirm", big}}}});
+  REQUIRE(refused.contains("error"));
+  CHECK(refused["error"]["code"] == -32603);
+  CHECK(status_at(a.port(), id) == "input_required");
+  const auto ack = task_call(
+      b.port(), "tasks/update", id,
+      {{"inputResponses", {{"confirm", {{"action", "accept"}, {"content", {{"confirm", true}}}}}}}});
+  REQUIRE(ack.contains("result"));
+  CHECK(reaches(b.port(), id, "completed"));
+}

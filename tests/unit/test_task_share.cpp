@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -54,12 +55,18 @@ class BoardShare final : public protocol::TaskShare {
     if (it == board_->tasks.end() || it->second.subject != subject) return std::nullopt;
     return it->second.detail;
   }
-  void forward_update(const std::string& id, const json& input_responses) override {
+  bool forward_update(const std::string& id, const json& input_responses) override {
+    if (!handing_over) return false;
     for (auto* store : instances()) (void)store->update_here(id, input_responses);
+    return true;
   }
-  void forward_cancel(const std::string& id) override {
+  bool forward_cancel(const std::string& id) override {
+    if (!handing_over) return false;
     for (auto* store : instances()) (void)store->cancel_here(id);
+    return true;
   }
+  // False: the way between instances refuses everything (too large, over its rate).
+  std::atomic<bool> handing_over{true};
 
  private:
   std::vector<TaskStore*> instances() {
@@ -179,4 +186,32 @@ TEST_CASE("another instance polls, answers and cancels a task it does not run") 
   CHECK((*other.get(task->id(), "alice"))["status"] == "cancelled");
   CHECK(other.cancel(task->id(), "alice"));  // idempotent once it has ended
   CHECK_FALSE(other.cancel("no-such-task", "alice"));
+}
+
+TEST_CASE("answers or a cancellation that cannot reach the task's instance are refused, not lost") {
+  auto board = std::make_shared<Board>();
+  TaskStore runs(shared_options(board));
+  auto share = std::make_shared<BoardShare>(board);
+  auto options = shared_options(board);
+  options.share = share;
+  TaskStore other(options);
+  {
+    const std::lock_guard lock(board->mutex);
+    board->instances = {&runs, &other};
+  }
+  auto task = runs.create("alice");
+  auto asked = std::async(std::launch::async, [&] { return runs.ask(*task, {confirm_request()}); });
+  REQUIRE(eventually([&] {
+    const auto seen = other.get(task->id(), "alice");
+    return seen && (*seen)["status"] == "input_required";
+  }));
+  share->handing_over = false;
+  CHECK(other.update(task->id(), {{"confirm", yes}}, "alice") == TaskStore::Update::not_handed_over);
+  CHECK_THROWS_AS(other.cancel(task->id(), "alice"), protocol::TaskHandOverFailed);
+  CHECK_FALSE(task->cancellation().cancelled());
+  CHECK((*runs.get(task->id(), "alice"))["status"] == "input_required");  // still waiting
+  share->handing_over = true;  // the client sends them again
+  CHECK(other.update(task->id(), {{"confirm", yes}}, "alice") == TaskStore::Update::accepted);
+  REQUIRE(asked.wait_for(10s) == std::future_status::ready);
+  CHECK(asked.get().at("confirm") == yes);
 }

@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -60,9 +61,11 @@ class TaskShare {
   // Another instance's task as it last published it, when it belongs to `subject`.
   [[nodiscard]] virtual std::optional<nlohmann::json> find(const std::string& id,
                                                            const std::string& subject) = 0;
-  // Hand the client's answers, or its cancellation, to the instance running the task.
-  virtual void forward_update(const std::string& id, const nlohmann::json& input_responses) = 0;
-  virtual void forward_cancel(const std::string& id) = 0;
+  // Hand the client's answers, or its cancellation, to the instance running the task; false
+  // when they could not be sent (too large for the way between instances, over its rate, the
+  // store failed), which the client is then told.
+  virtual bool forward_update(const std::string& id, const nlohmann::json& input_responses) = 0;
+  virtual bool forward_cancel(const std::string& id) = 0;
 };
 
 struct TaskStoreOptions {
@@ -110,6 +113,12 @@ class Task {
   std::condition_variable changed_;  // an answer came, or the task ended
 };
 
+// A request for another instance's task could not be handed to it.
+class TaskHandOverFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class TaskStore {
  public:
   using Clock = std::chrono::steady_clock;
@@ -135,16 +144,17 @@ class TaskStore {
   [[nodiscard]] std::optional<nlohmann::json> get(const std::string& id,
                                                   const std::string& subject = {});
 
-  enum class Update { accepted, unknown_task, too_large };
+  enum class Update { accepted, unknown_task, too_large, not_handed_over };
   // Answers to the task's input requests: those for keys it waits on are taken (values that are
   // not objects are no answers), others ignored; a subset is fine. too_large when the answers
   // would hold more than max_result_bytes for the task. Another instance's task gets them
-  // through the TaskShare (accepted: handed over).
+  // through the TaskShare (accepted: handed over; not_handed_over: they could not be sent).
   [[nodiscard]] Update update(const std::string& id, const nlohmann::json& input_responses,
                               const std::string& subject = {});
   // Cancel the task unless it has ended already: it turns cancelled at once, its handler's
   // Cancellation fires and an ask() it waits in returns. False for an unknown id. Another
-  // instance's task is cancelled there, through the TaskShare.
+  // instance's task is cancelled there, through the TaskShare (throws TaskHandOverFailed when
+  // the cancellation could not be sent).
   bool cancel(const std::string& id, const std::string& subject = {});
   // What another instance handed over (TaskShare::forward_*): applied to a task held here,
   // whoever's it is (the instance that took the request checked the subject); false when no

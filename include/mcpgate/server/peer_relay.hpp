@@ -49,8 +49,9 @@ class PeerRelay {
   void session_changed(const std::string& id);
   void changed(const tools::Change& change);
   void unclaimed(const sessions::Session& session, const nlohmann::json& message);
-  // An event for the others as it is (server/shared_tasks.hpp hands tasks' requests over).
-  void forward(const sessions::PeerEvent& event);
+  // An event for the others as it is (server/shared_tasks.hpp hands tasks' requests over);
+  // false when it was not sent (see PeerBus::publish).
+  bool forward(const sessions::PeerEvent& event);
 
  private:
   void apply(const sessions::PeerEvent& event);

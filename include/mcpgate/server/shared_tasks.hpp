@@ -21,20 +21,21 @@ namespace mcpgate::server {
 
 class SharedTasks final : public protocol::TaskShare {
  public:
-  // `forward` sends an event to the other instances (PeerRelay::forward).
+  // `forward` sends an event to the other instances (PeerRelay::forward); false when it was not
+  // sent.
   SharedTasks(std::shared_ptr<store::Database> database,
-              std::function<void(const sessions::PeerEvent&)> forward);
+              std::function<bool(const sessions::PeerEvent&)> forward);
 
   void publish(const std::string& id, const std::string& subject, std::uint64_t version,
                const nlohmann::json& detail, std::chrono::milliseconds keep_for) override;
   [[nodiscard]] std::optional<nlohmann::json> find(const std::string& id,
                                                    const std::string& subject) override;
-  void forward_update(const std::string& id, const nlohmann::json& input_responses) override;
-  void forward_cancel(const std::string& id) override;
+  bool forward_update(const std::string& id, const nlohmann::json& input_responses) override;
+  bool forward_cancel(const std::string& id) override;
 
  private:
   store::TaskTable table_;
-  std::function<void(const sessions::PeerEvent&)> forward_;
+  std::function<bool(const sessions::PeerEvent&)> forward_;
   std::atomic<std::int64_t> next_prune_ms_{0};
 };
 
