@@ -1,5 +1,7 @@
 #include "mcp_requests.hpp"
 
+#include <charconv>
+
 #include <fstream>
 #include <stdexcept>
 
@@ -115,6 +117,86 @@ std::optional<json> rpc_message(const Fetched& fetched) {
   auto j = json::parse(fetched.response.body, nullptr, false);
   if (is_response(j)) return j;
   return std::nullopt;
+}
+
+namespace {
+
+std::size_t skip_space(std::string_view text, std::size_t at) {
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+    ++at;
+  return at;
+}
+
+// Past the string starting at `at` (its opening quote); npos when it does not end.
+std::size_t skip_string(std::string_view text, std::size_t at) {
+  for (++at; at < text.size(); ++at) {
+    if (text[at] == '\\') {
+      ++at;
+    } else if (text[at] == '"') {
+      return at + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Past the value starting at `at`: a string, an object or array (brackets counted, strings
+// skipped), or a scalar up to the next delimiter. npos when it does not end.
+std::size_t skip_value(std::string_view text, std::size_t at) {
+  if (at >= text.size()) return std::string_view::npos;
+  if (text[at] == '"') return skip_string(text, at);
+  if (text[at] == '{' || text[at] == '[') {
+    int depth = 0;
+    while (at < text.size()) {
+      const char c = text[at];
+      if (c == '"') {
+        at = skip_string(text, at);
+        if (at == std::string_view::npos) return at;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if ((c == '}' || c == ']') && --depth == 0) return at + 1;
+      ++at;
+    }
+    return std::string_view::npos;
+  }
+  const auto end = text.find_first_of(",}] \t\r\n", at);
+  return end == at ? std::string_view::npos : (end == std::string_view::npos ? text.size() : end);
+}
+
+}  // namespace
+
+std::optional<RpcHead> rpc_head(std::string_view text) {
+  RpcHead head;
+  std::size_t at = skip_space(text, 0);
+  if (at >= text.size() || text[at] != '{') return std::nullopt;
+  at = skip_space(text, at + 1);
+  if (at < text.size() && text[at] == '}') return skip_space(text, at + 1) == text.size() ? std::optional(head) : std::nullopt;
+  for (;;) {
+    if (at >= text.size() || text[at] != '"') return std::nullopt;
+    const auto key_end = skip_string(text, at);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    const auto key = text.substr(at + 1, key_end - at - 2);
+    at = skip_space(text, key_end);
+    if (at >= text.size() || text[at] != ':') return std::nullopt;
+    at = skip_space(text, at + 1);
+    const auto value_end = skip_value(text, at);
+    if (value_end == std::string_view::npos) return std::nullopt;
+    if (key == "id") {
+      long long id = 0;
+      const auto* first = text.data() + at;
+      const auto* last = text.data() + value_end;
+      if (auto [ptr, ec] = std::from_chars(first, last, id); ec == std::errc() && ptr == last) head.id = id;
+    } else if (key == "result") {
+      head.has_result = true;
+    } else if (key == "error") {
+      head.has_error = true;
+    }
+    at = skip_space(text, value_end);
+    if (at >= text.size()) return std::nullopt;
+    if (text[at] == '}') return skip_space(text, at + 1) == text.size() ? std::optional(head) : std::nullopt;
+    if (text[at] != ',') return std::nullopt;
+    at = skip_space(text, at + 1);
+  }
 }
 
 std::string start_session(const Url& url) {

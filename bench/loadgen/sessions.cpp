@@ -175,16 +175,16 @@ json run_sessions(const SessionsOptions& options) {
                 return;
               }
               if (event.event != "message" || s.state != State::calling) return;
-              const auto message = json::parse(event.data, nullptr, false);
-              if (!message.is_object() || !message.contains("id")) return;
-              if (message.contains("error"))
-                return fail_session(s, "JSON-RPC error: " + message["error"].dump());
-              if (message["id"] == 1) {
+              const auto message = rpc_head(event.data);
+              if (!message || !message->id) return;
+              if (message->has_error)
+                return fail_session(s, "JSON-RPC error: " + event.data.substr(0, 200));
+              if (*message->id == 1) {
                 post_checked(s, initialized_body(), [&, self] {
                   self->call_sent = Clock::now();
                   post_checked(*self, tool_call_body(2, options.tool, json::object()), nullptr);
                 });
-              } else if (message["id"] == 2) {
+              } else if (*message->id == 2) {
                 if (!is_good_result(event.data)) return fail_session(s, "tools/call: " + event.data.substr(0, 200));
                 call_latency.add(Clock::now() - s.call_sent);
                 s.state = State::called;

@@ -63,7 +63,7 @@ std::shared_ptr<store::Database> open_session_database(const Config& config) {
   if (config.session_store.empty()) return nullptr;
   const std::string location = config.session_store.string();
   try {
-    if (!store::is_postgresql_uri(location)) store::ensure_parent_directories(location);
+    store::ensure_parent_directories(location);
     // A record lost with the machine costs its client one 404; an fsync per initialize would
     // cost every client (2 ms each, measured). (PostgreSQL commits as its server is set to.)
     auto database = backend::open_store(
@@ -331,7 +331,7 @@ std::shared_ptr<const SharedContext> App::build_context() {
     // that message; the gate reports it and retries after its backoff.
     const std::string location = config_.data_path.string();
     try {
-      if (!store::is_postgresql_uri(location)) store::ensure_parent_directories(location);
+      store::ensure_parent_directories(location);
       context->backend = std::make_shared<backend::EmbeddedBackend>(
           location, store::OpenOptions{.max_connections = config_.store_connections,
                                        .idle_transaction_timeout = config_.store_idle_transaction_timeout});

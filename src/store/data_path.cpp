@@ -1,5 +1,7 @@
 #include "mcpgate/store/data_path.hpp"
 
+#include "mcpgate/store/database.hpp"
+
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -23,8 +25,11 @@ std::filesystem::path default_data_path() {
       "cannot choose a data file: neither XDG_DATA_HOME nor HOME is set; pass --data PATH");
 }
 
-void ensure_parent_directories(const std::filesystem::path& file) {
-  const auto parent = file.parent_path();
+void ensure_parent_directories(const std::filesystem::path& location) {
+  // A URI read as a path would make folders named after it ("postgresql:/db?host=/...") in the
+  // working directory.
+  if (is_postgresql_uri(location.native())) return;
+  const auto parent = location.parent_path();
   if (parent.empty()) return;
   std::error_code error;
   std::filesystem::create_directories(parent, error);

@@ -360,3 +360,13 @@ TEST_CASE("ensure_parent_directories creates missing folders and names a blocked
     CHECK(std::string(e.what()).find("blocker") != std::string::npos);
   }
 }
+
+TEST_CASE("ensure_parent_directories makes no folder for a PostgreSQL URI") {
+  TempDir dir;
+  const auto before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  ensure_parent_directories("postgresql:///mcpgate?host=/tmp/cluster");
+  ensure_parent_directories("postgres://user@127.0.0.1:5432/db");
+  std::filesystem::current_path(before);
+  CHECK(std::filesystem::is_empty(dir.path()));
+}

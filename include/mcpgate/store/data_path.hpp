@@ -10,8 +10,9 @@ namespace mcpgate::store {
 // when neither variable is set.
 [[nodiscard]] std::filesystem::path default_data_path();
 
-// Creates the folders above `file` that are missing. Throws std::runtime_error naming the folder
+// Creates the folders above the data file `location` that are missing; a PostgreSQL URI (also
+// given as --data) names no file and gets none. Throws std::runtime_error naming the folder
 // when one cannot be created (or a non-folder is in the way).
-void ensure_parent_directories(const std::filesystem::path& file);
+void ensure_parent_directories(const std::filesystem::path& location);
 
 }  // namespace mcpgate::store
