@@ -117,6 +117,8 @@ class ConnectionStream final : public httplib_compat::Stream<> {
   std::size_t buffered_end_ = 0;
   HeadMeter head_;
   bool metering_ = false;
+  // The SO_RCVTIMEO wait_for_request() last set on the socket (none yet: the option as accepted).
+  std::chrono::milliseconds receive_timeout_{-1};
   std::optional<Refusal> head_refusal_;
   std::string out_;  // written, not sent yet
   bool write_failed_ = false;
