@@ -28,6 +28,8 @@
 #
 #   --only LIST  run only these workloads (comma-separated names from the list above, e.g.
 #                --only store); the report then has only their tables
+#   --reps N     N repetitions instead of the mode's (more of them steady a median on a noisy
+#                machine)
 # Each repetition runs every workload against every server, alternating, each on a freshly
 # started server; the report gives the median of the repetitions.
 #
@@ -70,6 +72,11 @@ while (($# > 0)); do
     quick | full) mode=$1; shift ;;
     --build-dir) build_dir=$(cd "$2" && pwd); shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --reps)
+      [[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --reps needs a positive number (got '$2')" >&2; usage 2 >&2; }
+      reps_given=$2
+      shift 2
+      ;;
     --only)
       wanted=()
       IFS=, read -ra only_names <<<"$2"
@@ -93,6 +100,7 @@ else
   crawl_pages=500
   store_projects=5 store_tasks=200 store_kb_pages=200 store_warmup=0.1 store_seconds=0.4
 fi
+[[ -n ${reps_given:-} ]] && reps=$reps_given
 # The workloads that talk to the TypeScript peers (and so need node).
 needs_node=""
 for name in sessions legacy calls modern herd forward; do wants "$name" && needs_node=1; done
@@ -513,7 +521,7 @@ fi
 versions+="kernel $(uname -r)"
 python3 "$here/report.py" --results "$results" --mode "$mode" --reps "$reps" \
   --machine "$machine, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
-  --versions "$versions" --command "bench/run.sh $mode${only_names:+ --only $(IFS=,; echo "${only_names[*]}")}" \
+  --versions "$versions" --command "bench/run.sh $mode${only_names:+ --only $(IFS=,; echo "${only_names[*]}")}${reps_given:+ --reps $reps_given}" \
   --herd-delay-ms "$herd_delay_ms" --load "at the start: $load_before; at the end: $(uptime | sed 's/^ *//')" >"$out"
 say "report written to $out ($((SECONDS - started)) s)"
 cat "$out"
