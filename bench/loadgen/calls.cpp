@@ -100,9 +100,12 @@ json run_forward(const ForwardOptions& options) {
   // at start-up included) is counted.
   const long long connections_before = backend_connections();
   const std::string session = start_session(options.url);
+  // An Archon tool reports a failed backend request inside a good result ("success": false):
+  // such an answer is an error here, or a server failing fast would look fast.
   auto via_result = call_loop(options.url, session, options.connections, options.warmup,
                               options.duration, "find_projects",
-                              json{{"project_id", options.project_id}}, options.server_pid);
+                              json{{"project_id", options.project_id}}, options.server_pid,
+                              /*modern=*/false, /*database_pid=*/0, /*require_success=*/true);
   // The fetch of /stats itself is one more connection to the stub: not the server's.
   const long long connections_after = backend_connections() - 1;
 

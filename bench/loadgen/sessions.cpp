@@ -190,7 +190,8 @@ json run_sessions(const SessionsOptions& options) {
                   post_checked(*self, tool_call, nullptr);
                 });
               } else if (*message->id == 2) {
-                if (!is_good_result(event.data)) return fail_session(s, "tools/call: " + event.data.substr(0, 200));
+                if (!is_successful_tool_result(event.data))
+                  return fail_session(s, "tools/call: " + event.data.substr(0, 200));
                 call_latency.add(Clock::now() - s.call_sent);
                 s.state = State::called;
                 --calling;
