@@ -72,11 +72,17 @@ bool reaches(int port, const std::string& id, const std::string& status) {
 
 using namespace shared_tasks_test;
 
-TEST_CASE("shared tasks: a task started on one process is polled to its result on another") {
+// Two server processes on one store (a fresh SQLite file, or in the _pg twin a new PostgreSQL
+// database): what one starts, the other must see and steer.
+struct TwoProcesses {
   embedded_test::TempDir dir;
-  const auto store = test_support::fresh_store(dir.file("store.db"));
-  TestServer a(one_store_config(store));
-  TestServer b(one_store_config(store));
+  std::string store = test_support::fresh_store(dir.file("store.db"));
+  TestServer a{one_store_config(store)};
+  TestServer b{one_store_config(store)};
+};
+
+TEST_CASE_FIXTURE(TwoProcesses,
+    "shared tasks: a task started on one process is polled to its result on another") {
   const auto id = start(a.port(), "slow_compute", {{"seconds", 1}, {"label", "it"}});
   CHECK(status_at(b.port(), id) == "working");  // found at once, not only after a change
   REQUIRE(reaches(b.port(), id, "completed"));
@@ -90,11 +96,8 @@ TEST_CASE("shared tasks: a task started on one process is polled to its result o
   CHECK(unknown["error"]["code"] == -32602);
 }
 
-TEST_CASE("shared tasks: a task's input request is answered through another process") {
-  embedded_test::TempDir dir;
-  const auto store = test_support::fresh_store(dir.file("store.db"));
-  TestServer a(one_store_config(store));
-  TestServer b(one_store_config(store));
+TEST_CASE_FIXTURE(TwoProcesses,
+    "shared tasks: a task's input request is answered through another process") {
   const auto id = start(a.port(), "confirm_delete", {{"filename", "notes.txt"}});
   REQUIRE(reaches(b.port(), id, "input_required"));
   const auto waiting = task_call(b.port(), "tasks/get", id);
@@ -112,11 +115,8 @@ TEST_CASE("shared tasks: a task's input request is answered through another proc
         "Deleted notes.txt");
 }
 
-TEST_CASE("shared tasks: tasks/cancel on another process stops the task where it runs") {
-  embedded_test::TempDir dir;
-  const auto store = test_support::fresh_store(dir.file("store.db"));
-  TestServer a(one_store_config(store));
-  TestServer b(one_store_config(store));
+TEST_CASE_FIXTURE(TwoProcesses,
+    "shared tasks: tasks/cancel on another process stops the task where it runs") {
   const auto id = start(a.port(), "slow_compute", {{"seconds", 60}, {"label", "long"}});
   REQUIRE(reaches(b.port(), id, "working"));
   const auto ack = task_call(b.port(), "tasks/cancel", id);
@@ -126,11 +126,8 @@ TEST_CASE("shared tasks: tasks/cancel on another process stops the task where it
   CHECK(reaches(b.port(), id, "cancelled"));
 }
 
-TEST_CASE("shared tasks: answers too large to pass between processes are refused, not lost") {
-  embedded_test::TempDir dir;
-  const auto store = test_support::fresh_store(dir.file("store.db"));
-  TestServer a(one_store_config(store));
-  TestServer b(one_store_config(store));
+TEST_CASE_FIXTURE(TwoProcesses,
+    "shared tasks: answers too large to pass between processes are refused, not lost") {
   const auto id = start(a.port(), "confirm_delete", {{"filename", "big.txt"}});
   REQUIRE(reaches(b.port(), id, "input_required"));
   // Within what a task may keep (--max-task-result-bytes, 1 MiB), over what one process hands
